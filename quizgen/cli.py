@@ -1,0 +1,63 @@
+"""The command line: one click group; the only place that turns errors into exit codes.
+
+Each subcommand lives beside the code it drives and is imported only when it is run
+(``_COMMANDS`` maps name -> "module:attribute"), so ``quizgen --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from quizgen import __version__
+from quizgen.errors import QuizgenError
+
+_COMMANDS: dict[str, str] = {
+    "trace": "quizgen.tcp.command:trace",
+    # further commands register here: "name": "module:attribute"
+}
+
+
+class UserError(click.ClickException):
+    """A one-line user-facing error with exit status 2."""
+
+    exit_code = 2
+
+    def show(self, file=None) -> None:  # one line, no "Error:" capital prefix duplication
+        click.echo(f"error: {self.format_message()}", err=True, file=file)
+
+
+class _LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(_COMMANDS))
+
+    def get_command(self, ctx: click.Context, name: str):
+        if name in _COMMANDS:
+            module, attr = _COMMANDS[name].split(":")
+            return getattr(importlib.import_module(module), attr)
+        return super().get_command(ctx, name)
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except QuizgenError as exc:
+            raise UserError(str(exc)) from None
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="quizgen")
+def cli() -> None:
+    """Exam papers, drills and LMS exports about TCP connection setup and teardown.
+
+    Every answer is read off a simulated TCP trace.
+    """
+
+
+def main(argv: list[str] | None = None) -> None:
+    cli.main(args=argv, prog_name="quizgen")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main(sys.argv[1:])

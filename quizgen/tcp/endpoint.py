@@ -1,0 +1,307 @@
+"""One TCP endpoint: a transmission control block driven by the transition table.
+
+Sans-IO: the endpoint never sleeps, reads a clock or touches a network. Each call
+(:meth:`Endpoint.call`, :meth:`Endpoint.receive`, :meth:`Endpoint.timeout`) returns what it did
+as a list of outputs: segments to send, state changes, and timer requests, which the simulator
+carries out in simulated time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from quizgen.tcp import seq as sq
+from quizgen.tcp.segment import Segment
+from quizgen.tcp.states import Action, Input, State, TransitionError, transition
+
+INITIAL_RTO_MS = 1000          # RFC 6298 section 2.1
+RETRANSMIT = "retransmit"
+TIME_WAIT = "time-wait"
+
+
+class CallError(Exception):
+    """A user call the endpoint cannot take in its state (a local misuse)."""
+
+
+class ProtocolError(Exception):
+    """A segment the endpoint cannot accept; with two correct endpoints it means a model bug."""
+
+
+@dataclass(frozen=True)
+class Send:
+    segment: Segment
+
+
+@dataclass(frozen=True)
+class Change:
+    before: State
+    after: State
+    cause: str                      # a call ("connect", "close", ...), "receive" or "timer"
+    segment: Segment | None         # the segment received, or the first one sent by the call
+
+
+@dataclass(frozen=True)
+class Timer:
+    kind: str                       # RETRANSMIT or TIME_WAIT
+    delay_ms: int | None            # None cancels the timer
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    """The options that change what an endpoint sends (see the scenario script's ``options``)."""
+
+    fin_ack: str = "separate"       # "merge": closing at once when the peer's FIN arrives
+    piggyback: bool = False         # queued data rides on the handshake's ACK
+    rst_ack: bool = False           # an abort's RST carries ACK
+    fin_has_ack: bool = False       # the active closer's FIN carries ACK
+    msl_s: int = 120
+    mss: int = 1460
+
+
+class Endpoint:
+    def __init__(self, name: str, peer: str, iss: int, behaviour: Behaviour) -> None:
+        if not sq.in_range(iss):
+            raise ValueError(f"ISN {iss!r} is outside [0, 2**32)")
+        self.name, self.peer, self.iss, self.b = name, peer, iss, behaviour
+        self.state = State.CLOSED
+        self.snd_una = self.snd_nxt = iss
+        self.irs: int | None = None
+        self.rcv_nxt: int | None = None
+        self.fin_seq: int | None = None      # seq of our FIN once sent
+        self.unacked: list[Segment] = []     # retransmission queue, oldest first
+        self.queued: list[int] = []          # byte counts sent before ESTABLISHED
+        self.out_of_order: dict[int, int] = {}
+        self.rto = INITIAL_RTO_MS
+        self._out: list[Send | Change | Timer] = []
+        self._ack_owed = False
+        self._close_now = False
+
+    # ------------------------------------------------------------------ public interface
+    def call(self, inp: Input, nbytes: int = 0) -> list[Send | Change | Timer]:
+        self._out = []
+        try:
+            action, after = transition(self.state, inp)
+        except TransitionError as exc:
+            raise CallError(f"{self.name}: {inp} is not allowed in state {self.state}") from exc
+        self._step(action, after, inp, None, cause=inp.value, nbytes=nbytes)
+        return self._out
+
+    def receive(self, seg: Segment) -> list[Send | Change | Timer]:
+        self._out, self._ack_owed, self._close_now = [], False, False
+        for inp in self._classify(seg):
+            try:
+                action, after = transition(self.state, inp)
+            except TransitionError as exc:
+                raise ProtocolError(f"{self.name} received {seg.name} seq={seg.seq}: {exc}") from exc
+            self._step(action, after, inp, seg, cause="receive")
+        if self._close_now:       # fin_ack: merge, the application closes at once
+            action, after = transition(self.state, Input.CLOSE)
+            self._step(action, after, Input.CLOSE, None, cause="close")
+        if self._ack_owed:
+            self._emit(self._segment({"ACK"}, self.snd_nxt))
+        return self._out
+
+    def timeout(self, kind: str) -> list[Send | Change | Timer]:
+        self._out = []
+        inp = Input.RETRANSMIT_TIMEOUT if kind == RETRANSMIT else Input.TIME_WAIT_TIMEOUT
+        action, after = transition(self.state, inp)
+        self._step(action, after, inp, None, cause="timer")
+        return self._out
+
+    # ------------------------------------------------------------------ classification
+    def _classify(self, seg: Segment) -> list[Input]:
+        """Which inputs of the transition table an arriving segment is, in RFC 9293 order."""
+        f, st = seg.flags, self.state
+        if st in (State.CLOSED, State.LISTEN):
+            if "RST" in f:
+                return [Input.RST]
+            if "SYN" in f:
+                return [Input.SYN_ACK if "ACK" in f else Input.SYN]
+            if "ACK" in f:
+                return [Input.ACK]
+            return [Input.FIN if "FIN" in f else Input.DATA]
+        if st is State.SYN_SENT:
+            acks_syn = "ACK" in f and seg.ack == sq.add(self.iss, 1)
+            if "ACK" in f and not acks_syn:
+                raise ProtocolError(f"{self.name} in SYN-SENT got ack={seg.ack}, expected {sq.add(self.iss, 1)}")
+            if "RST" in f:
+                return [Input.RST]
+            if "SYN" in f:
+                return [Input.SYN_ACK if acks_syn else Input.SYN]
+            raise ProtocolError(f"{self.name} in SYN-SENT got {seg.name} without SYN")
+        # synchronized states, and SYN-RECEIVED
+        if st is State.SYN_RECEIVED and "SYN" in f:
+            if "ACK" in f and seg.ack == sq.add(self.iss, 1):
+                return [Input.SYN_ACK]       # simultaneous open (RFC 9293 figure 8)
+            return [Input.SYN]               # the peer retransmitted its SYN
+        if "RST" in f:
+            return [Input.RST]
+        if seg.seg_len and sq.le(sq.add(seg.seq, seg.seg_len), self.rcv_nxt):
+            return [Input.DUPLICATE]
+        if "SYN" in f:
+            raise ProtocolError(f"{self.name} in {st} got a new SYN")
+        inputs: list[Input] = []
+        if "ACK" in f:
+            if sq.lt(self.snd_nxt, seg.ack):
+                raise ProtocolError(f"{self.name} got ack={seg.ack} for data never sent (SND.NXT={self.snd_nxt})")
+            fin_acked_now = (self.fin_seq is not None and seg.ack == sq.add(self.fin_seq, 1)
+                             and sq.le(self.snd_una, self.fin_seq))
+            inputs.append(Input.ACK_OF_FIN if fin_acked_now else Input.ACK)
+        if seg.length:
+            inputs.append(Input.DATA)
+        if "FIN" in f:
+            if seg.seq != self.rcv_nxt and not seg.length:
+                raise ProtocolError(f"{self.name} got a FIN out of order (seq={seg.seq}, expected {self.rcv_nxt})")
+            inputs.append(Input.FIN)
+        return inputs
+
+    # ------------------------------------------------------------------ actions
+    def _step(self, action: Action, after: State, inp: Input, seg: Segment | None, *,
+              cause: str, nbytes: int = 0) -> None:
+        before, first_sent = self.state, len(self._out)
+        handler = getattr(self, "_do_" + action.name.lower())
+        handler(inp, seg, nbytes, after)
+        if after is not before:
+            if seg is None:   # a call or timer: name the first segment it sent, if any
+                sent = [o.segment for o in self._out[first_sent:] if isinstance(o, Send)]
+                seg_ref = sent[0] if sent else None
+            else:
+                seg_ref = seg
+            self.state = after
+            self._out.append(Change(before, after, cause, seg_ref))
+
+    def _do_none(self, inp, seg, n, after) -> None:
+        pass
+
+    _do_drop = _do_none
+
+    def _do_send_syn(self, inp, seg, n, after) -> None:
+        self._emit(self._segment({"SYN"}, self.iss, ack=False), track=True)
+        self.snd_nxt = sq.add(self.iss, 1)
+
+    def _do_send_syn_ack(self, inp, seg, n, after) -> None:
+        self.irs = seg.seq
+        self.rcv_nxt = sq.add(seg.seq, 1)
+        # In a simultaneous open our SYN is already queued: the SYN,ACK replaces it.
+        self.unacked = [s for s in self.unacked if "SYN" not in s.flags]
+        self._emit(self._segment({"SYN", "ACK"}, self.iss), track=True)
+        self.snd_nxt = sq.add(self.iss, 1)
+
+    def _do_queue(self, inp, seg, n, after) -> None:
+        self.queued.append(n)
+
+    def _do_complete_open(self, inp, seg, n, after) -> None:
+        self.irs = seg.seq
+        self.rcv_nxt = sq.add(seg.seq, 1)
+        self._take_ack(seg.ack)
+        queued, self.queued = self.queued, []
+        if not (queued and self.b.piggyback):
+            self._emit(self._segment({"ACK"}, self.snd_nxt))
+        for nbytes in queued:
+            self._send_data(nbytes)
+
+    def _do_accept_ack(self, inp, seg, n, after) -> None:
+        self._take_ack(seg.ack)
+
+    def _do_send_data(self, inp, seg, n, after) -> None:
+        self._send_data(n)
+
+    def _do_receive_data(self, inp, seg, n, after) -> None:
+        self._ack_owed = True
+        if seg.seq == self.rcv_nxt:
+            self.rcv_nxt = sq.add(seg.seq, seg.length)
+            while self.rcv_nxt in self.out_of_order:          # the gap is filled
+                self.rcv_nxt = sq.add(self.rcv_nxt, self.out_of_order.pop(self.rcv_nxt))
+        else:
+            self.out_of_order[seg.seq] = seg.length           # acknowledged as a duplicate ACK
+
+    def _do_receive_fin(self, inp, seg, n, after) -> None:
+        self.rcv_nxt = sq.add(self.rcv_nxt, 1)
+        self._ack_owed = True
+        if after is State.CLOSE_WAIT and self.b.fin_ack == "merge":
+            self._close_now = True
+
+    def _do_send_fin(self, inp, seg, n, after) -> None:
+        # The passive closer's FIN always carries ACK; the active closer's only where the
+        # scenario models RFC 9293 and Linux (fin_has_ack), not the textbook figure.
+        carries_ack = self.state is not State.ESTABLISHED or self.b.fin_has_ack
+        self.fin_seq = self.snd_nxt
+        self._emit(self._segment({"FIN", "ACK"} if carries_ack else {"FIN"}, self.snd_nxt,
+                                 ack=carries_ack), track=True)
+        self.snd_nxt = sq.add(self.snd_nxt, 1)
+        self._ack_owed = False
+
+    def _do_acknowledge(self, inp, seg, n, after) -> None:
+        self._ack_owed = True
+
+    def _do_retransmit(self, inp, seg, n, after) -> None:
+        old = self.unacked[0]
+        ack = self.rcv_nxt if "ACK" in old.flags else None
+        self.rto *= 2                                          # RFC 6298 5.5: back off
+        self._emit(Segment(old.src, old.dst, old.flags, old.seq, ack, old.length, old.window))
+        self._out.append(Timer(RETRANSMIT, self.rto))
+
+    def _do_reset_peer(self, inp, seg, n, after) -> None:
+        if "ACK" in seg.flags:      # RFC 9293 3.10.7.1: <SEQ=SEG.ACK><CTL=RST>
+            self._emit(Segment(self.name, self.peer, frozenset({"RST"}), seg.ack, None))
+        else:                       # <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>
+            self._emit(Segment(self.name, self.peer, frozenset({"RST", "ACK"}), 0,
+                               sq.add(seg.seq, seg.seg_len)))
+
+    def _do_send_reset(self, inp, seg, n, after) -> None:
+        with_ack = self.b.rst_ack and self.rcv_nxt is not None
+        self._emit(self._segment({"RST", "ACK"} if with_ack else {"RST"}, self.snd_nxt, ack=with_ack))
+        self._forget()
+
+    def _do_start_time_wait(self, inp, seg, n, after) -> None:
+        if inp is Input.FIN:
+            self._do_receive_fin(inp, seg, n, after)
+        else:
+            self._take_ack(seg.ack)
+        self._out.append(Timer(RETRANSMIT, None))
+        self._out.append(Timer(TIME_WAIT, 2 * self.b.msl_s * 1000))
+
+    def _do_restart_time_wait(self, inp, seg, n, after) -> None:
+        self._ack_owed = True
+        self._out.append(Timer(TIME_WAIT, 2 * self.b.msl_s * 1000))
+
+    def _do_delete_tcb(self, inp, seg, n, after) -> None:
+        if inp is Input.ACK_OF_FIN:
+            self._take_ack(seg.ack)
+        self._forget()
+
+    # ------------------------------------------------------------------ helpers
+    def _segment(self, flags: set[str], seq: int, *, ack: bool = True, length: int = 0) -> Segment:
+        return Segment(self.name, self.peer, frozenset(flags), seq,
+                       self.rcv_nxt if ack else None, length)
+
+    def _emit(self, segment: Segment, *, track: bool = False) -> None:
+        """Send a segment; ``track`` puts it on the retransmission queue (SYN, data, FIN)."""
+        if "ACK" in segment.flags:
+            self._ack_owed = False
+        self._out.append(Send(segment))
+        if track:
+            if not self.unacked:
+                self._out.append(Timer(RETRANSMIT, self.rto))
+            self.unacked.append(segment)
+
+    def _send_data(self, nbytes: int) -> None:
+        while nbytes > 0:
+            chunk = min(nbytes, self.b.mss)
+            nbytes -= chunk
+            flags = {"ACK", "PSH"} if nbytes == 0 else {"ACK"}
+            self._emit(self._segment(flags, self.snd_nxt, length=chunk), track=True)
+            self.snd_nxt = sq.add(self.snd_nxt, chunk)
+
+    def _take_ack(self, ack: int | None) -> None:
+        if ack is None or not sq.lt(self.snd_una, ack):
+            return                                             # nothing new
+        self.snd_una = ack
+        self.unacked = [s for s in self.unacked if sq.lt(ack, sq.add(s.seq, s.seg_len))]
+        self.rto = INITIAL_RTO_MS
+        self._out.append(Timer(RETRANSMIT, self.rto if self.unacked else None))
+
+    def _forget(self) -> None:
+        self.unacked, self.queued = [], []
+        self._out.append(Timer(RETRANSMIT, None))
+        self._out.append(Timer(TIME_WAIT, None))

@@ -1,0 +1,351 @@
+"""Scenario scripts (YAML) and the built-in presets that draw their parameters from a seed.
+
+A script is an interface; its format is exactly::
+
+    isn: {A: 4294967290, B: 1000}   # optional; drawn from the seed when absent
+    options: {fin_ack: separate, piggyback: false, rst_ack: false, listen: true, msl: 120}
+    steps:
+      - A: connect
+      - A: send 100
+      - both: close
+      - lose: A->B
+      - wait: 30
+
+Errors name the file, the line and the step or field.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+from quizgen.errors import ScriptError
+from quizgen.tcp.seq import MOD, in_range
+
+#: Every option, its default (the textbook behaviour) and what values it takes.
+OPTION_DEFAULTS: dict[str, Any] = {
+    "fin_ack": "separate",   # "merge": the peer's application closes at once; its FIN carries the ACK (Linux)
+    "piggyback": False,      # True: A's first send rides on the third handshake segment
+    "rst_ack": False,        # True: an abort's RST also carries ACK (Linux)
+    "listen": True,          # False: nothing listens at B; A's SYN is answered by RST,ACK
+    "msl": 120,              # seconds; TIME-WAIT lasts 2 MSL
+    "fin_has_ack": False,    # True: the active closer's FIN carries ACK too (RFC 9293, Linux)
+    "mss": 1460,             # bytes; a larger send goes as several segments
+}
+_OPTION_CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "fin_ack": (lambda v: v in ("separate", "merge"), "'separate' or 'merge'"),
+    "piggyback": (lambda v: isinstance(v, bool), "true or false"),
+    "rst_ack": (lambda v: isinstance(v, bool), "true or false"),
+    "listen": (lambda v: isinstance(v, bool), "true or false"),
+    "fin_has_ack": (lambda v: isinstance(v, bool), "true or false"),
+    "msl": (lambda v: _is_int(v) and 1 <= v <= 86400, "a whole number of seconds from 1 to 86400"),
+    "mss": (lambda v: _is_int(v) and 1 <= v <= 65495, "a whole number of bytes from 1 to 65495"),
+}
+MAX_SEND = 1 << 20
+_CALLS = ("connect", "send", "close", "abort")
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+@dataclass(frozen=True)
+class Step:
+    who: str             # "A", "B", "both", "lose" or "wait"
+    verb: str            # a call name; "lose"/"wait" for those steps
+    arg: Any             # bytes for send, the sender for lose, milliseconds for wait
+    line: int | None
+    text: str            # as written, for messages and the trace
+
+    def as_dict(self) -> dict[str, Any]:
+        return {self.who: self.text.split(": ", 1)[1]}
+
+
+@dataclass
+class Script:
+    isn: dict[str, int]
+    options: dict[str, Any]
+    steps: list[Step]
+    scenario: str = "script"
+    seed: int | None = None
+    source: str = "<script>"
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def simultaneous_open(self) -> bool:
+        return any(s.who == "both" and s.verb == "connect" for s in self.steps)
+
+
+# ---------------------------------------------------------------------- parsing
+def load_script(path: str | Path, seed: int | None = None) -> Script:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ScriptError(f"cannot read the script: {exc.strerror}", file=str(path)) from None
+    except UnicodeDecodeError:
+        raise ScriptError("the script is not UTF-8 text", file=str(path)) from None
+    return parse_script(text, source=str(path), seed=seed)
+
+
+def parse_script(text: str, *, source: str = "<script>", seed: int | None = None,
+                 scenario: str = "script") -> Script:
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ScriptError(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=source,
+                          line=mark.line + 1 if mark else None) from None
+    if not isinstance(root, yaml.MappingNode):
+        raise ScriptError("a script is a mapping with 'steps' (and optionally 'isn', 'options')",
+                          file=source, line=_line(root))
+    return _build(root, source, seed, scenario)
+
+
+def _line(node: yaml.Node | None) -> int | None:
+    return node.start_mark.line + 1 if node is not None else None
+
+
+def _value(node: yaml.Node) -> Any:
+    return yaml.SafeLoader(" ").construct_object(node, deep=True)
+
+
+def _build(root: yaml.MappingNode, source: str, seed: int | None, scenario: str) -> Script:
+    top = {}
+    for knode, vnode in root.value:
+        key = _value(knode)
+        if key not in ("isn", "options", "steps"):
+            raise ScriptError(f"unknown key {key!r} (expected isn, options, steps)", file=source,
+                              line=_line(knode), field=str(key))
+        top[key] = vnode
+    if "steps" not in top:
+        raise ScriptError("the script has no 'steps'", file=source, line=_line(root))
+
+    options = dict(OPTION_DEFAULTS)
+    if "options" in top:
+        onode = top["options"]
+        if not isinstance(onode, yaml.MappingNode):
+            raise ScriptError("options must be a mapping", file=source, line=_line(onode), field="options")
+        for knode, vnode in onode.value:
+            key, value = _value(knode), _value(vnode)
+            if key not in OPTION_DEFAULTS:
+                raise ScriptError(f"unknown option (known: {', '.join(OPTION_DEFAULTS)})",
+                                  file=source, line=_line(knode), field=f"options.{key}")
+            ok, wanted = _OPTION_CHECKS[key]
+            if not ok(value):
+                raise ScriptError(f"{value!r} is not allowed; use {wanted}", file=source,
+                                  line=_line(vnode), field=f"options.{key}")
+            options[key] = value
+
+    rng = random.Random(seed if seed is not None else 0)
+    drawn = {"A": rng.randrange(MOD), "B": rng.randrange(MOD)}
+    isn = dict(drawn)
+    if "isn" in top:
+        inode = top["isn"]
+        if not isinstance(inode, yaml.MappingNode):
+            raise ScriptError("isn must be a mapping like {A: 1000, B: 5000}", file=source,
+                              line=_line(inode), field="isn")
+        for knode, vnode in inode.value:
+            key, value = _value(knode), _value(vnode)
+            if key not in ("A", "B"):
+                raise ScriptError("isn names only A and B", file=source, line=_line(knode), field=f"isn.{key}")
+            if not in_range(value):
+                raise ScriptError(f"{value!r} is outside [0, 4294967295]", file=source,
+                                  line=_line(vnode), field=f"isn.{key}")
+            isn[key] = value
+
+    snode = top["steps"]
+    if not isinstance(snode, yaml.SequenceNode) or not snode.value:
+        raise ScriptError("steps must be a non-empty list", file=source, line=_line(snode), field="steps")
+    steps = [_step(n, source) for n in snode.value]
+    if options["piggyback"] and not any(
+            a.verb == "connect" and b.who == a.who and b.verb == "send" for a, b in zip(steps, steps[1:])):
+        raise ScriptError("piggyback: true needs a 'send' step right after the 'connect' step",
+                          file=source, line=_line(snode), field="options.piggyback")
+    return Script(isn=isn, options=options, steps=steps, scenario=scenario, seed=seed, source=source)
+
+
+_SEND = re.compile(r"send\s+(-?\d+)")
+
+
+def _step(node: yaml.Node, source: str) -> Step:
+    line = _line(node)
+    if not (isinstance(node, yaml.MappingNode) and len(node.value) == 1):
+        raise ScriptError("a step is one 'WHO: WHAT' pair, like 'A: send 100'", file=source, line=line,
+                          field="step")
+    who, raw = _value(node.value[0][0]), _value(node.value[0][1])
+    what = " ".join(str(raw).split()) if raw is not None else ""
+    text = f"{who}: {what}"
+
+    def bad(msg: str) -> ScriptError:
+        return ScriptError(msg, file=source, line=line, field=f"step '{text}'")
+
+    if who in ("A", "B"):
+        if what in ("connect", "close", "abort"):
+            return Step(who, what, None, line, text)
+        m = _SEND.fullmatch(what)
+        if m:
+            nbytes = int(m.group(1))
+            if not 1 <= nbytes <= MAX_SEND:
+                raise bad(f"a send must be of 1 to {MAX_SEND} bytes, not {nbytes}")
+            return Step(who, "send", nbytes, line, text)
+        raise bad(f"unknown call {what!r} (use connect, send N, close, abort)")
+    if who == "both":
+        if what in ("connect", "close"):
+            return Step(who, what, None, line, text)
+        raise bad("'both' takes connect (simultaneous open) or close (simultaneous close)")
+    if who == "lose":
+        if what in ("A->B", "B->A"):
+            return Step("lose", "lose", what[0], line, text)
+        raise bad("'lose' takes A->B or B->A")
+    if who == "wait":
+        if isinstance(raw, (int, float)) and not isinstance(raw, bool) and 0 <= raw <= 10**6:
+            return Step("wait", "wait", int(round(raw * 1000)), line, text)
+        raise bad("'wait' takes a number of seconds from 0 to 1000000")
+    raise bad(f"unknown step {who!r} (use A, B, both, lose, wait)")
+
+
+# ---------------------------------------------------------------------- presets
+#: Parameters every preset takes, with their default ranges (inclusive).
+PRESET_PARAMS: dict[str, tuple[int, int]] = {
+    "isn": (0, MOD - 1),       # both ISNs are drawn from this range
+    "bytes": (1, 1000),        # each send's byte count
+    "msl": (120, 120),
+}
+
+
+def _preset(fn: Callable[[Callable[[], int]], dict]) -> Callable[[Callable[[], int]], dict]:
+    PRESETS[fn.__name__] = fn
+    return fn
+
+
+PRESETS: dict[str, Callable] = {}
+
+
+@_preset
+def normal(n):
+    return {"steps": [{"A": "connect"}, {"A": f"send {n()}"}, {"B": f"send {n()}"},
+                      {"A": "close"}, {"B": "close"}]}
+
+
+@_preset
+def merged_close(n):
+    return {"options": {"fin_ack": "merge"},
+            "steps": [{"A": "connect"}, {"A": f"send {n()}"}, {"A": "close"}]}
+
+
+@_preset
+def halfclose(n):
+    return {"steps": [{"A": "connect"}, {"A": f"send {n()}"}, {"A": "close"},
+                      {"B": f"send {n()}"}, {"B": "close"}]}
+
+
+@_preset
+def piggyback(n):
+    return {"options": {"piggyback": True},
+            "steps": [{"A": "connect"}, {"A": f"send {n()}"}, {"B": f"send {n()}"},
+                      {"A": "close"}, {"B": "close"}]}
+
+
+@_preset
+def server_closes_first(n):
+    return {"steps": [{"A": "connect"}, {"A": f"send {n()}"}, {"B": f"send {n()}"},
+                      {"B": "close"}, {"A": "close"}]}
+
+
+@_preset
+def simultaneous_open(n):
+    return {"steps": [{"both": "connect"}, {"A": f"send {n()}"}, {"A": "close"}, {"B": "close"}]}
+
+
+@_preset
+def simultaneous_close(n):
+    return {"steps": [{"A": "connect"}, {"A": f"send {n()}"}, {"both": "close"}]}
+
+
+@_preset
+def abort(n):
+    return {"steps": [{"A": "connect"}, {"A": f"send {n()}"}, {"A": "abort"}]}
+
+
+@_preset
+def refused(n):
+    return {"options": {"listen": False}, "steps": [{"A": "connect"}]}
+
+
+@_preset
+def syn_lost(n):
+    return {"steps": [{"lose": "A->B"}, {"A": "connect"}, {"A": f"send {n()}"},
+                      {"A": "close"}, {"B": "close"}]}
+
+
+@_preset
+def synack_lost(n):
+    return {"steps": [{"lose": "B->A"}, {"A": "connect"}, {"A": f"send {n()}"},
+                      {"A": "close"}, {"B": "close"}]}
+
+
+@_preset
+def data_lost(n):
+    return {"steps": [{"A": "connect"}, {"lose": "A->B"}, {"A": f"send {n()}"},
+                      {"A": "close"}, {"B": "close"}]}
+
+
+@_preset
+def fin_lost(n):
+    return {"steps": [{"A": "connect"}, {"A": f"send {n()}"}, {"lose": "A->B"},
+                      {"A": "close"}, {"B": "close"}]}
+
+
+@_preset
+def last_ack_lost(n):
+    return {"steps": [{"A": "connect"}, {"A": f"send {n()}"}, {"A": "close"},
+                      {"lose": "A->B"}, {"B": "close"}]}
+
+
+@_preset
+def wraparound(n):
+    return {"steps": [{"A": "connect"}, {"A": f"send {n()}"}, {"B": f"send {n()}"},
+                      {"A": "close"}, {"B": "close"}],
+            "_wrap": True}
+
+
+def preset_script(name: str, seed: int = 1, params: dict[str, Any] | None = None,
+                  options: dict[str, Any] | None = None) -> Script:
+    """The preset ``name`` with its parameters drawn by ``random.Random(seed)``.
+
+    ``params`` narrows the ranges of :data:`PRESET_PARAMS` (e.g. ``{"isn": [1000, 9999]}``);
+    ``options`` sets scenario options on top of the preset's own.
+    """
+    if name not in PRESETS:
+        raise ScriptError(f"unknown preset {name!r}; presets: {', '.join(sorted(PRESETS))}",
+                          field="preset")
+    ranges = dict(PRESET_PARAMS)
+    for key, value in (params or {}).items():
+        if key not in ranges:
+            raise ScriptError(f"unknown parameter (known: {', '.join(ranges)})", field=f"params.{key}")
+        if not (isinstance(value, (list, tuple)) and len(value) == 2 and all(_is_int(v) for v in value)
+                and value[0] <= value[1]):
+            raise ScriptError("a range is two whole numbers [low, high] with low <= high",
+                              field=f"params.{key}")
+        ranges[key] = (int(value[0]), int(value[1]))
+    if not (0 <= ranges["isn"][0] and ranges["isn"][1] < MOD):
+        raise ScriptError("ISNs must lie in [0, 4294967295]", field="params.isn")
+    if not (1 <= ranges["bytes"][0] and ranges["bytes"][1] <= MAX_SEND):
+        raise ScriptError(f"byte counts must lie in [1, {MAX_SEND}]", field="params.bytes")
+    rng = random.Random(seed)
+    isn = {"A": rng.randint(*ranges["isn"]), "B": rng.randint(*ranges["isn"])}
+    doc = PRESETS[name](lambda: rng.randint(*ranges["bytes"]))
+    if doc.pop("_wrap", False):   # A's ISN a few bytes below 2**32, so A's data wraps
+        isn["A"] = MOD - rng.randint(1, min(8, ranges["bytes"][0]))
+    doc["isn"] = isn
+    doc["options"] = {**doc.get("options", {}), "msl": rng.randint(*ranges["msl"]), **(options or {})}
+    text = yaml.safe_dump(doc, sort_keys=False)
+    script = parse_script(text, source=f"<preset {name}>", seed=seed, scenario=name)
+    script.params = {k: list(v) for k, v in ranges.items()}
+    return script

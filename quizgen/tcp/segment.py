@@ -1,0 +1,40 @@
+"""A TCP segment as the model sees it: flags, seq, ack, payload length and window."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: Flag names in the order they are written ("SYN,ACK", "FIN,ACK", "RST,ACK", "PSH,ACK").
+FLAG_ORDER = ("SYN", "FIN", "RST", "PSH", "ACK")
+
+
+@dataclass(frozen=True)
+class Segment:
+    src: str
+    dst: str
+    flags: frozenset[str]
+    seq: int
+    ack: int | None          # None exactly when the ACK flag is off
+    length: int = 0          # payload bytes
+    window: int = 65535
+
+    def __post_init__(self) -> None:
+        unknown = self.flags - set(FLAG_ORDER)
+        if unknown:
+            raise ValueError(f"unknown TCP flags {sorted(unknown)}")
+        if ("ACK" in self.flags) != (self.ack is not None):
+            raise ValueError("ack must be given exactly when the ACK flag is set")
+
+    @property
+    def seg_len(self) -> int:
+        """Sequence space the segment occupies: its data, plus one for SYN and one for FIN."""
+        return self.length + ("SYN" in self.flags) + ("FIN" in self.flags)
+
+    @property
+    def flag_list(self) -> list[str]:
+        return [f for f in FLAG_ORDER if f in self.flags]
+
+    @property
+    def name(self) -> str:
+        """Flags as written in a textbook or Wireshark: "SYN,ACK", "FIN,ACK", "ACK"."""
+        return ",".join(self.flag_list)

@@ -1,0 +1,148 @@
+"""Plays a scenario script between two endpoints in simulated time and records the trace.
+
+The network is a one-way delay of :data:`LATENCY_MS`; segments are delivered in the order they
+arrive (ties: in the order they were sent). Timers fire in simulated time. After each step the
+network runs until it is quiet: no segment in flight and no retransmission pending (a TIME-WAIT
+timer keeps running across steps). At the end every timer runs out, so both endpoints end CLOSED.
+"""
+
+from __future__ import annotations
+
+import heapq
+
+from quizgen.errors import ScriptError
+from quizgen.tcp.endpoint import (RETRANSMIT, TIME_WAIT, Behaviour, CallError, Change,
+                                  Endpoint, ProtocolError, Send, Timer)
+from quizgen.tcp.script import Script, Step
+from quizgen.tcp.segment import Segment
+from quizgen.tcp.states import Input
+from quizgen.tcp.trace import Trace
+
+LATENCY_MS = 50
+MAX_EVENTS = 10_000          # a run that needs more has a bug; fail instead of looping
+
+
+class Simulator:
+    def __init__(self, script: Script) -> None:
+        o = script.options
+        behaviour = Behaviour(fin_ack=o["fin_ack"], piggyback=o["piggyback"], rst_ack=o["rst_ack"],
+                              fin_has_ack=o["fin_has_ack"], msl_s=o["msl"], mss=o["mss"])
+        self.script = script
+        self.ends = {"A": Endpoint("A", "B", script.isn["A"], behaviour),
+                     "B": Endpoint("B", "A", script.isn["B"], behaviour)}
+        self.now = 0
+        self.flight: list[tuple[int, int, Segment]] = []    # (arrival ms, n, segment)
+        self.timers: dict[tuple[str, str], int] = {}        # (who, kind) -> due ms
+        self.to_lose = {"A": 0, "B": 0}                     # by sender
+        self.segments: list[dict] = []
+        self.events: list[dict] = []
+        self._numbers: dict[int, int] = {}                  # id(segment) -> n
+        self._keep: list[Segment] = []
+
+    # ------------------------------------------------------------------ running
+    def run(self) -> Trace:
+        s = self.script
+        if s.options["listen"] and not s.simultaneous_open:
+            self._apply("B", self.ends["B"].call(Input.LISTEN))
+        steps = list(s.steps)
+        i = 0
+        while i < len(steps):
+            step = steps[i]
+            try:
+                if (step.verb == "connect" and s.options["piggyback"] and i + 1 < len(steps)
+                        and steps[i + 1].who == step.who and steps[i + 1].verb == "send"):
+                    # piggyback: the first send is made before the SYN,ACK arrives (RFC 9293
+                    # queues it in SYN-SENT), so it rides on the handshake's third segment
+                    self._do(step)
+                    i += 1
+                    step = steps[i]
+                self._do(step)
+            except CallError as exc:
+                raise ScriptError(str(exc).split(": ", 1)[1], file=s.source, line=step.line,
+                                  field=f"step '{step.text}'") from None
+            self._run_until_quiet()
+            i += 1
+        self._run_until_quiet(all_timers=True)
+        return Trace.build(s, self.segments, self.events)
+
+    def _do(self, step: Step) -> None:
+        if step.who == "lose":
+            self.to_lose[step.arg] += 1
+        elif step.who == "wait":
+            self._advance_to(self.now + step.arg)
+        else:
+            inp = Input(step.verb)
+            for who in ("A", "B") if step.who == "both" else (step.who,):
+                self._apply(who, self.ends[who].call(inp, step.arg or 0))
+
+    def _next_event(self, all_timers: bool):
+        best = None
+        if self.flight:
+            best = (self.flight[0][0], 0, "arrival", None)
+        for (who, kind), due in sorted(self.timers.items()):
+            if kind == TIME_WAIT and not all_timers:
+                continue
+            cand = (due, 1, who, kind)
+            if best is None or cand[:2] < best[:2]:
+                best = cand
+        return best
+
+    def _run_until_quiet(self, all_timers: bool = False, until: int | None = None) -> None:
+        for _ in range(MAX_EVENTS):
+            ev = self._next_event(all_timers)
+            if ev is None or (until is not None and ev[0] > until):
+                return
+            self.now = ev[0]
+            if ev[2] == "arrival":
+                _, n, seg = heapq.heappop(self.flight)
+                try:
+                    out = self.ends[seg.dst].receive(seg)
+                except ProtocolError as exc:  # two correct endpoints never get here
+                    raise RuntimeError(f"model error at segment {n}: {exc}") from exc
+                self._apply(seg.dst, out)
+            else:
+                who, kind = ev[2], ev[3]
+                del self.timers[(who, kind)]
+                self._apply(who, self.ends[who].timeout(kind))
+        raise RuntimeError(f"simulation did not settle after {MAX_EVENTS} events")
+
+    def _advance_to(self, target: int) -> None:
+        self._run_until_quiet(all_timers=True, until=target)
+        self.now = target
+
+    # ------------------------------------------------------------------ recording
+    def _apply(self, who: str, outputs: list) -> None:
+        for out in outputs:
+            if isinstance(out, Send):
+                self._send(out.segment)
+            elif isinstance(out, Change):
+                self.events.append({
+                    "time": self.now / 1000, "who": who, "cause": out.cause,
+                    "segment": self._numbers.get(id(out.segment)) if out.segment else None,
+                    "from": out.before.value, "to": out.after.value})
+            elif isinstance(out, Timer):
+                if out.delay_ms is None:
+                    self.timers.pop((who, out.kind), None)
+                else:
+                    self.timers[(who, out.kind)] = self.now + out.delay_ms
+
+    def _send(self, seg: Segment) -> None:
+        n = len(self.segments) + 1
+        lost = self.to_lose[seg.src] > 0
+        if lost:
+            self.to_lose[seg.src] -= 1
+        self._numbers[id(seg)] = n
+        self._keep.append(seg)
+        self.segments.append({"n": n, "from": seg.src, "to": seg.dst, "flags": seg.flag_list,
+                              "seq": seg.seq, "ack": seg.ack, "len": seg.length,
+                              "window": seg.window, "lost": lost, "time": self.now / 1000})
+        if not lost:
+            heapq.heappush(self.flight, (self.now + LATENCY_MS, n, seg))
+
+
+def simulate(script: Script) -> Trace:
+    """Run a script and return its trace."""
+    return Simulator(script).run()
+
+
+__all__ = ["simulate", "Simulator", "LATENCY_MS", "RETRANSMIT", "TIME_WAIT"]

@@ -1,0 +1,187 @@
+"""The 11 states of RFC 9293 and every transition between them, in one table.
+
+Following h2's ``stream.py``, the table maps ``(state, input) -> (action, next state)``. A pair
+that is not in the table is not allowed: :func:`transition` raises, naming the state and the
+input. The actions are names; :class:`quizgen.tcp.endpoint.Endpoint` carries them out.
+
+An arriving segment is classified into one or more inputs, in the order RFC 9293 section 3.10.7
+processes a segment (RST, SYN, ACK, data, FIN), so a FIN,ACK arriving in FIN-WAIT-1 is the
+inputs ACK_OF_FIN then FIN: FIN-WAIT-1 -> FIN-WAIT-2 -> TIME-WAIT, as Linux does too.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class State(str, Enum):
+    CLOSED = "CLOSED"
+    LISTEN = "LISTEN"
+    SYN_SENT = "SYN-SENT"
+    SYN_RECEIVED = "SYN-RECEIVED"
+    ESTABLISHED = "ESTABLISHED"
+    FIN_WAIT_1 = "FIN-WAIT-1"
+    FIN_WAIT_2 = "FIN-WAIT-2"
+    CLOSE_WAIT = "CLOSE-WAIT"
+    CLOSING = "CLOSING"
+    LAST_ACK = "LAST-ACK"
+    TIME_WAIT = "TIME-WAIT"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Input(str, Enum):
+    # user calls (RFC 9293 section 3.9.1)
+    LISTEN = "listen"
+    CONNECT = "connect"
+    SEND = "send"
+    CLOSE = "close"
+    ABORT = "abort"
+    # segment arrivals, as classified by the receiving endpoint
+    SYN = "SYN"                  # a SYN without ACK
+    SYN_ACK = "SYN,ACK"          # a SYN whose ACK acknowledges our SYN
+    ACK = "ACK"                  # an acceptable ACK that does not acknowledge our FIN
+    ACK_OF_FIN = "ACK of FIN"    # an ACK that acknowledges our FIN
+    DATA = "data"                # in-window data
+    FIN = "FIN"                  # the peer's FIN, in order
+    RST = "RST"                  # an acceptable reset
+    DUPLICATE = "duplicate"      # a segment whose data, SYN or FIN we already have
+    # timers
+    RETRANSMIT_TIMEOUT = "retransmission timeout"
+    TIME_WAIT_TIMEOUT = "2MSL timeout"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Action(str, Enum):
+    NONE = "none"
+    SEND_SYN = "send SYN"
+    SEND_SYN_ACK = "send SYN,ACK"
+    QUEUE = "queue the data until ESTABLISHED"
+    COMPLETE_OPEN = "send ACK (with any queued data)"
+    ACCEPT_ACK = "note the ACK"
+    SEND_DATA = "send data"
+    RECEIVE_DATA = "take the data, acknowledge it"
+    RECEIVE_FIN = "take the FIN, acknowledge it"
+    SEND_FIN = "send FIN"
+    ACKNOWLEDGE = "acknowledge again"
+    RETRANSMIT = "retransmit the oldest unacknowledged segment"
+    RESET_PEER = "answer with RST"
+    SEND_RESET = "send RST (abort)"
+    START_TIME_WAIT = "start the 2MSL timer"
+    RESTART_TIME_WAIT = "acknowledge again, restart the 2MSL timer"
+    DROP = "drop the segment"
+    DELETE_TCB = "delete the TCB"
+
+
+S, I, A = State, Input, Action
+
+#: (state, input) -> (action, next state). Everything that affects a transition lives here.
+TRANSITIONS: dict[tuple[State, Input], tuple[Action, State]] = {
+    # CLOSED: nothing exists; a segment is answered by RST (RFC 9293 3.10.7.1)
+    (S.CLOSED, I.LISTEN): (A.NONE, S.LISTEN),
+    (S.CLOSED, I.CONNECT): (A.SEND_SYN, S.SYN_SENT),
+    (S.CLOSED, I.SYN): (A.RESET_PEER, S.CLOSED),
+    (S.CLOSED, I.SYN_ACK): (A.RESET_PEER, S.CLOSED),
+    (S.CLOSED, I.ACK): (A.RESET_PEER, S.CLOSED),
+    (S.CLOSED, I.DATA): (A.RESET_PEER, S.CLOSED),
+    (S.CLOSED, I.FIN): (A.RESET_PEER, S.CLOSED),
+    (S.CLOSED, I.DUPLICATE): (A.RESET_PEER, S.CLOSED),
+    (S.CLOSED, I.RST): (A.DROP, S.CLOSED),
+    # LISTEN (3.10.7.2)
+    (S.LISTEN, I.SYN): (A.SEND_SYN_ACK, S.SYN_RECEIVED),
+    (S.LISTEN, I.ACK): (A.RESET_PEER, S.LISTEN),
+    (S.LISTEN, I.SYN_ACK): (A.RESET_PEER, S.LISTEN),
+    (S.LISTEN, I.RST): (A.DROP, S.LISTEN),
+    (S.LISTEN, I.CLOSE): (A.DELETE_TCB, S.CLOSED),
+    (S.LISTEN, I.ABORT): (A.DELETE_TCB, S.CLOSED),
+    # SYN-SENT (3.10.7.3)
+    (S.SYN_SENT, I.SYN_ACK): (A.COMPLETE_OPEN, S.ESTABLISHED),
+    (S.SYN_SENT, I.SYN): (A.SEND_SYN_ACK, S.SYN_RECEIVED),          # simultaneous open
+    (S.SYN_SENT, I.RST): (A.DELETE_TCB, S.CLOSED),                  # connection refused
+    (S.SYN_SENT, I.SEND): (A.QUEUE, S.SYN_SENT),
+    (S.SYN_SENT, I.RETRANSMIT_TIMEOUT): (A.RETRANSMIT, S.SYN_SENT),
+    (S.SYN_SENT, I.CLOSE): (A.DELETE_TCB, S.CLOSED),
+    (S.SYN_SENT, I.ABORT): (A.DELETE_TCB, S.CLOSED),
+    # SYN-RECEIVED
+    (S.SYN_RECEIVED, I.ACK): (A.ACCEPT_ACK, S.ESTABLISHED),
+    (S.SYN_RECEIVED, I.SYN_ACK): (A.ACCEPT_ACK, S.ESTABLISHED),     # simultaneous open
+    # A retransmitted SYN means our SYN,ACK was lost: send it again (as Linux does).
+    (S.SYN_RECEIVED, I.SYN): (A.RETRANSMIT, S.SYN_RECEIVED),
+    (S.SYN_RECEIVED, I.RETRANSMIT_TIMEOUT): (A.RETRANSMIT, S.SYN_RECEIVED),
+    (S.SYN_RECEIVED, I.RST): (A.DELETE_TCB, S.CLOSED),
+    (S.SYN_RECEIVED, I.CLOSE): (A.SEND_FIN, S.FIN_WAIT_1),
+    (S.SYN_RECEIVED, I.ABORT): (A.SEND_RESET, S.CLOSED),
+    # ESTABLISHED
+    (S.ESTABLISHED, I.SEND): (A.SEND_DATA, S.ESTABLISHED),
+    (S.ESTABLISHED, I.ACK): (A.ACCEPT_ACK, S.ESTABLISHED),
+    (S.ESTABLISHED, I.DATA): (A.RECEIVE_DATA, S.ESTABLISHED),
+    (S.ESTABLISHED, I.FIN): (A.RECEIVE_FIN, S.CLOSE_WAIT),
+    (S.ESTABLISHED, I.CLOSE): (A.SEND_FIN, S.FIN_WAIT_1),
+    (S.ESTABLISHED, I.ABORT): (A.SEND_RESET, S.CLOSED),
+    (S.ESTABLISHED, I.RST): (A.DELETE_TCB, S.CLOSED),
+    (S.ESTABLISHED, I.DUPLICATE): (A.ACKNOWLEDGE, S.ESTABLISHED),
+    (S.ESTABLISHED, I.RETRANSMIT_TIMEOUT): (A.RETRANSMIT, S.ESTABLISHED),
+    # FIN-WAIT-1: our FIN is out, not yet acknowledged
+    (S.FIN_WAIT_1, I.ACK_OF_FIN): (A.ACCEPT_ACK, S.FIN_WAIT_2),
+    (S.FIN_WAIT_1, I.ACK): (A.ACCEPT_ACK, S.FIN_WAIT_1),
+    (S.FIN_WAIT_1, I.DATA): (A.RECEIVE_DATA, S.FIN_WAIT_1),
+    (S.FIN_WAIT_1, I.FIN): (A.RECEIVE_FIN, S.CLOSING),              # simultaneous close
+    (S.FIN_WAIT_1, I.DUPLICATE): (A.ACKNOWLEDGE, S.FIN_WAIT_1),
+    (S.FIN_WAIT_1, I.RETRANSMIT_TIMEOUT): (A.RETRANSMIT, S.FIN_WAIT_1),
+    (S.FIN_WAIT_1, I.ABORT): (A.SEND_RESET, S.CLOSED),
+    (S.FIN_WAIT_1, I.RST): (A.DELETE_TCB, S.CLOSED),
+    # FIN-WAIT-2: half-closed; we still receive
+    (S.FIN_WAIT_2, I.ACK): (A.ACCEPT_ACK, S.FIN_WAIT_2),
+    (S.FIN_WAIT_2, I.DATA): (A.RECEIVE_DATA, S.FIN_WAIT_2),
+    (S.FIN_WAIT_2, I.FIN): (A.START_TIME_WAIT, S.TIME_WAIT),
+    (S.FIN_WAIT_2, I.DUPLICATE): (A.ACKNOWLEDGE, S.FIN_WAIT_2),
+    (S.FIN_WAIT_2, I.ABORT): (A.SEND_RESET, S.CLOSED),
+    (S.FIN_WAIT_2, I.RST): (A.DELETE_TCB, S.CLOSED),
+    # CLOSE-WAIT: the peer has closed; we may still send
+    (S.CLOSE_WAIT, I.SEND): (A.SEND_DATA, S.CLOSE_WAIT),
+    (S.CLOSE_WAIT, I.ACK): (A.ACCEPT_ACK, S.CLOSE_WAIT),
+    (S.CLOSE_WAIT, I.CLOSE): (A.SEND_FIN, S.LAST_ACK),
+    (S.CLOSE_WAIT, I.DUPLICATE): (A.ACKNOWLEDGE, S.CLOSE_WAIT),
+    (S.CLOSE_WAIT, I.RETRANSMIT_TIMEOUT): (A.RETRANSMIT, S.CLOSE_WAIT),
+    (S.CLOSE_WAIT, I.ABORT): (A.SEND_RESET, S.CLOSED),
+    (S.CLOSE_WAIT, I.RST): (A.DELETE_TCB, S.CLOSED),
+    # CLOSING: both FINs crossed; waiting for the ACK of ours
+    (S.CLOSING, I.ACK_OF_FIN): (A.START_TIME_WAIT, S.TIME_WAIT),
+    (S.CLOSING, I.ACK): (A.ACCEPT_ACK, S.CLOSING),
+    (S.CLOSING, I.DUPLICATE): (A.ACKNOWLEDGE, S.CLOSING),
+    (S.CLOSING, I.RETRANSMIT_TIMEOUT): (A.RETRANSMIT, S.CLOSING),
+    (S.CLOSING, I.ABORT): (A.DELETE_TCB, S.CLOSED),
+    (S.CLOSING, I.RST): (A.DELETE_TCB, S.CLOSED),
+    # LAST-ACK: the passive closer waits for the ACK of its FIN
+    (S.LAST_ACK, I.ACK_OF_FIN): (A.DELETE_TCB, S.CLOSED),
+    (S.LAST_ACK, I.ACK): (A.ACCEPT_ACK, S.LAST_ACK),
+    (S.LAST_ACK, I.DUPLICATE): (A.ACKNOWLEDGE, S.LAST_ACK),
+    (S.LAST_ACK, I.RETRANSMIT_TIMEOUT): (A.RETRANSMIT, S.LAST_ACK),
+    (S.LAST_ACK, I.ABORT): (A.DELETE_TCB, S.CLOSED),
+    (S.LAST_ACK, I.RST): (A.DELETE_TCB, S.CLOSED),
+    # TIME-WAIT: 2 MSL, re-acknowledging a retransmitted FIN
+    (S.TIME_WAIT, I.DUPLICATE): (A.RESTART_TIME_WAIT, S.TIME_WAIT),
+    (S.TIME_WAIT, I.ACK): (A.DROP, S.TIME_WAIT),
+    (S.TIME_WAIT, I.TIME_WAIT_TIMEOUT): (A.DELETE_TCB, S.CLOSED),
+    (S.TIME_WAIT, I.ABORT): (A.DELETE_TCB, S.CLOSED),
+    (S.TIME_WAIT, I.RST): (A.DELETE_TCB, S.CLOSED),
+}
+
+
+class TransitionError(Exception):
+    """An input that the table does not allow in the current state."""
+
+    def __init__(self, state: State, inp: Input) -> None:
+        super().__init__(f"{inp} is not allowed in state {state}")
+        self.state = state
+        self.input = inp
+
+
+def transition(state: State, inp: Input) -> tuple[Action, State]:
+    try:
+        return TRANSITIONS[(state, inp)]
+    except KeyError:
+        raise TransitionError(state, inp) from None
