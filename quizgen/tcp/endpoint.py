@@ -70,7 +70,8 @@ class Endpoint:
         self.fin_seq: int | None = None      # seq of our FIN once sent
         self.unacked: list[Segment] = []     # retransmission queue, oldest first
         self.queued: list[int] = []          # byte counts sent before ESTABLISHED
-        self.out_of_order: dict[int, int] = {}
+        self.out_of_order: dict[int, int] = {}    # seq -> length of data after a gap
+        self.pending_fin: int | None = None       # seq of a FIN that arrived after a gap
         self.rto = INITIAL_RTO_MS
         self._out: list[Send | Change | Timer] = []
         self._ack_owed = False
@@ -94,6 +95,10 @@ class Endpoint:
             except TransitionError as exc:
                 raise ProtocolError(f"{self.name} received {seg.name} seq={seg.seq}: {exc}") from exc
             self._step(action, after, inp, seg, cause="receive")
+        if self.pending_fin is not None and self.pending_fin == self.rcv_nxt:
+            self.pending_fin = None                  # the gap before the FIN is filled
+            action, after = transition(self.state, Input.FIN)
+            self._step(action, after, Input.FIN, seg, cause="receive")
         if self._close_now:       # fin_ack: merge, the application closes at once
             action, after = transition(self.state, Input.CLOSE)
             self._step(action, after, Input.CLOSE, None, cause="close")
@@ -128,7 +133,7 @@ class Endpoint:
                 return [Input.RST]
             if "SYN" in f:
                 return [Input.SYN_ACK if acks_syn else Input.SYN]
-            raise ProtocolError(f"{self.name} in SYN-SENT got {seg.name} without SYN")
+            return [Input.ACK]       # neither SYN nor RST: dropped (RFC 9293 3.10.7.3)
         # synchronized states, and SYN-RECEIVED
         if st is State.SYN_RECEIVED and "SYN" in f:
             if "ACK" in f and seg.ack == sq.add(self.iss, 1):
@@ -150,9 +155,12 @@ class Endpoint:
         if seg.length:
             inputs.append(Input.DATA)
         if "FIN" in f:
-            if seg.seq != self.rcv_nxt and not seg.length:
-                raise ProtocolError(f"{self.name} got a FIN out of order (seq={seg.seq}, expected {self.rcv_nxt})")
-            inputs.append(Input.FIN)
+            if seg.seq == self.rcv_nxt:
+                inputs.append(Input.FIN)
+            else:   # earlier data is missing: keep the FIN until the gap is filled
+                self.pending_fin = sq.add(seg.seq, seg.length)
+                if not seg.length:
+                    inputs.append(Input.DATA)    # acknowledged as a duplicate ACK
         return inputs
 
     # ------------------------------------------------------------------ actions
@@ -208,6 +216,8 @@ class Endpoint:
 
     def _do_receive_data(self, inp, seg, n, after) -> None:
         self._ack_owed = True
+        if not seg.length:
+            return
         if seg.seq == self.rcv_nxt:
             self.rcv_nxt = sq.add(seg.seq, seg.length)
             while self.rcv_nxt in self.out_of_order:          # the gap is filled

@@ -101,6 +101,7 @@ TRANSITIONS: dict[tuple[State, Input], tuple[Action, State]] = {
     (S.SYN_SENT, I.SYN_ACK): (A.COMPLETE_OPEN, S.ESTABLISHED),
     (S.SYN_SENT, I.SYN): (A.SEND_SYN_ACK, S.SYN_RECEIVED),          # simultaneous open
     (S.SYN_SENT, I.RST): (A.DELETE_TCB, S.CLOSED),                  # connection refused
+    (S.SYN_SENT, I.ACK): (A.DROP, S.SYN_SENT),      # the peer's SYN,ACK was lost; wait for it
     (S.SYN_SENT, I.SEND): (A.QUEUE, S.SYN_SENT),
     (S.SYN_SENT, I.RETRANSMIT_TIMEOUT): (A.RETRANSMIT, S.SYN_SENT),
     (S.SYN_SENT, I.CLOSE): (A.DELETE_TCB, S.CLOSED),
@@ -112,6 +113,9 @@ TRANSITIONS: dict[tuple[State, Input], tuple[Action, State]] = {
     (S.SYN_RECEIVED, I.SYN): (A.RETRANSMIT, S.SYN_RECEIVED),
     (S.SYN_RECEIVED, I.RETRANSMIT_TIMEOUT): (A.RETRANSMIT, S.SYN_RECEIVED),
     (S.SYN_RECEIVED, I.RST): (A.DELETE_TCB, S.CLOSED),
+    # A segment without ACK (the textbook's FIN) cannot complete the handshake: dropped.
+    (S.SYN_RECEIVED, I.FIN): (A.DROP, S.SYN_RECEIVED),
+    (S.SYN_RECEIVED, I.DATA): (A.DROP, S.SYN_RECEIVED),
     (S.SYN_RECEIVED, I.CLOSE): (A.SEND_FIN, S.FIN_WAIT_1),
     (S.SYN_RECEIVED, I.ABORT): (A.SEND_RESET, S.CLOSED),
     # ESTABLISHED

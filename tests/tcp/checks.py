@@ -1,0 +1,44 @@
+"""Rules every trace must obey, shared by the preset, random-script and kernel tests."""
+
+from quizgen.tcp import seq as sq
+
+
+def seg_len(s):
+    return s["len"] + ("SYN" in s["flags"]) + ("FIN" in s["flags"])
+
+
+def check_trace_rules(trace, *, aborted=False):
+    """SYN and FIN use one sequence number each and a pure ACK none; each direction's sequence
+    space is contiguous; no ACK covers unsent data; everything sent is acknowledged (unless the
+    connection was aborted or refused); both endpoints end CLOSED."""
+    segs = trace.segments
+    nxt = {}            # per sender: the next new sequence number
+    sent_end = {}       # per sender: the highest sequence number sent so far (exclusive)
+    acked = {}          # per sender: the highest ack its peer has sent
+    for s in segs:
+        frm, to = s["from"], s["to"]
+        if "RST" in s["flags"]:
+            continue
+        if "SYN" in s["flags"] and frm not in nxt:
+            nxt[frm] = s["seq"]
+        assert frm in nxt, f"segment {s['n']} from {frm} before its SYN"
+        length = seg_len(s)
+        if s["seq"] == nxt[frm]:
+            nxt[frm] = sq.add(s["seq"], length)         # new data: contiguous
+        else:                                           # must be a retransmission
+            assert sq.lt(s["seq"], nxt[frm]), f"segment {s['n']} leaves a gap"
+            assert length > 0, f"pure ACK {s['n']} with an old seq"
+        sent_end[frm] = nxt[frm]
+        if s["flags"] == ["ACK"] and s["len"] == 0:
+            assert length == 0
+        if s["ack"] is not None:
+            assert to in sent_end and sq.le(s["ack"], sent_end[to]), \
+                f"segment {s['n']} acknowledges data never sent"
+            acked[to] = s["ack"]
+    if not aborted:
+        for who, end in sent_end.items():
+            assert acked.get(who) == end, f"{who}'s data up to {end} is not all acknowledged"
+    last = {}
+    for e in trace.events:
+        last[e["who"]] = e["to"]
+    assert set(last.values()) <= {"CLOSED"}, f"run ends in {last}"
