@@ -1,0 +1,1005 @@
+"""Ground truth from the real Linux TCP stack, for checking the simulator.
+
+Each scenario opens (and closes) one real TCP connection between endpoint A
+(the one that sends the first SYN) and endpoint B, captures exactly that
+connection's segments off the wire with a raw ``AF_PACKET`` socket, and
+returns a dict the simulator can replay::
+
+    {"scenario": "normal",
+     "isn": {"A": <seq of A's SYN>, "B": <seq of B's SYN, or None>},
+     "options": {...},                      # simulator options modelled
+     "steps": [{"A": "connect"}, {"A": "send 100"}, ...],
+     "segments": [{"from": "A", "flags": ["SYN"], "seq": 1, "ack": None,
+                   "len": 0}, ...]}
+
+``flags`` lists, in the fixed order SYN, ACK, FIN, RST, the flags that are
+set; PSH, URG, ECE and CWR are dropped.  ``ack`` is None when ACK is off.
+
+Two kinds of "network":
+
+* loopback (``127.0.0.1``), captured on ``lo``: every scenario but the
+  simultaneous ones.  Delivery is instant, so each step's segments are a
+  direct consequence of that step.
+* a userspace "wire" (``simultaneous_close``, ``simultaneous_open``): two
+  fresh network namespaces, each with a TUN device, and a relay thread that
+  copies IPv4 packets between the two TUN file descriptors.  The relay can
+  *hold* packets, which lets both endpoints send their FIN (or SYN) before
+  either sees the other's; on release it runs the network until quiet in
+  FIFO order, like the simulator.  Deterministic whatever the machine's
+  load (no race against a delay).  This kernel has no netem, and on
+  loopback the FINs never cross.
+
+Like the simulator, which "runs the network until quiet" after each step,
+the harness sleeps ``SETTLE`` seconds after every step so that any delayed
+ACK has fired before the next step starts (Linux delays an ACK by at most
+200 ms; on loopback it is ~40 ms).
+
+Run ``python3 -m tests.kernel.harness [scenario ...] [--detail]`` to print
+the JSON.  Needs root (CAP_NET_RAW for AF_PACKET; CAP_SYS_ADMIN and
+/dev/net/tun for the wire); see ``available()``.  Standard library only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import ctypes
+import fcntl
+import functools
+import json
+import os
+import select
+import socket
+import struct
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Iterator
+
+# --------------------------------------------------------------------------
+# Timing.  Every blocking call is bounded by one of these.
+
+#: Seconds to wait after each step: longer than Linux's largest delayed-ACK
+#: timeout (TCP_DELACK_MAX = 200 ms), so each step's segments are complete.
+SETTLE = 0.3
+#: Timeout of every blocking socket call (connect, accept, recv, send).
+IO_TIMEOUT = 2.0
+#: Hard limit for one scenario, setup and teardown included.
+RUN_TIMEOUT = 20.0
+
+# --------------------------------------------------------------------------
+# Scenarios: name -> (simulator options, network kind).  The functions that
+# run them are at the end of the file.
+
+LOOPBACK = "loopback"
+WIRE = "wire"
+
+_OPTIONS: dict[str, tuple[dict, str]] = {
+    "normal": ({"fin_ack": "separate", "fin_has_ack": True}, LOOPBACK),
+    "merged_close": ({"fin_ack": "merge", "fin_has_ack": True}, LOOPBACK),
+    "halfclose": ({"fin_ack": "separate", "fin_has_ack": True}, LOOPBACK),
+    "server_closes_first": ({"fin_ack": "separate", "fin_has_ack": True}, LOOPBACK),
+    "abort": ({"rst_ack": True, "fin_has_ack": True}, LOOPBACK),
+    "refused": ({"listen": False, "rst_ack": True}, LOOPBACK),
+    "simultaneous_close": ({"fin_has_ack": True}, WIRE),
+    # B does not listen: it connect()s to A at the same time as A to B.
+    "simultaneous_open": ({"listen": False, "fin_has_ack": True}, WIRE),
+}
+
+#: Names accepted by run_scenario(), in a sensible order.
+SCENARIOS: tuple[str, ...] = tuple(_OPTIONS)
+
+# --------------------------------------------------------------------------
+# Packet parsing (Ethernet / IPv4 / TCP, by hand with struct).
+
+ETH_P_ALL = 0x0003
+ETH_P_IP = 0x0800
+ARPHRD_ETHER = 1
+ARPHRD_LOOPBACK = 772  # "lo": a 14-byte all-zero Ethernet header
+ARPHRD_NONE = 0xFFFE  # TUN (IFF_TUN): no link header, starts with IP
+PACKET_OUTGOING = getattr(socket, "PACKET_OUTGOING", 4)
+SOL_PACKET = 263
+PACKET_STATISTICS = 6
+SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)
+SO_RCVBUFFORCE = 33
+
+TH_FIN, TH_SYN, TH_RST, TH_PSH, TH_ACK = 0x01, 0x02, 0x04, 0x08, 0x10
+#: The flags reported, in report order.  PSH/URG/ECE/CWR are not reported.
+FLAG_ORDER = (("SYN", TH_SYN), ("ACK", TH_ACK), ("FIN", TH_FIN), ("RST", TH_RST))
+
+_TCP_OPTION_NAMES = {2: "mss", 3: "wscale", 4: "sackOK", 5: "sack", 8: "ts"}
+
+
+@dataclass
+class Packet:
+    """One TCP segment as captured."""
+
+    ts: float  # kernel capture time (SO_TIMESTAMPNS), seconds
+    src: tuple[str, int]
+    dst: tuple[str, int]
+    seq: int
+    ack: int
+    flags: int
+    win: int
+    payload_len: int
+    tcp_options: list[str] = field(default_factory=list)
+
+    def flag_names(self) -> list[str]:
+        return [name for name, bit in FLAG_ORDER if self.flags & bit]
+
+
+def _parse_tcp_options(raw: bytes) -> list[str]:
+    out, i = [], 0
+    while i < len(raw):
+        kind = raw[i]
+        if kind == 0:  # end of option list
+            break
+        if kind == 1:  # NOP
+            i += 1
+            continue
+        if i + 1 >= len(raw) or raw[i + 1] < 2:
+            break  # malformed
+        length = raw[i + 1]
+        body = raw[i + 2 : i + length]
+        name = _TCP_OPTION_NAMES.get(kind, f"opt{kind}")
+        if kind == 2 and len(body) == 2:
+            name += "=%d" % struct.unpack("!H", body)
+        elif kind == 3 and len(body) == 1:
+            name += "=%d" % body[0]
+        out.append(name)
+        i += length
+    return out
+
+
+def parse_frame(frame: bytes, hatype: int, ts: float = 0.0) -> Packet | None:
+    """Parse one captured frame; None unless it is IPv4/TCP."""
+    if hatype in (ARPHRD_ETHER, ARPHRD_LOOPBACK):
+        if len(frame) < 14 or struct.unpack_from("!H", frame, 12)[0] != ETH_P_IP:
+            return None
+        ip = frame[14:]
+    elif hatype == ARPHRD_NONE:
+        ip = frame
+    else:
+        return None
+    return parse_ipv4(ip, ts)
+
+
+def parse_ipv4(ip: bytes, ts: float = 0.0) -> Packet | None:
+    """Parse a bare IPv4 packet; None unless it is an unfragmented TCP one."""
+    if len(ip) < 20 or ip[0] >> 4 != 4:
+        return None
+    ihl = (ip[0] & 0x0F) * 4
+    total_len, frag, proto = struct.unpack_from("!H2xH1xB", ip, 2)
+    if proto != socket.IPPROTO_TCP or frag & 0x3FFF:  # MF flag or offset
+        return None
+    src_ip, dst_ip = socket.inet_ntoa(ip[12:16]), socket.inet_ntoa(ip[16:20])
+    tcp = ip[ihl:total_len]
+    if len(tcp) < 20:
+        return None
+    sport, dport, seq, ack, off_flags, win = struct.unpack_from("!HHIIHH", tcp)
+    doff = (off_flags >> 12) * 4
+    return Packet(
+        ts=ts,
+        src=(src_ip, sport),
+        dst=(dst_ip, dport),
+        seq=seq,
+        ack=ack,
+        flags=off_flags & 0xFF,
+        win=win,
+        # From the IP total length, not the captured length: robust to
+        # link-layer padding.
+        payload_len=total_len - ihl - doff,
+        tcp_options=_parse_tcp_options(tcp[20:doff]),
+    )
+
+
+# --------------------------------------------------------------------------
+# Capture
+
+
+def _packet_socket(ifname: str) -> socket.socket:
+    """A raw AF_PACKET socket bound to ``ifname`` in the caller's netns."""
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+    try:
+        with contextlib.suppress(OSError):  # a big buffer: nothing dropped
+            s.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 8 << 20)
+        # Kernel timestamp per packet, taken when the packet was handed to
+        # the sniffers: lets captures on two interfaces be merged in order.
+        s.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+        s.bind((ifname, 0))
+        s.settimeout(0.05)
+    except BaseException:
+        s.close()
+        raise
+    return s
+
+
+class Capture:
+    """Records one connection's segments from one or more interfaces.
+
+    A packet sent over ``lo`` passes the sniffer hook twice: once leaving
+    (pkttype PACKET_OUTGOING) and once coming back in (PACKET_HOST).  On a
+    TUN device the packets written by the relay show up as PACKET_HOST.  We
+    keep only PACKET_OUTGOING: each segment exactly once, at the moment the
+    sending kernel transmitted it.
+    """
+
+    def __init__(self) -> None:
+        self._socks: list[socket.socket] = []
+        self._per_sock: list[list[Packet]] = []
+        self._threads: list[threading.Thread] = []
+        self._stop = threading.Event()
+        self._endpoints: frozenset = frozenset()
+        self.dropped = 0
+
+    def add(self, ifname: str) -> None:
+        """Sniff on ``ifname`` of the calling thread's network namespace."""
+        self._socks.append(_packet_socket(ifname))
+        self._per_sock.append([])
+
+    def start(self, ep1: tuple[str, int], ep2: tuple[str, int]) -> None:
+        """Start recording the segments between the two endpoints."""
+        self._endpoints = frozenset((ep1, ep2))
+        for s, out in zip(self._socks, self._per_sock):
+            t = threading.Thread(target=self._reader, args=(s, out), daemon=True)
+            t.start()
+            self._threads.append(t)
+
+    def _reader(self, s: socket.socket, out: list[Packet]) -> None:
+        while True:
+            try:
+                frame, anc, _flags, addr = s.recvmsg(65535, 64)
+            except socket.timeout:
+                if self._stop.is_set():
+                    return  # nothing left queued: every packet was read
+                continue
+            except OSError:
+                return  # socket closed under us by close()
+            _ifname, _proto, pkttype, hatype = addr[:4]
+            if pkttype != PACKET_OUTGOING:
+                continue
+            ts = 0.0
+            for level, ctype, data in anc:
+                if level == socket.SOL_SOCKET and ctype == SO_TIMESTAMPNS:
+                    sec, nsec = struct.unpack("qq", data[:16])
+                    ts = sec + nsec / 1e9
+            pkt = parse_frame(frame, hatype, ts)
+            if pkt is not None and frozenset((pkt.src, pkt.dst)) == self._endpoints:
+                out.append(pkt)
+
+    def stop(self) -> list[Packet]:
+        """Stop and return the segments in transmission order.
+
+        Capture happens synchronously when a packet is transmitted, so once
+        the last step has settled every segment is already queued on our
+        sockets; the readers drain them before they exit.
+        """
+        self._stop.set()
+        for t in self._threads:
+            t.join(timeout=IO_TIMEOUT)
+        for s in self._socks:
+            with contextlib.suppress(OSError):
+                stats = s.getsockopt(SOL_PACKET, PACKET_STATISTICS, 8)
+                self.dropped += struct.unpack("II", stats)[1]
+        self.close()
+        if any(t.is_alive() for t in self._threads):
+            raise TimeoutError("capture reader did not stop")
+        if self.dropped:
+            raise RuntimeError(f"capture dropped {self.dropped} packets")
+        if len(self._per_sock) == 1:
+            return list(self._per_sock[0])  # capture order, as is
+        # Several interfaces (the wire): merge by kernel timestamp.  Each
+        # list is already in order; sorted() is stable.
+        return sorted((p for lst in self._per_sock for p in lst), key=lambda p: p.ts)
+
+    def close(self) -> None:
+        self._stop.set()
+        for s in self._socks:
+            s.close()
+
+
+# --------------------------------------------------------------------------
+# Networks: where the two endpoints live.
+
+
+def _tcp_socket() -> socket.socket:
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.settimeout(IO_TIMEOUT)
+    # No Nagle: each send() is one segment, right away.
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return s
+
+
+class Loopback:
+    """Both endpoints on 127.0.0.1; capture on ``lo``."""
+
+    kind = LOOPBACK
+    addr = {"A": "127.0.0.1", "B": "127.0.0.1"}
+
+    def socket(self, side: str) -> socket.socket:
+        return _tcp_socket()
+
+    def capture(self) -> Capture:
+        cap = Capture()
+        cap.add("lo")
+        return cap
+
+    def close(self) -> None:
+        pass
+
+
+# ---- namespaces and TUN devices, via ctypes / ioctl (no iproute2 needed)
+
+CLONE_NEWNET = 0x40000000
+TUNSETIFF = 0x400454CA
+IFF_TUN = 0x0001
+IFF_NO_PI = 0x1000
+IFF_UP = 0x0001
+SIOCGIFFLAGS = 0x8913
+SIOCSIFFLAGS = 0x8914
+SIOCSIFADDR = 0x8916
+SIOCSIFDSTADDR = 0x8918
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _check(ret: int, what: str) -> None:
+    if ret != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"{what}: {os.strerror(err)}")
+
+
+def _netns_fd() -> int:
+    """An fd for the *calling thread's* network namespace."""
+    return os.open(f"/proc/self/task/{threading.get_native_id()}/ns/net", os.O_RDONLY)
+
+
+def _setns(fd: int) -> None:
+    # Namespaces are per thread: this moves only the calling thread.
+    _check(_libc.setns(fd, CLONE_NEWNET), "setns")
+
+
+def _ifreq(name: str, payload: bytes = b"") -> bytes:
+    return struct.pack("16s24s", name.encode(), payload)
+
+
+def _make_tun(name: str, local: str, peer: str) -> int:
+    """Create point-to-point TUN ``name`` (local -> peer) in the calling
+    thread's netns, bring it up, and return its fd (non-blocking).  The
+    device disappears when the fd is closed."""
+    fd = os.open("/dev/net/tun", os.O_RDWR | os.O_CLOEXEC)
+    try:
+        # IFF_NO_PI: reads/writes are bare IP packets.
+        fcntl.ioctl(fd, TUNSETIFF, struct.pack("16sH22x", name.encode(), IFF_TUN | IFF_NO_PI))
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as ctl:
+
+            def sockaddr(ip: str) -> bytes:
+                return struct.pack("H2s4s8x", socket.AF_INET, b"\0\0", socket.inet_aton(ip))
+
+            fcntl.ioctl(ctl, SIOCSIFADDR, _ifreq(name, sockaddr(local)))
+            # Peer address: the kernel adds the host route to it via tun.
+            fcntl.ioctl(ctl, SIOCSIFDSTADDR, _ifreq(name, sockaddr(peer)))
+            flags = struct.unpack_from("H", fcntl.ioctl(ctl, SIOCGIFFLAGS, _ifreq(name)), 16)[0]
+            fcntl.ioctl(ctl, SIOCSIFFLAGS, _ifreq(name, struct.pack("H", flags | IFF_UP)))
+        os.set_blocking(fd, False)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+class Wire:
+    """A and B in two fresh network namespaces joined by a userspace relay.
+
+    ::
+
+        [netns A] qgA (TUN) <-fd-> relay thread <-fd-> qgB (TUN) [netns B]
+        198.18.0.1                                         198.18.0.2
+
+    (198.18.0.0/15 is the RFC 2544 benchmarking range; the addresses exist
+    only inside the two private namespaces, nothing leaves them.)
+
+    The namespaces are made with unshare(CLONE_NEWNET) by the calling
+    thread, which must be a thread of its own: every socket and TUN device
+    is created after a setns() into the right namespace, and the thread is
+    moved back to its original namespace before each method returns.  No
+    named namespaces (``ip netns``) are created, so nothing outlives the
+    process: the namespaces vanish when their last fd/socket is closed.
+
+    Capture: one AF_PACKET socket per TUN device (PACKET_OUTGOING, i.e.
+    what each kernel transmitted), merged by kernel timestamp.  That is the
+    true global emission order; recording at the relay would give the
+    relay's reading order instead, which can differ when both devices have
+    packets waiting.
+    """
+
+    kind = WIRE
+    addr = {"A": "198.18.0.1", "B": "198.18.0.2"}
+    ifname = {"A": "qgA", "B": "qgB"}
+
+    def __init__(self) -> None:
+        self._orig = _netns_fd()
+        self._ns: dict[str, int] = {}
+        self._tun: dict[str, int] = {}
+        self._lock = threading.Condition()
+        self._holding = False
+        self._held: list[tuple[int, bytes]] = []
+        self._stop = threading.Event()
+        self._relay: threading.Thread | None = None
+        try:
+            for side, peer in (("A", "B"), ("B", "A")):
+                _check(_libc.unshare(CLONE_NEWNET), "unshare(CLONE_NEWNET)")
+                try:
+                    self._ns[side] = _netns_fd()
+                    self._tun[side] = _make_tun(self.ifname[side], self.addr[side], self.addr[peer])
+                finally:
+                    _setns(self._orig)
+            self._relay = threading.Thread(target=self._run_relay, daemon=True)
+            self._relay.start()
+        except BaseException:
+            self.close()
+            raise
+
+    @contextlib.contextmanager
+    def inside(self, side: str) -> Iterator[None]:
+        """Run the body with the calling thread in ``side``'s namespace."""
+        _setns(self._ns[side])
+        try:
+            yield
+        finally:
+            _setns(self._orig)
+
+    def socket(self, side: str) -> socket.socket:
+        with self.inside(side):
+            return _tcp_socket()
+
+    def capture(self) -> Capture:
+        cap = Capture()
+        try:
+            for side in ("A", "B"):
+                with self.inside(side):
+                    cap.add(self.ifname[side])
+        except BaseException:
+            cap.close()
+            raise
+        return cap
+
+    # ---- the relay
+
+    def _run_relay(self) -> None:
+        fa, fb = self._tun["A"], self._tun["B"]
+        while not self._stop.is_set():
+            try:
+                ready, _, _ = select.select([fa, fb], [], [], 0.05)
+            except (OSError, ValueError):
+                return  # fds closed
+            with self._lock:
+                for src in (fa, fb):
+                    if src in ready:
+                        self._pump(src)
+
+    def _pump(self, src: int) -> None:
+        """Read every packet waiting on ``src``; forward it, or queue it
+        while holding.  Caller holds self._lock."""
+        dst = self._tun["B"] if src == self._tun["A"] else self._tun["A"]
+        while True:
+            try:
+                pkt = os.read(src, 65535)
+            except BlockingIOError:
+                return
+            except OSError:
+                return  # closed
+            if not pkt or pkt[0] >> 4 != 4:
+                continue  # drop IPv6 (router solicitations, MLD)
+            if self._holding:
+                self._held.append((dst, pkt))
+                self._lock.notify_all()
+            else:
+                self._write(dst, pkt)
+
+    @staticmethod
+    def _write(fd: int, pkt: bytes) -> None:
+        # The receiving kernel processes the packet inside this write()
+        # (tun_get_user -> netif_receive_skb with BHs off), so its response,
+        # if any, is already queued on its own TUN fd when write() returns.
+        with contextlib.suppress(OSError):
+            os.write(fd, pkt)
+
+    def hold(self) -> None:
+        """Queue packets instead of forwarding them (the wire 'stretches')."""
+        with self._lock:
+            self._holding = True
+
+    def wait_held(self, pred: Callable[[list[Packet]], bool], timeout: float = IO_TIMEOUT) -> None:
+        """Wait until the held packets satisfy ``pred``."""
+
+        def ok() -> bool:
+            pkts = [parse_ipv4(p) for _, p in self._held]
+            return pred([p for p in pkts if p is not None])
+
+        with self._lock:
+            if not self._lock.wait_for(ok, timeout):
+                raise TimeoutError("the wire did not receive the expected packets")
+
+    def release(self) -> None:
+        """Deliver the held packets and run the network until quiet, FIFO,
+        then go back to plain forwarding.
+
+        Like the simulator's network: each delivery's responses join the
+        *end* of the queue (read right after the write, which is when the
+        receiving kernel has sent them).  Forwarding a response at once
+        instead would overtake packets already in flight, e.g. B's ACK of
+        A's FIN would reach A before B's FIN and spoil the simultaneous
+        close.  This makes the order of everything after the release
+        deterministic."""
+        with self._lock:
+            while self._held:
+                dst, pkt = self._held.pop(0)
+                self._write(dst, pkt)
+                self._pump(dst)  # the receiver's responses, queued
+            self._holding = False
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._relay is not None:
+            self._relay.join(timeout=IO_TIMEOUT)
+        for fd in list(self._tun.values()) + list(self._ns.values()):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        self._tun.clear()
+        self._ns.clear()
+        with contextlib.suppress(OSError):
+            _setns(self._orig)
+        with contextlib.suppress(OSError):
+            os.close(self._orig)
+
+
+# --------------------------------------------------------------------------
+# Availability
+
+
+class HarnessUnavailable(RuntimeError):
+    """The kernel facilities a scenario needs are not usable here."""
+
+
+def _in_thread(fn: Callable[[], object], timeout: float) -> object:
+    """Run ``fn`` in a fresh thread (namespace changes stay in it), with a
+    time limit; re-raise its exception."""
+    box: dict[str, object] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = fn()
+        except BaseException as exc:  # noqa: BLE001 - re-raised below
+            box["error"] = exc
+
+    t = threading.Thread(target=target, daemon=True, name="tcp-harness")
+    t.start()
+    t.join(timeout)
+    if t.is_alive():
+        raise TimeoutError(f"harness run exceeded {timeout} s")
+    if "error" in box:
+        raise box["error"]  # type: ignore[misc]
+    return box.get("value")
+
+
+@functools.lru_cache(maxsize=None)
+def _packet_check() -> tuple[bool, str]:
+    if not hasattr(socket, "AF_PACKET"):
+        return False, "no AF_PACKET sockets on this platform"
+    try:
+        _packet_socket("lo").close()
+    except OSError as exc:
+        return False, f"cannot open a raw AF_PACKET socket on lo ({exc}); needs root/CAP_NET_RAW"
+    return True, "AF_PACKET raw socket on lo works"
+
+
+@functools.lru_cache(maxsize=None)
+def _wire_check() -> tuple[bool, str]:
+    if not os.path.exists("/dev/net/tun"):
+        return False, "no /dev/net/tun"
+
+    def probe() -> None:
+        # The whole route: namespaces, TUN devices, relay, a TCP handshake.
+        wire = Wire()
+        try:
+            lst, a = wire.socket("B"), wire.socket("A")
+            with lst, a:
+                lst.bind((wire.addr["B"], 0))
+                lst.listen(1)
+                a.connect(lst.getsockname())
+                conn, _ = lst.accept()
+                conn.close()
+                a.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        finally:
+            wire.close()
+
+    try:
+        _in_thread(probe, RUN_TIMEOUT)
+    except (OSError, TimeoutError) as exc:
+        return False, f"network namespaces + TUN relay unusable ({exc}); needs root/CAP_SYS_ADMIN"
+    return True, "network namespaces + TUN relay work"
+
+
+def available(scenario: str | None = None) -> tuple[bool, str]:
+    """Whether the harness can run here, and why not if it cannot.
+
+    With ``scenario`` None: everything (AF_PACKET capture and the
+    namespace/TUN wire).  With a scenario name: only what it needs.
+    """
+    ok, why = _packet_check()
+    if not ok:
+        return ok, why
+    if scenario is None or _OPTIONS[scenario][1] == WIRE:
+        return _wire_check()
+    return ok, why
+
+
+# --------------------------------------------------------------------------
+# Running a scenario
+
+
+class Run:
+    """One scenario in progress: the endpoints' sockets, the capture, and
+    the steps recorded for the simulator."""
+
+    def __init__(self, net: Loopback | Wire) -> None:
+        self.net = net
+        self.steps: list[dict[str, str]] = []
+        self.sock: dict[str, socket.socket] = {}
+        self.ep: dict[str, tuple[str, int]] = {}
+        self.capture: Capture | None = None
+        self._open: list[socket.socket] = []
+
+    # ---- bookkeeping
+
+    def step(self, actor: str, action: str) -> None:
+        self.steps.append({actor: action})
+
+    @staticmethod
+    def settle() -> None:
+        # Let the network go quiet: delayed ACKs (<= 200 ms) have fired.
+        time.sleep(SETTLE)
+
+    def new_socket(self, side: str) -> socket.socket:
+        s = self.net.socket(side)
+        self._open.append(s)
+        return s
+
+    def start_capture(self, a: tuple[str, int], b: tuple[str, int]) -> None:
+        self.ep = {"A": a, "B": b}
+        self.capture = self.net.capture()
+        self.capture.start(a, b)
+
+    def cleanup(self) -> None:
+        if self.capture is not None:
+            self.capture.close()
+        for s in self._open:
+            # Leftover sockets go away with a RST (SO_LINGER 0) rather than
+            # lingering in FIN-WAIT; by now the capture has stopped.
+            with contextlib.suppress(OSError):
+                if s.fileno() != -1:
+                    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            s.close()
+
+    # ---- actions shared by the scenarios
+
+    def connect(self) -> None:
+        """Step ``{"A": "connect"}``: A connects to B listening on a fresh
+        port; both sockets end up in self.sock."""
+        listener = self.new_socket("B")
+        listener.bind((self.net.addr["B"], 0))  # fresh port per run
+        listener.listen(1)
+        a = self.new_socket("A")
+        a.bind((self.net.addr["A"], 0))  # learn A's port before the SYN
+        self.start_capture(a.getsockname(), listener.getsockname())
+        self.step("A", "connect")
+        a.connect(listener.getsockname())
+        b, _ = listener.accept()
+        self._open.append(b)
+        listener.close()  # no effect on the connection
+        # An accepted socket does not inherit the listener's timeout.
+        b.settimeout(IO_TIMEOUT)
+        b.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.sock = {"A": a, "B": b}
+        self.settle()
+
+    def send(self, side: str, n: int) -> None:
+        """Step ``{side: "send n"}``; the peer's application reads it all
+        (after the settle, so the read cannot hurry the ACK).  No
+        TCP_QUICKACK is needed: a new connection starts in quick-ACK mode,
+        so the first data segments are ACKed at once."""
+        peer = "B" if side == "A" else "A"
+        self.step(side, f"send {n}")
+        self.sock[side].sendall(bytes(n))
+        self.settle()
+        _recv_exact(self.sock[peer], n)
+
+    def close(self, side: str) -> None:
+        """Step ``{side: "close"}`` as a full close()."""
+        self.step(side, "close")
+        self.sock[side].close()
+        self.settle()
+
+    def result(self, name: str, detail: bool = False) -> dict:
+        assert self.capture is not None, "scenario never started its capture"
+        packets = self.capture.stop()
+        return build_result(name, _OPTIONS[name][0], self.steps, self.ep, packets, detail)
+
+
+def _recv_exact(s: socket.socket, n: int) -> bytes:
+    buf = b""
+    while len(buf) < n:
+        chunk = s.recv(n - len(buf))
+        if not chunk:
+            raise RuntimeError(f"EOF after {len(buf)} of {n} bytes")
+        buf += chunk
+    return buf
+
+
+def _expect_eof(s: socket.socket) -> None:
+    if s.recv(1) != b"":
+        raise RuntimeError("expected EOF (peer's FIN)")
+
+
+def build_result(
+    name: str,
+    options: dict,
+    steps: list[dict[str, str]],
+    ep: dict[str, tuple[str, int]],
+    packets: list[Packet],
+    detail: bool = False,
+) -> dict:
+    """Turn captured packets into the replayable dict."""
+    segments = []
+    t0 = packets[0].ts if packets else 0.0
+    for p in packets:
+        side = "A" if p.src == ep["A"] else "B"
+        seg = {
+            "from": side,
+            "flags": p.flag_names(),
+            "seq": p.seq,
+            "ack": p.ack if p.flags & TH_ACK else None,
+            "len": p.payload_len,
+        }
+        if detail:
+            seg.update(win=p.win, tcp_options=p.tcp_options, t_ms=round((p.ts - t0) * 1000, 3))
+        segments.append(seg)
+
+    def isn(side: str) -> int | None:
+        for p in packets:
+            if p.src == ep[side] and p.flags & TH_SYN:
+                return p.seq
+        return None
+
+    return {
+        "scenario": name,
+        "isn": {"A": isn("A"), "B": isn("B")},
+        "options": dict(options),
+        "steps": [dict(s) for s in steps],
+        "segments": segments,
+    }
+
+
+# --------------------------------------------------------------------------
+# The scenarios.  Each function drives the real endpoints through the steps
+# the simulator will replay; the segments come from the capture.
+
+
+def _normal(r: Run) -> None:
+    r.connect()
+    r.send("A", 100)
+    r.send("B", 200)
+    # B's kernel receives A's FIN: tcp_fin() moves B to CLOSE-WAIT and puts
+    # it in "pingpong" (interactive) mode, so the ACK of the FIN is
+    # *delayed*, hoping to ride on B's own FIN.  B's application waits (the
+    # settle), so the delayed-ACK timer fires: a separate ACK.
+    r.close("A")
+    _expect_eof(r.sock["B"])
+    r.close("B")
+
+
+def _merged_close(r: Run) -> None:
+    r.connect()
+    r.send("A", 100)
+    r.step("A", "close")
+    r.sock["A"].close()
+    # A's FIN reaches B during A's close() (loopback delivers synchronously)
+    # and B's ACK of it is delayed (pingpong mode, see _normal) by at least
+    # TCP_ATO_MIN = 40 ms.  B's application, in this same thread, reads EOF
+    # and closes within microseconds, so B's FIN carries that ACK: a
+    # 3-segment close.  Doing it here rather than in a thread blocked in
+    # recv() makes it independent of thread wake-up latency under load.
+    # No B "close" step: the simulator's merge mode closes B by itself.
+    _expect_eof(r.sock["B"])
+    r.sock["B"].close()
+    r.settle()
+
+
+def _halfclose(r: Run) -> None:
+    r.connect()
+    r.send("A", 100)
+    # The simulator's CLOSE only ends A's sending direction.  In Linux that
+    # is shutdown(SHUT_WR): a close() would orphan the socket, and Linux
+    # answers data arriving at an orphaned socket with RST.
+    r.step("A", "close")
+    r.sock["A"].shutdown(socket.SHUT_WR)
+    r.settle()
+    _expect_eof(r.sock["B"])
+    r.send("B", 50)  # A, in FIN-WAIT-2, still receives
+    r.close("B")
+    # A has B's FIN and is in TIME-WAIT: closing its fd sends nothing.
+    _expect_eof(r.sock["A"])
+    r.sock["A"].close()
+    r.settle()
+
+
+def _server_closes_first(r: Run) -> None:
+    r.connect()
+    r.send("A", 100)  # B has read it all: close() with unread data = RST
+    r.close("B")  # A's ACK of B's FIN is delayed, then sent alone
+    _expect_eof(r.sock["A"])
+    r.close("A")
+
+
+def _abort(r: Run) -> None:
+    r.connect()
+    r.send("A", 100)
+    r.step("A", "abort")
+    # SO_LINGER {on, 0 s}: close() discards the connection and sends RST
+    # (tcp_disconnect -> tcp_send_active_reset, which sets ACK too).
+    r.sock["A"].setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    r.sock["A"].close()
+    r.settle()
+
+
+def _refused(r: Run) -> None:
+    # Reserve a port by binding without listening: nobody can listen on it
+    # meanwhile, and a SYN to it finds no listener -> RST.
+    closed = r.new_socket("B")
+    closed.bind((r.net.addr["B"], 0))
+    a = r.new_socket("A")
+    a.bind((r.net.addr["A"], 0))
+    r.start_capture(a.getsockname(), closed.getsockname())
+    r.step("A", "connect")
+    try:
+        a.connect(closed.getsockname())
+    except ConnectionRefusedError:
+        pass
+    else:
+        raise RuntimeError("connect to a closed port succeeded")
+    r.settle()
+
+
+def _fins(pkts: list[Packet], n: int = 2) -> bool:
+    return sum(1 for p in pkts if p.flags & TH_FIN) >= n
+
+
+def _syns(pkts: list[Packet], n: int = 2) -> bool:
+    return sum(1 for p in pkts if p.flags & TH_SYN) >= n
+
+
+def _simultaneous_close(r: Run) -> None:
+    wire = r.net
+    assert isinstance(wire, Wire)
+    r.connect()
+    r.send("A", 100)
+    r.step("both", "close")
+    # Hold the wire, close both ends, and let go only when both FINs are
+    # in flight: each side sends its FIN before it receives the other's,
+    # so both go FIN-WAIT-1 -> CLOSING -> TIME-WAIT.  Deterministic: no
+    # race against a delay.
+    wire.hold()
+    r.sock["A"].close()
+    r.sock["B"].close()
+    wire.wait_held(_fins)
+    wire.release()
+    r.settle()
+
+
+def _simultaneous_open(r: Run) -> None:
+    wire = r.net
+    assert isinstance(wire, Wire)
+    a, b = r.new_socket("A"), r.new_socket("B")
+    a.bind((wire.addr["A"], 0))
+    b.bind((wire.addr["B"], 0))
+    r.start_capture(a.getsockname(), b.getsockname())
+    r.step("both", "connect")
+    # Both SYNs leave before either arrives (SYN-SENT -> SYN-RECEIVED on
+    # both sides).  connect() must not block here, hence non-blocking.
+    wire.hold()
+    for s, peer in ((a, b), (b, a)):
+        s.setblocking(False)
+        err = s.connect_ex(peer.getsockname())
+        if err not in (0, 115):  # EINPROGRESS
+            raise OSError(err, os.strerror(err))
+    wire.wait_held(_syns)
+    wire.release()
+    _, writable, _ = select.select([], [a, b], [], IO_TIMEOUT)
+    for s in (a, b):
+        if s not in writable:
+            raise TimeoutError("simultaneous open did not complete")
+        err = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+        if err:
+            raise OSError(err, os.strerror(err))
+        s.settimeout(IO_TIMEOUT)
+    r.sock = {"A": a, "B": b}
+    r.settle()
+    r.send("A", 100)
+
+
+_RUNNERS: dict[str, Callable[[Run], None]] = {
+    "normal": _normal,
+    "merged_close": _merged_close,
+    "halfclose": _halfclose,
+    "server_closes_first": _server_closes_first,
+    "abort": _abort,
+    "refused": _refused,
+    "simultaneous_close": _simultaneous_close,
+    "simultaneous_open": _simultaneous_open,
+}
+assert set(_RUNNERS) == set(SCENARIOS)
+
+
+def run_scenario(name: str, detail: bool = False) -> dict:
+    """Run scenario ``name`` on the real kernel and return its trace.
+
+    ``detail=True`` adds, per segment, the window, the TCP option names and
+    the capture time in ms (not part of the replay format).  Raises
+    HarnessUnavailable if ``available(name)`` is false, TimeoutError if the
+    run exceeds RUN_TIMEOUT.
+    """
+    if name not in _RUNNERS:
+        raise KeyError(f"unknown scenario {name!r}; known: {', '.join(SCENARIOS)}")
+    ok, why = available(name)
+    if not ok:
+        raise HarnessUnavailable(why)
+
+    def go() -> dict:
+        # In its own thread: the wire moves the running thread between
+        # network namespaces, which must never happen to the caller's.
+        net: Loopback | Wire = Wire() if _OPTIONS[name][1] == WIRE else Loopback()
+        try:
+            r = Run(net)
+            try:
+                _RUNNERS[name](r)
+                return r.result(name, detail)
+            finally:
+                r.cleanup()
+        finally:
+            net.close()
+
+    return _in_thread(go, RUN_TIMEOUT)  # type: ignore[return-value]
+
+
+def to_json(result: dict | list) -> str:
+    """JSON with one segment per line, for reading by eye."""
+    if isinstance(result, list):
+        return "[\n" + ",\n".join(to_json(r) for r in result) + "\n]"
+    lines = [f"  {json.dumps(k)}: {json.dumps(v)}" for k, v in result.items() if k != "segments"]
+    segs = ",\n".join("    " + json.dumps(s) for s in result.get("segments", []))
+    lines.append('  "segments": [\n' + segs + "\n  ]")
+    return "{\n" + ",\n".join(lines) + "\n}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python3 -m tests.kernel.harness", description=__doc__.split("\n")[0])
+    ap.add_argument("scenario", nargs="*", help=f"default: all of {', '.join(SCENARIOS)}")
+    ap.add_argument("--detail", action="store_true", help="add window, TCP options and time (ms) per segment")
+    args = ap.parse_args(argv)
+    names = args.scenario or list(SCENARIOS)
+    for n in names:
+        if n not in _RUNNERS:
+            ap.error(f"unknown scenario {n!r}; known: {', '.join(SCENARIOS)}")
+        ok, why = available(n)
+        if not ok:
+            print(f"harness unavailable for {n}: {why}", file=sys.stderr)
+            return 2
+    results = [run_scenario(n, detail=args.detail) for n in names]
+    print(to_json(results[0] if len(results) == 1 else results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

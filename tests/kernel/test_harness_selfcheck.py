@@ -1,0 +1,234 @@
+"""Self-checks of the kernel harness alone (not of the simulator).
+
+Each scenario runs once against the real Linux stack (cached per module);
+the tests check the capture against what Linux is known to send.  Skipped,
+with the reason, where raw sockets / namespaces are not available.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from . import harness
+
+# Expected trace per scenario: (from, flags, seq, ack, len) with seq relative
+# to the sender's ISN and ack relative to the receiver's ISN (absolute when
+# that side has no ISN, i.e. the RST of "refused").  None: ACK flag off.
+HANDSHAKE = [
+    ("A", "SYN", 0, None, 0),
+    ("B", "SYN,ACK", 0, 1, 0),
+    ("A", "ACK", 1, 1, 0),
+]
+A_SENDS_100 = [
+    ("A", "ACK", 1, 1, 100),
+    ("B", "ACK", 1, 101, 0),
+]
+EXPECTED = {
+    "normal": HANDSHAKE
+    + A_SENDS_100
+    + [
+        ("B", "ACK", 1, 101, 200),
+        ("A", "ACK", 101, 201, 0),
+        ("A", "ACK,FIN", 101, 201, 0),
+        ("B", "ACK", 201, 102, 0),  # delayed ACK of the FIN, alone
+        ("B", "ACK,FIN", 201, 102, 0),
+        ("A", "ACK", 102, 202, 0),
+    ],
+    "merged_close": HANDSHAKE
+    + A_SENDS_100
+    + [
+        ("A", "ACK,FIN", 101, 1, 0),
+        ("B", "ACK,FIN", 1, 102, 0),  # ACK of A's FIN rides on B's FIN
+        ("A", "ACK", 102, 2, 0),
+    ],
+    "halfclose": HANDSHAKE
+    + A_SENDS_100
+    + [
+        ("A", "ACK,FIN", 101, 1, 0),
+        ("B", "ACK", 1, 102, 0),
+        ("B", "ACK", 1, 102, 50),  # A in FIN-WAIT-2 still receives
+        ("A", "ACK", 102, 51, 0),
+        ("B", "ACK,FIN", 51, 102, 0),
+        ("A", "ACK", 102, 52, 0),
+    ],
+    "server_closes_first": HANDSHAKE
+    + A_SENDS_100
+    + [
+        ("B", "ACK,FIN", 1, 101, 0),
+        ("A", "ACK", 101, 2, 0),
+        ("A", "ACK,FIN", 101, 2, 0),
+        ("B", "ACK", 2, 102, 0),
+    ],
+    "abort": HANDSHAKE + A_SENDS_100 + [("A", "ACK,RST", 101, 1, 0)],
+    "refused": [
+        ("A", "SYN", 0, None, 0),
+        ("B", "ACK,RST", 0, 1, 0),  # seq 0 absolute: B never had an ISN
+    ],
+    "simultaneous_close": HANDSHAKE
+    + A_SENDS_100
+    + [
+        ("A", "ACK,FIN", 101, 1, 0),
+        ("B", "ACK,FIN", 1, 101, 0),  # crossed: does not ACK A's FIN
+        ("B", "ACK", 2, 102, 0),  # CLOSING
+        ("A", "ACK", 102, 2, 0),  # CLOSING
+    ],
+    "simultaneous_open": [
+        ("A", "SYN", 0, None, 0),
+        ("B", "SYN", 0, None, 0),
+        ("B", "SYN,ACK", 0, 1, 0),
+        ("A", "SYN,ACK", 0, 1, 0),
+        # Linux (and RFC 9293's rules) ACK the SYN-ACK: its SYN is below
+        # RCV.NXT, an old duplicate (Linux adds a D-SACK block).
+        ("A", "ACK", 1, 1, 0),
+        ("B", "ACK", 1, 1, 0),
+    ]
+    + A_SENDS_100,
+}
+
+EXPECTED_STEPS = {
+    "normal": [{"A": "connect"}, {"A": "send 100"}, {"B": "send 200"}, {"A": "close"}, {"B": "close"}],
+    "merged_close": [{"A": "connect"}, {"A": "send 100"}, {"A": "close"}],
+    "halfclose": [{"A": "connect"}, {"A": "send 100"}, {"A": "close"}, {"B": "send 50"}, {"B": "close"}],
+    "server_closes_first": [{"A": "connect"}, {"A": "send 100"}, {"B": "close"}, {"A": "close"}],
+    "abort": [{"A": "connect"}, {"A": "send 100"}, {"A": "abort"}],
+    "refused": [{"A": "connect"}],
+    "simultaneous_close": [{"A": "connect"}, {"A": "send 100"}, {"both": "close"}],
+    "simultaneous_open": [{"both": "connect"}, {"A": "send 100"}],
+}
+
+EXPECTED_OPTIONS = {
+    "normal": {"fin_ack": "separate", "fin_has_ack": True},
+    "merged_close": {"fin_ack": "merge", "fin_has_ack": True},
+    "halfclose": {"fin_ack": "separate", "fin_has_ack": True},
+    "abort": {"rst_ack": True, "fin_has_ack": True},
+    "refused": {"listen": False, "rst_ack": True},
+    "simultaneous_close": {"fin_has_ack": True},
+}
+
+_cache: dict[str, dict] = {}
+
+
+def trace(name: str) -> dict:
+    """The scenario's capture, run once per test session; skip if the
+    kernel facilities are missing."""
+    ok, why = harness.available(name)
+    if not ok:
+        pytest.skip(why)
+    if name not in _cache:
+        _cache[name] = harness.run_scenario(name)
+    return _cache[name]
+
+
+def relative(result: dict) -> list[tuple]:
+    isn = result["isn"]
+    out = []
+    for s in result["segments"]:
+        me, peer = s["from"], "B" if s["from"] == "A" else "A"
+        seq = s["seq"] - isn[me] if isn[me] is not None else s["seq"]
+        ack = None if s["ack"] is None else s["ack"] - isn[peer] if isn[peer] is not None else s["ack"]
+        out.append((me, ",".join(s["flags"]), seq % 2**32, None if ack is None else ack % 2**32, s["len"]))
+    return out
+
+
+def test_scenario_list() -> None:
+    assert set(harness.SCENARIOS) == set(EXPECTED)
+
+
+def test_available_reports_reason() -> None:
+    ok, why = harness.available()
+    assert isinstance(ok, bool) and isinstance(why, str) and why
+
+
+@pytest.mark.parametrize("name", harness.SCENARIOS)
+def test_segments(name: str) -> None:
+    result = trace(name)
+    assert relative(result) == EXPECTED[name], json.dumps(result["segments"], indent=1)
+
+
+@pytest.mark.parametrize("name", harness.SCENARIOS)
+def test_shape(name: str) -> None:
+    result = trace(name)
+    assert set(result) == {"scenario", "isn", "options", "steps", "segments"}
+    assert result["scenario"] == name
+    assert result["steps"] == EXPECTED_STEPS[name]
+    if name in EXPECTED_OPTIONS:
+        assert result["options"] == EXPECTED_OPTIONS[name]
+    json.dumps(result)  # plain JSON data
+    for seg in result["segments"]:
+        assert set(seg) == {"from", "flags", "seq", "ack", "len"}
+        assert seg["from"] in ("A", "B")
+        order = [f for f in ("SYN", "ACK", "FIN", "RST") if f in seg["flags"]]
+        assert seg["flags"] == order  # fixed order, nothing else (no PSH)
+        assert (seg["ack"] is None) == ("ACK" not in seg["flags"])
+
+
+@pytest.mark.parametrize("name", harness.SCENARIOS)
+def test_isns_consistent(name: str) -> None:
+    result = trace(name)
+    isn, segs = result["isn"], result["segments"]
+    assert segs[0]["from"] == "A" and segs[0]["flags"] == ["SYN"]
+    assert isn["A"] == segs[0]["seq"]
+    if name == "refused":
+        assert isn["B"] is None
+        rst = segs[1]
+        assert rst["seq"] == 0 and rst["ack"] == (isn["A"] + 1) % 2**32
+        return
+    # B's ISN is the seq of B's SYN; every later segment acks it.
+    b_syn = next(s for s in segs if s["from"] == "B" and "SYN" in s["flags"])
+    assert isn["B"] == b_syn["seq"]
+    if "ACK" in b_syn["flags"]:
+        assert b_syn["ack"] == (isn["A"] + 1) % 2**32
+    # Sequence numbers: each side's segments continue exactly where its
+    # previous one ended (no gaps, no retransmissions), and no ACK acks
+    # more than the other side has sent.
+    nxt = {"A": isn["A"], "B": isn["B"]}
+    for s in segs:
+        me, peer = s["from"], "B" if s["from"] == "A" else "A"
+        if "SYN" not in s["flags"]:
+            assert s["seq"] == nxt[me], s
+        else:
+            assert s["seq"] == isn[me], s
+        end = (s["seq"] + s["len"] + ("SYN" in s["flags"]) + ("FIN" in s["flags"])) % 2**32
+        if end != s["seq"]:
+            nxt[me] = end
+        if s["ack"] is not None:
+            assert (nxt[peer] - s["ack"]) % 2**32 < 2**31, s
+
+
+# The scenarios whose outcome depends on timing (the delayed ACK racing the
+# application's close; the held wire): a second run must agree.
+@pytest.mark.parametrize("name", ["merged_close", "simultaneous_close", "simultaneous_open"])
+def test_repeatable(name: str) -> None:
+    # Same trace again, and only this run's connection (new ISNs).
+    first = trace(name)
+    if not harness.available(name)[0]:
+        pytest.skip("unavailable")
+    second = harness.run_scenario(name)
+    assert relative(second) == relative(first)
+    assert second["isn"]["A"] != first["isn"]["A"]
+
+
+def test_cli_prints_json() -> None:
+    ok, why = harness.available("refused")
+    if not ok:
+        pytest.skip(why)
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, PYTHONPATH=str(root))
+    out = subprocess.run(
+        [sys.executable, "-m", "tests.kernel.harness", "refused"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    ).stdout
+    result = json.loads(out)
+    assert result["scenario"] == "refused"
+    assert [s["flags"] for s in result["segments"]] == [["SYN"], ["ACK", "RST"]]
