@@ -16,6 +16,7 @@ from quizgen.errors import QuizgenError
 
 _COMMANDS: dict[str, str] = {
     "trace": "quizgen.tcp.command:trace",
+    "export": "quizgen.export.command:export",
     # further commands register here: "name": "module:attribute"
 }
 
