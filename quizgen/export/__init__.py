@@ -1,0 +1,80 @@
+"""LMS exports of generated questions: Moodle XML, GIFT, Canvas QTI 1.2 and QTI 2.1.
+
+Each writer is a module with ``NAME``, ``SUFFIX`` and ``write(questions, diagram_svg) -> bytes``
+reading only question dicts (docs/question-data.md). :func:`export` writes the result
+atomically. Output is deterministic: the same questions give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import tempfile
+from pathlib import Path
+
+from quizgen.errors import QuizgenError
+from quizgen.export._common import DiagramFn, check_questions
+
+FORMATS: dict[str, str] = {
+    "moodle": "quizgen.export.moodle",
+    "gift": "quizgen.export.gift",
+    "qti12": "quizgen.export.qti12",
+    "qti21": "quizgen.export.qti21",
+}
+
+__all__ = ["FORMATS", "DiagramFn", "export", "render"]
+
+
+def render(questions: list[dict], fmt: str, *, diagram_svg: DiagramFn | None = None) -> bytes:
+    """The bytes of ``questions`` in format ``fmt`` (no file is written)."""
+    if fmt not in FORMATS:
+        raise QuizgenError(f"unknown export format {fmt!r} (choose from {', '.join(FORMATS)})")
+    check_questions(questions)
+    return importlib.import_module(FORMATS[fmt]).write(questions, diagram_svg)
+
+
+def export(questions: list[dict], fmt: str, out: Path, *, diagram_svg: DiagramFn | None = None,
+           force: bool = False) -> Path:
+    """Write ``questions`` as ``fmt`` to ``out`` and return ``out``.
+
+    The file appears whole or not at all (a temporary file in the same folder, then a rename);
+    an existing ``out`` is kept unless ``force``. ``diagram_svg(question)`` gives the SVG of a
+    question's ladder diagram (called only for questions with a ``diagram``)."""
+    out = Path(out)
+    if out.is_dir():
+        raise QuizgenError(f"{out} is a directory, not a file name")
+    if not out.parent.is_dir():
+        raise QuizgenError(f"{out.parent} does not exist (cannot write {out})")
+    if out.exists() and not force:
+        raise QuizgenError(f"{out} already exists (use --force to overwrite it)")
+    data = render(questions, fmt, diagram_svg=diagram_svg)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        if force:
+            os.replace(tmp, out)
+        else:
+            _link_new(tmp, out)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return out
+
+
+def _link_new(tmp: str, out: Path) -> None:
+    """Move ``tmp`` to ``out`` only if ``out`` does not exist (no race with another writer)."""
+    try:
+        os.link(tmp, out)
+    except FileExistsError:
+        raise QuizgenError(f"{out} already exists (use --force to overwrite it)") from None
+    except OSError:  # a file system without hard links: check, then rename
+        if out.exists():
+            raise QuizgenError(f"{out} already exists (use --force to overwrite it)") from None
+        os.replace(tmp, out)
+        return
+    os.unlink(tmp)

@@ -1,0 +1,100 @@
+"""GIFT (Moodle's plain-text import format).
+
+GIFT has no multi-part question, so a question with several parts becomes one GIFT question
+per part, titled ``title (label)``, each with the full prompt (its own blank shows ``____``,
+the other blanks their label in brackets). Every GIFT special character (``~ = # { } :`` and
+``\\``) in titles, texts, answers and feedback is backslash-escaped; newlines become ``\\n``.
+Texts use ``[html]``. GIFT carries no points; a ladder diagram, having no file to travel in,
+is inlined as a ``data:`` URI image.
+"""
+
+from __future__ import annotations
+
+import base64
+
+from quizgen.export._common import (
+    BLANK_MARK,
+    DiagramFn,
+    accepted,
+    by_entry,
+    category_path,
+    choice_fractions,
+    diagram_file,
+    diagram_img,
+    fraction_text,
+    general_feedback,
+    replace_blanks,
+    shortanswer_escape,
+    split_parts,
+)
+
+NAME = "gift"
+SUFFIX = ".gift"
+
+_SPECIAL = ("\\", "~", "=", "#", "{", "}", ":")
+
+
+def escape(text: str) -> str:
+    """Backslash-escape GIFT's special characters; line breaks become ``\\n``."""
+    for ch in _SPECIAL:
+        text = text.replace(ch, "\\" + ch)
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
+
+
+def write(questions: list[dict], diagram_svg: DiagramFn | None = None) -> bytes:
+    blocks = ["// quizgen export: one $CATEGORY per bank entry; multi-part questions are "
+              "split into one question per part"]
+    for _entry_id, variants in by_entry(questions):
+        blocks.append(f"$CATEGORY: {category_path(variants[0])}")
+        for q in variants:
+            for sub in split_parts(q):
+                blocks.append(_question(sub, diagram_svg))
+    return ("\n\n".join(blocks) + "\n").encode("utf-8")
+
+
+def _question(q: dict, diagram_svg: DiagramFn | None) -> str:
+    part = q["parts"][0]
+    text = replace_blanks(q["prompt"], lambda pid: BLANK_MARK)
+    file = diagram_file(q, diagram_svg)
+    if file:
+        name, data = file
+        text += diagram_img(q, "data:image/svg+xml;base64," + base64.b64encode(data).decode())
+    general = general_feedback(q)
+    tail = f"####[html]{escape(general)}" if general else ""
+    return (f"// {q['qid']}\n::{escape(q['title'])}::[html]{escape(text)}"
+            f"{{\n{_answers(part)}\n{tail}}}")
+
+
+def _fb(html: str) -> str:
+    return f"#{escape(html)}" if html else ""
+
+
+def _answers(part: dict) -> str:
+    kind = part["kind"]
+    if kind in ("number", "bit"):
+        return f"#{int(part['answer'])}:0"
+    if kind == "text":
+        return "\n".join(f"={escape(shortanswer_escape(a))}" for a in accepted(part))
+    if kind == "truefalse":
+        # GIFT: {TRUE#shown-if-wrong#shown-if-right}
+        yes = part["answer"] is True
+        right = part.get("feedback_true" if yes else "feedback_false", "")
+        wrong = part.get("feedback_false" if yes else "feedback_true", "")
+        return f"{'TRUE' if yes else 'FALSE'}#{escape(wrong)}#{escape(right)}"
+    if kind == "choice":
+        lines = []
+        for f, c in zip(choice_fractions(part), part["choices"]):
+            if not part.get("multiple"):
+                mark = "=" if f == 100 else "~"
+            else:
+                mark = f"~%{fraction_text(f)}%"
+            lines.append(f"{mark}{escape(c['text'])}{_fb(c.get('feedback', ''))}")
+        return "\n".join(lines)
+    # order -> matching (item -> position); "->" inside an item's HTML is written "-&gt;" so
+    # it cannot split the pair; two items get a distractor position, as Moodle needs 3 answers
+    pos = {item_id: i + 1 for i, item_id in enumerate(part["answer"])}
+    lines = [f"={escape(item['text'].replace('->', '-&gt;'))} -> {pos[item['id']]}"
+             for item in part["items"]]
+    if len(part["items"]) < 3:
+        lines.append(f"= -> {len(part['items']) + 1}")
+    return "\n".join(lines)
