@@ -27,12 +27,12 @@ class ProtocolError(Exception):
     """A segment the endpoint cannot accept; with two correct endpoints it means a model bug."""
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Send:
     segment: Segment
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Change:
     before: State
     after: State
@@ -40,7 +40,7 @@ class Change:
     segment: Segment | None         # the segment received, or the first one sent by the call
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Timer:
     kind: str                       # RETRANSMIT or TIME_WAIT
     delay_ms: int | None            # None cancels the timer
@@ -84,7 +84,7 @@ class Endpoint:
             action, after = transition(self.state, inp)
         except TransitionError as exc:
             raise CallError(f"{self.name}: {inp} is not allowed in state {self.state}") from exc
-        self._step(action, after, inp, None, cause=inp.value, nbytes=nbytes)
+        self._step(action, after, inp, None, cause=_CALL_CAUSE[inp], nbytes=nbytes)
         return self._out
 
     def receive(self, seg: Segment) -> list[Send | Change | Timer]:
@@ -167,8 +167,7 @@ class Endpoint:
     def _step(self, action: Action, after: State, inp: Input, seg: Segment | None, *,
               cause: str, nbytes: int = 0) -> None:
         before, first_sent = self.state, len(self._out)
-        handler = getattr(self, "_do_" + action.name.lower())
-        handler(inp, seg, nbytes, after)
+        _HANDLERS[action](self, inp, seg, nbytes, after)
         if after is not before:
             if seg is None:   # a call or timer: name the first segment it sent, if any
                 sent = [o.segment for o in self._out[first_sent:] if isinstance(o, Send)]
@@ -210,6 +209,10 @@ class Endpoint:
 
     def _do_accept_ack(self, inp, seg, n, after) -> None:
         self._take_ack(seg.ack)
+
+    def _do_accept_ack_and_acknowledge(self, inp, seg, n, after) -> None:
+        self._take_ack(seg.ack)
+        self._ack_owed = True
 
     def _do_send_data(self, inp, seg, n, after) -> None:
         self._send_data(n)
@@ -315,3 +318,8 @@ class Endpoint:
         self.unacked, self.queued = [], []
         self._out.append(Timer(RETRANSMIT, None))
         self._out.append(Timer(TIME_WAIT, None))
+
+
+#: action -> the method that carries it out, looked up once
+_HANDLERS = {a: getattr(Endpoint, "_do_" + a.name.lower()) for a in Action}
+_CALL_CAUSE = {i: i.value for i in Input}

@@ -104,81 +104,96 @@ def parse_script(text: str, *, source: str = "<script>", seed: int | None = None
     if not isinstance(root, yaml.MappingNode):
         raise ScriptError("a script is a mapping with 'steps' (and optionally 'isn', 'options')",
                           file=source, line=_line(root))
-    return _build(root, source, seed, scenario)
+    lines: dict[str, int | None] = {"": _line(root)}
+    doc = _plain(root, "", lines)
+    return build_script(doc, lines=lines, source=source, seed=seed, scenario=scenario)
 
 
 def _line(node: yaml.Node | None) -> int | None:
     return node.start_mark.line + 1 if node is not None else None
 
 
-def _value(node: yaml.Node) -> Any:
-    return yaml.SafeLoader(" ").construct_object(node, deep=True)
+def _plain(node: yaml.Node, path: str, lines: dict[str, int | None]) -> Any:
+    """The node as plain data, noting the line of every key and list item under ``path``."""
+    if isinstance(node, yaml.MappingNode):
+        out = {}
+        for knode, vnode in node.value:
+            key = _plain(knode, path, lines)
+            sub = f"{path}.{key}" if path else str(key)
+            lines[sub] = _line(knode)
+            out[key] = _plain(vnode, sub, lines)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        items = []
+        for i, item in enumerate(node.value):
+            sub = f"{path}[{i}]"
+            lines[sub] = _line(item)
+            items.append(_plain(item, sub, lines))
+        return items
+    return yaml.SafeLoader(" ").construct_object(node)
 
 
-def _build(root: yaml.MappingNode, source: str, seed: int | None, scenario: str) -> Script:
-    top = {}
-    for knode, vnode in root.value:
-        key = _value(knode)
+def build_script(doc: Any, *, lines: dict[str, int | None] | None = None, source: str = "<script>",
+                 seed: int | None = None, scenario: str = "script") -> Script:
+    """Validate a script given as plain data (parsed YAML, or a preset's dict)."""
+    lines = lines or {}
+
+    def err(msg: str, path: str, field: str | None = None) -> ScriptError:
+        return ScriptError(msg, file=source, line=lines.get(path), field=field)
+
+    if not isinstance(doc, dict):
+        raise err("a script is a mapping with 'steps' (and optionally 'isn', 'options')", "")
+    for key in doc:
         if key not in ("isn", "options", "steps"):
-            raise ScriptError(f"unknown key {key!r} (expected isn, options, steps)", file=source,
-                              line=_line(knode), field=str(key))
-        top[key] = vnode
-    if "steps" not in top:
-        raise ScriptError("the script has no 'steps'", file=source, line=_line(root))
+            raise err(f"unknown key {key!r} (expected isn, options, steps)", str(key), str(key))
+    if "steps" not in doc:
+        raise err("the script has no 'steps'", "")
 
     options = dict(OPTION_DEFAULTS)
-    if "options" in top:
-        onode = top["options"]
-        if not isinstance(onode, yaml.MappingNode):
-            raise ScriptError("options must be a mapping", file=source, line=_line(onode), field="options")
-        for knode, vnode in onode.value:
-            key, value = _value(knode), _value(vnode)
-            if key not in OPTION_DEFAULTS:
-                raise ScriptError(f"unknown option (known: {', '.join(OPTION_DEFAULTS)})",
-                                  file=source, line=_line(knode), field=f"options.{key}")
-            ok, wanted = _OPTION_CHECKS[key]
-            if not ok(value):
-                raise ScriptError(f"{value!r} is not allowed; use {wanted}", file=source,
-                                  line=_line(vnode), field=f"options.{key}")
-            options[key] = value
+    given = doc.get("options", {})
+    if not isinstance(given, dict):
+        raise err("options must be a mapping", "options", "options")
+    for key, value in given.items():
+        path = f"options.{key}"
+        if key not in OPTION_DEFAULTS:
+            raise err(f"unknown option (known: {', '.join(OPTION_DEFAULTS)})", path, path)
+        ok, wanted = _OPTION_CHECKS[key]
+        if not ok(value):
+            raise err(f"{value!r} is not allowed; use {wanted}", path, path)
+        options[key] = value
 
     rng = random.Random(seed if seed is not None else 0)
-    drawn = {"A": rng.randrange(MOD), "B": rng.randrange(MOD)}
-    isn = dict(drawn)
-    if "isn" in top:
-        inode = top["isn"]
-        if not isinstance(inode, yaml.MappingNode):
-            raise ScriptError("isn must be a mapping like {A: 1000, B: 5000}", file=source,
-                              line=_line(inode), field="isn")
-        for knode, vnode in inode.value:
-            key, value = _value(knode), _value(vnode)
-            if key not in ("A", "B"):
-                raise ScriptError("isn names only A and B", file=source, line=_line(knode), field=f"isn.{key}")
-            if not in_range(value):
-                raise ScriptError(f"{value!r} is outside [0, 4294967295]", file=source,
-                                  line=_line(vnode), field=f"isn.{key}")
-            isn[key] = value
+    isn = {"A": rng.randrange(MOD), "B": rng.randrange(MOD)}
+    given = doc.get("isn", {})
+    if not isinstance(given, dict):
+        raise err("isn must be a mapping like {A: 1000, B: 5000}", "isn", "isn")
+    for key, value in given.items():
+        path = f"isn.{key}"
+        if key not in ("A", "B"):
+            raise err("isn names only A and B", path, path)
+        if not in_range(value):
+            raise err(f"{value!r} is outside [0, 4294967295]", path, path)
+        isn[key] = value
 
-    snode = top["steps"]
-    if not isinstance(snode, yaml.SequenceNode) or not snode.value:
-        raise ScriptError("steps must be a non-empty list", file=source, line=_line(snode), field="steps")
-    steps = [_step(n, source) for n in snode.value]
+    raw_steps = doc["steps"]
+    if not isinstance(raw_steps, list) or not raw_steps:
+        raise err("steps must be a non-empty list", "steps", "steps")
+    steps = [_step(item, lines.get(f"steps[{i}]"), source) for i, item in enumerate(raw_steps)]
     if options["piggyback"] and not any(
             a.verb == "connect" and b.who == a.who and b.verb == "send" for a, b in zip(steps, steps[1:])):
-        raise ScriptError("piggyback: true needs a 'send' step right after the 'connect' step",
-                          file=source, line=_line(snode), field="options.piggyback")
+        raise err("piggyback: true needs a 'send' step right after the 'connect' step",
+                  "options.piggyback", "options.piggyback")
     return Script(isn=isn, options=options, steps=steps, scenario=scenario, seed=seed, source=source)
 
 
 _SEND = re.compile(r"send\s+(-?\d+)")
 
 
-def _step(node: yaml.Node, source: str) -> Step:
-    line = _line(node)
-    if not (isinstance(node, yaml.MappingNode) and len(node.value) == 1):
+def _step(item: Any, line: int | None, source: str) -> Step:
+    if not (isinstance(item, dict) and len(item) == 1):
         raise ScriptError("a step is one 'WHO: WHAT' pair, like 'A: send 100'", file=source, line=line,
                           field="step")
-    who, raw = _value(node.value[0][0]), _value(node.value[0][1])
+    (who, raw), = item.items()
     what = " ".join(str(raw).split()) if raw is not None else ""
     text = f"{who}: {what}"
 
@@ -345,7 +360,6 @@ def preset_script(name: str, seed: int = 1, params: dict[str, Any] | None = None
         isn["A"] = MOD - rng.randint(1, min(8, ranges["bytes"][0]))
     doc["isn"] = isn
     doc["options"] = {**doc.get("options", {}), "msl": rng.randint(*ranges["msl"]), **(options or {})}
-    text = yaml.safe_dump(doc, sort_keys=False)
-    script = parse_script(text, source=f"<preset {name}>", seed=seed, scenario=name)
+    script = build_script(doc, source=f"<preset {name}>", seed=seed, scenario=name)
     script.params = {k: list(v) for k, v in ranges.items()}
     return script

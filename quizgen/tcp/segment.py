@@ -6,10 +6,13 @@ from dataclasses import dataclass
 
 #: Flag names in the order they are written ("SYN,ACK", "FIN,ACK", "RST,ACK", "PSH,ACK").
 FLAG_ORDER = ("SYN", "FIN", "RST", "PSH", "ACK")
+_KNOWN = frozenset(FLAG_ORDER)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True, eq=True)
 class Segment:
+    """Treated as immutable once made (not frozen: frozen dataclasses are slow to build)."""
+
     src: str
     dst: str
     flags: frozenset[str]
@@ -19,16 +22,18 @@ class Segment:
     window: int = 65535
 
     def __post_init__(self) -> None:
-        unknown = self.flags - set(FLAG_ORDER)
-        if unknown:
-            raise ValueError(f"unknown TCP flags {sorted(unknown)}")
+        if not self.flags <= _KNOWN:
+            raise ValueError(f"unknown TCP flags {sorted(self.flags - _KNOWN)}")
         if ("ACK" in self.flags) != (self.ack is not None):
             raise ValueError("ack must be given exactly when the ACK flag is set")
+
+    __hash__ = None  # mutable in principle; segments are compared by value, never hashed
 
     @property
     def seg_len(self) -> int:
         """Sequence space the segment occupies: its data, plus one for SYN and one for FIN."""
-        return self.length + ("SYN" in self.flags) + ("FIN" in self.flags)
+        f = self.flags
+        return self.length + ("SYN" in f) + ("FIN" in f)
 
     @property
     def flag_list(self) -> list[str]:

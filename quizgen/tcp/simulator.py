@@ -15,10 +15,11 @@ from quizgen.tcp.endpoint import (RETRANSMIT, TIME_WAIT, Behaviour, CallError, C
                                   Endpoint, ProtocolError, Send, Timer)
 from quizgen.tcp.script import Script, Step
 from quizgen.tcp.segment import Segment
-from quizgen.tcp.states import Input
+from quizgen.tcp.states import Input, State
 from quizgen.tcp.trace import Trace
 
 LATENCY_MS = 50
+_NAME = {s: s.value for s in State}
 MAX_EVENTS = 10_000          # a run that needs more has a bug; fail instead of looping
 
 
@@ -76,14 +77,13 @@ class Simulator:
                 self._apply(who, self.ends[who].call(inp, step.arg or 0))
 
     def _next_event(self, all_timers: bool):
-        best = None
-        if self.flight:
-            best = (self.flight[0][0], 0, "arrival", None)
-        for (who, kind), due in sorted(self.timers.items()):
+        """The earliest arrival or timer; arrivals first at equal times, then A's timers."""
+        best = (self.flight[0][0], 0, "arrival", None) if self.flight else None
+        for (who, kind), due in self.timers.items():
             if kind == TIME_WAIT and not all_timers:
                 continue
             cand = (due, 1, who, kind)
-            if best is None or cand[:2] < best[:2]:
+            if best is None or cand < best:
                 best = cand
         return best
 
@@ -113,14 +113,15 @@ class Simulator:
     # ------------------------------------------------------------------ recording
     def _apply(self, who: str, outputs: list) -> None:
         for out in outputs:
-            if isinstance(out, Send):
+            kind = type(out)
+            if kind is Send:
                 self._send(out.segment)
-            elif isinstance(out, Change):
+            elif kind is Change:
                 self.events.append({
                     "time": self.now / 1000, "who": who, "cause": out.cause,
                     "segment": self._numbers.get(id(out.segment)) if out.segment else None,
-                    "from": out.before.value, "to": out.after.value})
-            elif isinstance(out, Timer):
+                    "from": _NAME[out.before], "to": _NAME[out.after]})
+            else:
                 if out.delay_ms is None:
                     self.timers.pop((who, out.kind), None)
                 else:

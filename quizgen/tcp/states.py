@@ -62,6 +62,7 @@ class Action(str, Enum):
     QUEUE = "queue the data until ESTABLISHED"
     COMPLETE_OPEN = "send ACK (with any queued data)"
     ACCEPT_ACK = "note the ACK"
+    ACCEPT_ACK_AND_ACKNOWLEDGE = "note the ACK, acknowledge the repeated SYN"
     SEND_DATA = "send data"
     RECEIVE_DATA = "take the data, acknowledge it"
     RECEIVE_FIN = "take the FIN, acknowledge it"
@@ -108,7 +109,9 @@ TRANSITIONS: dict[tuple[State, Input], tuple[Action, State]] = {
     (S.SYN_SENT, I.ABORT): (A.DELETE_TCB, S.CLOSED),
     # SYN-RECEIVED
     (S.SYN_RECEIVED, I.ACK): (A.ACCEPT_ACK, S.ESTABLISHED),
-    (S.SYN_RECEIVED, I.SYN_ACK): (A.ACCEPT_ACK, S.ESTABLISHED),     # simultaneous open
+    # Simultaneous open: the peer's SYN,ACK repeats a SYN we have; RFC 9293's segment processing
+    # (3.10.7.4, first check) and Linux acknowledge it, so the open takes six segments.
+    (S.SYN_RECEIVED, I.SYN_ACK): (A.ACCEPT_ACK_AND_ACKNOWLEDGE, S.ESTABLISHED),
     # A retransmitted SYN means our SYN,ACK was lost: send it again (as Linux does).
     (S.SYN_RECEIVED, I.SYN): (A.RETRANSMIT, S.SYN_RECEIVED),
     (S.SYN_RECEIVED, I.RETRANSMIT_TIMEOUT): (A.RETRANSMIT, S.SYN_RECEIVED),
