@@ -65,6 +65,11 @@ def _question(q: dict, diagram_svg: DiagramFn | None) -> str:
             f"{{\n{_answers(part)}\n{tail}}}")
 
 
+def _html(text: str) -> str:
+    """An HTML answer text: a leading ``%`` (read as a weight) is written ``&#37;``."""
+    return escape("&#37;" + text[1:] if text.startswith("%") else text)
+
+
 def _fb(html: str) -> str:
     return f"#{escape(html)}" if html else ""
 
@@ -88,12 +93,12 @@ def _answers(part: dict) -> str:
                 mark = "=" if f == 100 else "~"
             else:
                 mark = f"~%{fraction_text(f)}%"
-            lines.append(f"{mark}{escape(c['text'])}{_fb(c.get('feedback', ''))}")
+            lines.append(f"{mark}{_html(c['text'])}{_fb(c.get('feedback', ''))}")
         return "\n".join(lines)
     # order -> matching (item -> position); "->" inside an item's HTML is written "-&gt;" so
     # it cannot split the pair; two items get a distractor position, as Moodle needs 3 answers
     pos = {item_id: i + 1 for i, item_id in enumerate(part["answer"])}
-    lines = [f"={escape(item['text'].replace('->', '-&gt;'))} -> {pos[item['id']]}"
+    lines = [f"={_html(item['text'].replace('->', '-&gt;'))} -> {pos[item['id']]}"
              for item in part["items"]]
     if len(part["items"]) < 3:
         lines.append(f"= -> {len(part['items']) + 1}")

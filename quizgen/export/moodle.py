@@ -69,7 +69,7 @@ def _question(q: dict, diagram_svg: DiagramFn | None) -> str:
     files = ""
     if file:
         name, data = file
-        text += diagram_img(q, f"@@PLUGINFILE@@/{name}")
+        text += _prose(diagram_img(q, f"@@PLUGINFILE@@/{name}"))
         files = (f'\n      <file name="{xml_escape(name, quote=True)}" path="/" '
                  f'encoding="base64">{base64.b64encode(data).decode("ascii")}</file>\n    ')
     lines = [
@@ -157,7 +157,7 @@ def cloze_escape(text: str) -> str:
 
 
 def _alt(fraction: float, text: str, feedback: str = "") -> str:
-    mark = "=" if fraction == 100 else f"%{fraction_text(fraction)}%"
+    mark = "=" if fraction == 100 else "" if fraction == 0 else f"%{fraction_text(fraction)}%"
     fb = f"#{cloze_escape(feedback)}" if feedback else ""
     return f"{mark}{cloze_escape(text)}{fb}"
 
@@ -190,6 +190,12 @@ def cloze_fields(q: dict, part: dict, weights: list[int], inline: bool) -> list[
             for item, w in zip(part["items"], weights)]
 
 
+def _prose(html: str) -> str:
+    """HTML around cloze fields: a literal ``{`` is written ``&#123;`` so no prose can read as
+    a field."""
+    return html.replace("{", "&#123;")
+
+
 def _cloze_text(q: dict) -> str:
     """The prompt with each marker replaced by its cloze field; parts without a marker follow,
     each introduced by its label. Weights are the smallest integers proportional to the
@@ -206,13 +212,13 @@ def _cloze_text(q: dict) -> str:
         n = len(p["items"]) if p["kind"] == "order" else 1
         fields[p["id"]] = cloze_fields(q, p, [next(weights) for _ in range(n)],
                                        p["id"] in marked)
-    text = replace_blanks(q["prompt"], lambda pid: " ".join(fields[pid]))
+    text = replace_blanks(_prose(q["prompt"]), lambda pid: " ".join(fields[pid]))
     for i, p in enumerate(q["parts"]):
         if p["id"] in marked:
             continue
-        label = xml_escape(part_label(q, p, i))
+        label = _prose(xml_escape(part_label(q, p, i)))
         if p["kind"] == "order":
-            rows = "".join(f"<li>{item['text']} {f}</li>"
+            rows = "".join(f"<li>{_prose(item['text'])} {f}</li>"
                            for item, f in zip(p["items"], fields[p["id"]]))
             text += f"<p>{label}:</p><ul>{rows}</ul>"
         else:

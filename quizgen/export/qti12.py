@@ -134,6 +134,9 @@ def _item(q: dict, files: dict[str, bytes], diagram_svg: DiagramFn | None) -> ET
     _field(meta, "points_possible", number_text(sum(part_points(q))))
     _field(meta, "original_answer_ids", ",".join(a for a, _ in answers))
     _field(meta, "assessment_question_identifierref", f"aq_{item_id}")
+    _field(meta, "quizgen_qid", q.get("split_from", q["qid"]))
+    if "split_from" in q:
+        _field(meta, "quizgen_part", q["parts"][0]["id"])
     presentation = sub(item, "presentation")
     _mattext(presentation, f"<div>{text}</div>")
     proc = sub(item, "resprocessing")

@@ -1,0 +1,381 @@
+"""Read exports back with tools other than the writers, into comparable answer keys.
+
+An answer key is a tuple per part:
+``("num", int)``, ``("text", frozenset of casefolded spellings)``,
+``("choice", multiple, ((text, correct), ...))``, ``("tf", bool)``,
+``("order", (item text, ...))`` with texts reduced to plain text (``plain``).
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+import zipfile
+from pathlib import Path
+
+from lxml import etree
+
+SCHEMAS = Path("/work/shared/schemas")
+PARSER = etree.XMLParser(no_network=True, resolve_entities=False)
+TRUE_WORDS = {"true", "正确"}
+BLANK_RE = re.compile(r'<span class="qg-blank" data-part="([^"]*)"></span>')
+
+
+def plain(html_text: str) -> str:
+    """HTML -> the text a reader sees (tags dropped, entities decoded, spaces collapsed)."""
+    text = re.sub(r"<[^>]*>", "", html_text)
+    return " ".join(html.unescape(text).split())
+
+
+def accepted(part: dict) -> frozenset:
+    return frozenset(s.strip().casefold() for s in [part["answer"], *part.get("accept", [])]
+                     if s.strip())
+
+
+def key(part: dict):
+    kind = part["kind"]
+    if kind in ("number", "bit"):
+        return ("num", int(part["answer"]))
+    if kind == "text":
+        return ("text", accepted(part))
+    if kind == "choice":
+        return ("choice", bool(part.get("multiple")),
+                tuple((plain(c["text"]), bool(c["correct"])) for c in part["choices"]))
+    if kind == "truefalse":
+        return ("tf", part["answer"])
+    texts = {i["id"]: plain(i["text"]) for i in part["items"]}
+    return ("order", tuple(texts[i] for i in part["answer"]))
+
+
+def expected(questions: list[dict]) -> dict:
+    """(qid, part id) -> answer key, from the question data."""
+    return {(q["qid"], p["id"]): key(p) for q in questions for p in q["parts"]}
+
+
+# --------------------------------------------------------------------------- Moodle XML
+
+# Moodle's cloze grammar (question/type/multianswer/questiontype.php)
+_FRACTION = r"=|%(-?[0-9]+(?:[.,][0-9]*)?)%"
+_ANSWER = r".+?(?<!\\)(?<!&)(?<!&amp;)(?=[~#}]|$)"
+_FEEDBACK = r".*?(?<!\\)(?=[~}]|$)"
+_ALT = f"({_FRACTION})?({_ANSWER})(#({_FEEDBACK}))?"
+_TYPES = ("NUMERICAL|NM|MULTICHOICE_VS|MCVS|MULTICHOICE_HS|MCHS|MULTICHOICE_V|MCV|"
+          "MULTICHOICE_H|MCH|MULTICHOICE_S|MCS|MULTICHOICE|MC|SHORTANSWER_C|SAC|MWC|"
+          "SHORTANSWER|SA|MW|MULTIRESPONSE_HS|MRHS|MULTIRESPONSE_H|MRH|MULTIRESPONSE_S|MRS|"
+          "MULTIRESPONSE|MR")
+CLOZE_RE = re.compile(r"\{([0-9]*):(" + _TYPES + r"):(" + _ALT + r"(?:~" + _ALT + r")*)\}",
+                      re.S)
+ALT_RE = re.compile(_ALT, re.S)
+NUMERICAL_RE = re.compile(r"^-?(([0-9]+[.,]?[0-9]*|[.,][0-9]+)([eE][-+]?[0-9]+)?)"
+                          r"(:-?(([0-9]+[.,]?[0-9]*|[.,][0-9]+)([eE][-+]?[0-9]+)?))?$")
+MOODLE_GRADES = {100.0, 90.0, 83.33333, 80.0, 75.0, 70.0, 66.66667, 60.0, 50.0, 40.0, 33.33333,
+                 30.0, 25.0, 20.0, 16.66667, 14.28571, 12.5, 11.11111, 10.0, 5.0, 0.0}
+
+
+def cloze_unescape(text: str) -> str:
+    out, i = [], 0
+    while i < len(text):
+        if text[i] == "\\" and i + 1 < len(text) and text[i + 1] in '}#~/"\\':
+            out.append(text[i + 1])
+            i += 2
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
+
+
+def shortanswer_unescape(text: str) -> str:
+    return text.replace("\\*", "*")
+
+
+def cloze_fields(text: str) -> list[tuple[int, str, list[tuple[float, str, str]]]]:
+    """[(weight, type, [(fraction, answer, feedback), ...])] of a cloze question text."""
+    fields = []
+    for m in CLOZE_RE.finditer(text):
+        alts = []
+        body = m.group(3)
+        for part in _split_alts(body):
+            a = ALT_RE.fullmatch(part)
+            assert a, f"cloze alternative does not parse: {part!r}"
+            fraction = 100.0 if a.group(1) == "=" else float((a.group(2) or "0").replace(",", "."))
+            alts.append((fraction, cloze_unescape(a.group(3)), cloze_unescape(a.group(5) or "")))
+        fields.append((int(m.group(1) or 1), m.group(2), alts))
+    return fields
+
+
+def _split_alts(body: str) -> list[str]:
+    """Split at ``~`` not escaped (the alternative separator)."""
+    parts, cur, i = [], [], 0
+    while i < len(body):
+        ch = body[i]
+        if ch == "\\" and i + 1 < len(body):
+            cur.append(body[i:i + 2])
+            i += 2
+            continue
+        if ch == "~":
+            parts.append("".join(cur))
+            cur = []
+        else:
+            cur.append(ch)
+        i += 1
+    parts.append("".join(cur))
+    return parts
+
+
+def cloze_key(qtype: str, alts: list[tuple[float, str, str]]):
+    if qtype in ("NUMERICAL", "NM"):
+        (fraction, answer, _), = alts
+        assert fraction == 100 and NUMERICAL_RE.match(answer)
+        value, tol = (answer.split(":") + ["0"])[:2]
+        assert float(tol) == 0
+        return ("num", int(value))
+    if qtype.startswith(("SHORTANSWER", "SA", "MW")):
+        assert all(f == 100 for f, _, _ in alts)
+        return ("text", frozenset(shortanswer_unescape(a).strip().casefold() for _, a, _ in alts))
+    multiple = qtype.startswith(("MULTIRESPONSE", "MR"))
+    return ("choice", multiple, tuple((plain(a), f > 0) for f, a, _ in alts))
+
+
+def read_moodle(data: bytes) -> dict:
+    """qid -> (moodle type, category path, element) for each question."""
+    root = etree.fromstring(data, PARSER)
+    assert root.tag == "quiz"
+    out, category = {}, None
+    for q in root.iterchildren("question"):
+        qtype = q.get("type")
+        if qtype == "category":
+            category = q.findtext("category/text")
+            continue
+        out[q.findtext("idnumber")] = (qtype, category, q)
+    return out
+
+
+def moodle_keys(el, qtype: str) -> list:
+    """Answer keys of one Moodle question (several for cloze, in text order)."""
+    answers = [(float(a.get("fraction")), a.findtext("text") or "") for a in el.findall("answer")]
+    if qtype == "numerical":
+        (fraction, text), = answers
+        assert fraction == 100 and el.findtext("answer/tolerance") == "0"
+        return [("num", int(text))]
+    if qtype == "shortanswer":
+        assert el.findtext("usecase") == "0" and all(f == 100 for f, _ in answers)
+        return [("text", frozenset(shortanswer_unescape(t).strip().casefold()
+                                   for _, t in answers))]
+    if qtype == "truefalse":
+        right = [t for f, t in answers if f == 100]
+        assert len(right) == 1 and {t for _, t in answers} == {"true", "false"}
+        return [("tf", right[0] == "true")]
+    if qtype == "multichoice":
+        multiple = el.findtext("single") == "false"
+        return [("choice", multiple, tuple((plain(t), f > 0) for f, t in answers))]
+    if qtype == "matching":
+        pairs = [(s.findtext("text") or "", s.findtext("answer/text"))
+                 for s in el.findall("subquestion")]
+        real = sorted((int(pos), plain(text)) for text, pos in pairs if text)
+        return [("order", tuple(text for _, text in real))]
+    assert qtype == "cloze", qtype
+    return [cloze_key(t, alts) for _, t, alts in cloze_fields(el.findtext("questiontext/text"))]
+
+
+def moodle_cloze_expected(q: dict) -> list:
+    """The documented field order: blanks in prompt order, then the other parts in order; a
+    true/false part is a choice of the two words, an order part one position choice per item."""
+    parts = {p["id"]: p for p in q["parts"]}
+    marked = BLANK_RE.findall(q["prompt"])
+    order = [parts[i] for i in marked] + [p for p in q["parts"] if p["id"] not in marked]
+    out = []
+    for p in order:
+        if p["kind"] == "truefalse":
+            words = ("True", "False") if q.get("lang") == "en" else ("正确", "错误")
+            out.append(("choice", False, ((words[0], p["answer"]), (words[1], not p["answer"]))))
+        elif p["kind"] == "order":
+            n = len(p["items"])
+            for item in p["items"]:
+                pos = p["answer"].index(item["id"]) + 1
+                out.append(("choice", False, tuple((str(k), k == pos) for k in range(1, n + 1))))
+        else:
+            out.append(key(p))
+    return out
+
+
+# --------------------------------------------------------------------------- GIFT
+
+def gift_unescape(text: str) -> str:
+    """Moodle's GIFT unescaping (qformat_gift::escapedchar_pre/post)."""
+    text = text.replace("\\\\", "\x00")
+    for ch in "~=#{}:":
+        text = text.replace("\\" + ch, ch)
+    return text.replace("\\n", "\n").replace("\x00", "\\")
+
+
+# pygiftparser 1.1 ends an answer block at the first "}" even when it is escaped ("\}"),
+# which Moodle's importer does not (it removes escapes first). This is its question pattern
+# with only that fixed: braces are matched outside backslash escapes.
+_ESCAPE_AWARE_ANSWER = re.compile(
+    r"^(?P<head>(?:\\.|[^\\{])*){\s*(?P<answer>(?:\\.|[^\\}#]|#(?!###))*?)"
+    r"(####(\[(?P<gf_markup>.*?)\])*(?P<generalfeedback>(?:\\.|[^\\}])*))?}(?P<tail>.*)",
+    re.M | re.S)
+
+
+def read_gift(data: bytes, *, escape_aware: bool = False) -> dict:
+    """qid (with ``#part`` for split questions) -> pygiftparser Question. ``escape_aware``
+    parses with the fixed answer pattern above (needed once answers contain "}")."""
+    from pygiftparser import parser, utils
+
+    if escape_aware:
+        original, utils.reAnswer = utils.reAnswer, _ESCAPE_AWARE_ANSWER
+        try:
+            return read_gift(data)
+        finally:
+            utils.reAnswer = original
+    out = {}
+    for q in parser.parseFile(io.StringIO(data.decode("utf-8"))):
+        m = re.match(r"\s*// (\S+)", q.full)
+        assert m, q.full[:80]
+        out[m.group(1)] = q
+    return out
+
+
+def gift_key(q):
+    """The answer key pygiftparser read for one GIFT question."""
+    kind = type(q.answers).__name__
+    if kind == "NumericAnswerSet":
+        (a,) = q.answers.answers
+        assert a.tolerance == 0 and a.fraction == 100
+        return ("num", int(a.value))
+    if kind == "ShortSet":
+        return ("text", frozenset(gift_unescape(a.answer).replace("\\*", "*").strip().casefold()
+                                  for a in q.answers.answers))
+    if kind == "TrueFalseSet":
+        return ("tf", q.answers.answer)
+    if kind in ("SelectSet", "MultipleChoicesSet"):
+        return ("choice", kind == "MultipleChoicesSet",
+                tuple((plain(gift_unescape(a.answer)), a.fraction > 0) for a in q.answers.answers))
+    assert kind == "MatchingSet", kind
+    pairs = sorted((int(a.answer), plain(gift_unescape(a.question))) for a in q.answers.answers
+                   if a.question.strip())
+    return ("order", tuple(text for _, text in pairs))
+
+
+# --------------------------------------------------------------------------- QTI 1.2 (Canvas)
+
+def strip_ns(root):
+    for el in root.iter():
+        if isinstance(el.tag, str) and "}" in el.tag:
+            el.tag = el.tag.split("}", 1)[1]
+    for key_ in [k for k in root.attrib if "schemaLocation" in k]:
+        del root.attrib[key_]
+    etree.cleanup_namespaces(root)
+    return root
+
+
+def qti12_assessment(data: bytes):
+    """(zip, assessment file name, namespace-free root)."""
+    z = zipfile.ZipFile(io.BytesIO(data))
+    names = [n for n in z.namelist() if n.endswith(".xml") and n.count("/") == 1
+             and not n.endswith("assessment_meta.xml")]
+    (name,) = names
+    return z, name, strip_ns(etree.fromstring(z.read(name), PARSER))
+
+
+def _fields(item) -> dict:
+    return {f.findtext("fieldlabel"): f.findtext("fieldentry")
+            for f in item.iter("qtimetadatafield")}
+
+
+def read_qti12(data: bytes) -> dict:
+    """(qid, part id or None) -> (canvas type, answer key)."""
+    _, _, root = qti12_assessment(data)
+    out = {}
+    for item in root.iter("item"):
+        meta = _fields(item)
+        qtype, qid = meta["question_type"], meta["quizgen_qid"]
+        conds = list(item.iter("respcondition"))
+        labels = {lab.get("ident"): plain(lab.findtext("material/mattext") or "")
+                  for lab in item.iter("response_label")}
+        scored = [c for c in conds if c.find("setvar") is not None]
+        if qtype == "fill_in_multiple_blanks_question":
+            for lid in item.iter("response_lid"):
+                pid = lid.get("ident").removeprefix("response_")
+                texts = [lab.findtext("material/mattext") for lab in lid.iter("response_label")]
+                out[(qid, pid)] = (qtype, _blank_key(texts))
+            continue
+        pid = meta.get("quizgen_part")
+        if qtype == "numerical_question":
+            (cond,) = scored
+            values = {int(float(v.text)) for v in cond.iter("varequal", "vargte", "varlte")}
+            (value,) = values
+            out[(qid, pid)] = (qtype, ("num", value))
+        elif qtype == "short_answer_question":
+            (cond,) = scored
+            out[(qid, pid)] = (qtype, ("text", frozenset(
+                v.text.strip().casefold() for v in cond.iter("varequal"))))
+        elif qtype in ("multiple_choice_question", "true_false_question",
+                       "multiple_answers_question"):
+            (cond,) = scored
+            right = {v.text for v in cond.iter("varequal") if v.getparent().tag != "not"}
+            choices = tuple((labels[lab.get("ident")], lab.get("ident") in right)
+                            for lab in item.iter("response_label"))
+            if qtype == "true_false_question":
+                (truth,) = [text.casefold() in TRUE_WORDS for text, ok in choices if ok]
+                out[(qid, pid)] = (qtype, ("tf", truth))
+            else:
+                out[(qid, pid)] = (qtype, ("choice", qtype == "multiple_answers_question",
+                                           choices))
+        elif qtype == "matching_question":
+            right = {v.get("respident"): v.text for c in scored for v in c.iter("varequal")}
+            rows = sorted((int(labels[right[lid.get("ident")]]),
+                           plain(lid.findtext("material/mattext")))
+                          for lid in item.iter("response_lid"))
+            out[(qid, pid)] = (qtype, ("order", tuple(text for _, text in rows)))
+        else:
+            raise AssertionError(f"unexpected Canvas type {qtype}")
+    return out
+
+
+def _blank_key(texts: list[str]):
+    try:
+        (value,) = texts
+        return ("num", int(value))
+    except ValueError:
+        return ("text", frozenset(t.strip().casefold() for t in texts))
+
+
+# --------------------------------------------------------------------------- QTI 2.1
+
+Q = "{http://www.imsglobal.org/xsd/imsqti_v2p1}"
+
+
+def read_qti21_item(root) -> dict:
+    """part id -> answer key of one assessmentItem."""
+    out = {}
+    inter = {el.get("responseIdentifier"): el for el in root.iter()
+             if isinstance(el.tag, str) and el.get("responseIdentifier")}
+    for decl in root.iter(Q + "responseDeclaration"):
+        rid = decl.get("identifier")
+        pid = rid.removeprefix("RESPONSE_")
+        values = [v.text for v in decl.iter(Q + "value")]
+        base = decl.get("baseType")
+        if base == "float":
+            (value,) = values
+            out[pid] = ("num", int(float(value)))
+        elif base == "string":
+            matches = [bv.text for m in root.iter(Q + "stringMatch")
+                       for bv in m.iter(Q + "baseValue")
+                       if m.find(Q + "variable").get("identifier") == rid]
+            out[pid] = ("text", frozenset(t.strip().casefold() for t in matches))
+        else:
+            node = inter[rid]
+            choices = [(c.get("identifier"), " ".join("".join(c.itertext()).split()))
+                       for c in node.iter(Q + "simpleChoice")]
+            if decl.get("cardinality") == "ordered":
+                texts = dict(choices)
+                out[pid] = ("order", tuple(texts[v] for v in values))
+            elif [i for i, _ in choices] == ["TRUE", "FALSE"]:
+                (value,) = values
+                out[pid] = ("tf", value == "TRUE")
+            else:
+                out[pid] = ("choice", decl.get("cardinality") == "multiple",
+                            tuple((text, ident in values) for ident, text in choices))
+    return out

@@ -1,0 +1,200 @@
+"""QTI 2.1 (XSDs of /work/shared/schemas, lxml, no network) and Canvas QTI 1.2 (the QTI 1.2.1
+DTD on a namespace-free copy; qti_package_maker's package integrity check)."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+from lxml import etree
+from qti_package_maker.common.package_integrity import check_package
+
+from quizgen.export import render
+from quizgen.export._common import safe_id
+
+from .conftest import load_sample
+from .readback import (
+    PARSER, Q, SCHEMAS, expected, plain, qti12_assessment, read_qti12, read_qti21_item,
+)
+
+
+@pytest.fixture(scope="module")
+def qti21_schema():
+    return etree.XMLSchema(etree.parse(str(SCHEMAS / "qti/qtiv2p1/imsqti_v2p1.xsd"), PARSER))
+
+
+@pytest.fixture(scope="module")
+def cp_schema():
+    return etree.XMLSchema(etree.parse(str(SCHEMAS / "qti/imscp_v1p1.xsd"), PARSER))
+
+
+@pytest.fixture(scope="module")
+def qti12_dtd():
+    return etree.DTD(str(SCHEMAS / "qti/ims_qtiasiv1p2p1.dtd"))
+
+
+def _zip(data: bytes) -> zipfile.ZipFile:
+    return zipfile.ZipFile(io.BytesIO(data))
+
+
+# --------------------------------------------------------------------------- QTI 2.1
+
+def _check_qti21(data, questions, tmp_path, qti21_schema, cp_schema):
+    z = _zip(data)
+    names = set(z.namelist())
+    for name in sorted(names):
+        if not name.endswith(".xml"):
+            continue
+        doc = etree.fromstring(z.read(name), PARSER)
+        schema = cp_schema if name == "imsmanifest.xml" else qti21_schema
+        assert schema.validate(doc), (name, [str(e) for e in schema.error_log][:5])
+    # the manifest lists every file of the package, and each item its diagram
+    manifest = etree.fromstring(z.read("imsmanifest.xml"), PARSER)
+    cp = "{http://www.imsglobal.org/xsd/imscp_v1p1}"
+    listed = {f.get("href") for f in manifest.iter(cp + "file")}
+    assert listed == names - {"imsmanifest.xml"}
+    # one section per entry, picking one variant; items answer as the data says
+    test = etree.fromstring(z.read("test.xml"), PARSER)
+    sections = list(test.iter(Q + "assessmentSection"))
+    assert len(sections) == len({q["id"] for q in questions})
+    for s in sections:
+        assert s.find(Q + "selection").get("select") == "1"
+    by_id = {safe_id(q["qid"]): q for q in questions}
+    want = expected(questions)
+    for ref in test.iter(Q + "assessmentItemRef"):
+        item = etree.fromstring(z.read(ref.get("href")), PARSER)
+        q = by_id[item.get("identifier")]
+        got = read_qti21_item(item)
+        assert got == {p["id"]: want[(q["qid"], p["id"])] for p in q["parts"]}
+        assert item.get("title") == q["title"]
+        # 32-bit integers never carry a sequence number
+        for decl in item.iter(Q + "responseDeclaration", Q + "outcomeDeclaration"):
+            assert decl.get("baseType") != "integer"
+        for img in item.iter(Q + "img"):
+            assert "media/" + img.get("src").rsplit("/", 1)[1] in names
+        assert bool(list(item.iter(Q + "img"))) == bool(q.get("diagram"))
+    path = tmp_path / "package.zip"
+    path.write_bytes(data)
+    assert check_package(str(path)) == []
+    return z
+
+
+def test_qti21_validates_and_answers(questions, diagram, tmp_path, qti21_schema, cp_schema):
+    _check_qti21(render(questions, "qti21", diagram_svg=diagram), questions, tmp_path,
+                 qti21_schema, cp_schema)
+
+
+def test_qti21_numbers_are_floats_compared_exactly(sample):
+    z = _zip(render(sample, "qti21"))
+    item = etree.fromstring(z.read("items/s-fill_7.xml"), PARSER)
+    decl = {d.get("identifier"): d for d in item.iter(Q + "responseDeclaration")}
+    ack = decl["RESPONSE_ack"]
+    assert ack.get("baseType") == "float" and ack.findtext(f"{Q}correctResponse/{Q}value") \
+        == "4294967291"
+    equal = [e for e in item.iter(Q + "equal")
+             if e.find(Q + "variable").get("identifier") == "RESPONSE_ack"]
+    assert equal and equal[0].get("toleranceMode") == "exact"
+    # several textEntryInteractions sit inline in the prompt's table
+    assert len(list(item.iter(Q + "td"))) and \
+        len([t for t in item.iter(Q + "textEntryInteraction")]) == 3
+
+
+def test_qti21_hostile(hostile, diagram, tmp_path, qti21_schema, cp_schema):
+    z = _check_qti21(render(hostile, "qti21", diagram_svg=diagram), hostile, tmp_path,
+                     qti21_schema, cp_schema)
+    for q in hostile:
+        item = etree.fromstring(z.read(f"items/{safe_id(q['qid'])}.xml"), PARSER)
+        body = " ".join("".join(item.find(Q + "itemBody").itertext()).split())
+        if len(q["parts"]) == 1:
+            assert plain(q["prompt"]) in body
+        feedback = " ".join("".join(m.itertext()) for m in item.iter(Q + "modalFeedback"))
+        assert plain(q["explanation"]) in " ".join(feedback.split())
+
+
+# --------------------------------------------------------------------------- QTI 1.2
+
+def _check_qti12(data, questions, tmp_path, dtd):
+    z, name, root = qti12_assessment(data)
+    ident = name.split("/")[0]
+    assert name == f"{ident}/{ident}.xml" and f"{ident}/assessment_meta.xml" in z.namelist()
+    assert dtd.validate(root), [str(e) for e in dtd.error_log][:5]
+    path = tmp_path / "canvas.zip"
+    path.write_bytes(data)
+    assert check_package(str(path)) == []
+    got = read_qti12(data)
+    want = expected(questions)
+    for (qid, pid), (_, k) in got.items():
+        q = next(q for q in questions if q["qid"] == qid)
+        pid = pid or q["parts"][0]["id"]
+        assert k == want[(qid, pid)], (qid, pid)
+    assert {(qid, pid or next(q for q in questions if q["qid"] == qid)["parts"][0]["id"])
+            for qid, pid in got} == set(want)
+    # a question group per entry (per entry and part for split questions) picks one item
+    top = root.find("assessment/section")
+    for group in top.findall("section"):
+        assert group.findtext("selection_ordering/selection/selection_number") == "1"
+        assert len(group.findall("item")) >= 1
+    return got, root
+
+
+def test_qti12_validates_and_answers(questions, diagram, tmp_path, qti12_dtd):
+    got, root = _check_qti12(render(questions, "qti12", diagram_svg=diagram), questions,
+                             tmp_path, qti12_dtd)
+    types = {qid: t for (qid, _), (t, _) in got.items()}
+    assert types["s-fill@7"] == "fill_in_multiple_blanks_question"
+    assert types["s-compute@7"] == "numerical_question"
+    assert types["s-state@7"] == "multiple_choice_question"
+    assert types["s-multi@7"] == "multiple_answers_question"
+    assert types["s-statetext@7"] == "short_answer_question"
+    assert types["s-tf@7"] == "true_false_question"
+    assert types["s-order@7"] == "matching_question"
+    # the mixed question is split into one item (and group) per part
+    mixed = [pid for (qid, pid) in got if qid == "s-mixed@7"]
+    assert len(mixed) == 8
+    fill = next(i for i in root.iter("item") if i.get("ident") == "s-fill_7")
+    text = fill.findtext("presentation/material/mattext")
+    assert "[syn]" in text and "[ack_bit]" in text and "[ack]" in text
+    assert "$IMS-CC-FILEBASE$/diagrams/s-fill_7.svg" in text
+
+
+def test_qti12_hostile(hostile, diagram, tmp_path, qti12_dtd):
+    _, root = _check_qti12(render(hostile, "qti12", diagram_svg=diagram), hostile, tmp_path,
+                           qti12_dtd)
+    titles = {i.get("title") for i in root.iter("item")}
+    assert all(q["title"] in titles for q in hostile if len(q["parts"]) == 1)
+
+
+def test_qti12_several_variants_share_a_group(sample, tmp_path, qti12_dtd):
+    variants = []
+    for seed in (7, 8, 9):
+        for q in sample[:2]:
+            v = dict(q, qid=f"{q['id']}@{seed}", seed=seed)
+            variants.append(v)
+    _, root = _check_qti12(render(variants, "qti12"), variants, tmp_path, qti12_dtd)
+    groups = root.find("assessment/section").findall("section")
+    assert [len(g.findall("item")) for g in groups] == [3, 3]
+
+
+def test_sample_fixture_is_loaded():
+    assert len(load_sample()) == 7
+
+
+def test_the_validators_do_reject(sample, tmp_path, qti21_schema, qti12_dtd):
+    """Each validator used above fails on a broken package (they are not no-ops)."""
+    data = render(sample, "qti12")
+    z, name, root = qti12_assessment(data)
+    etree.SubElement(root.find("assessment/section/section/selection_ordering/selection"),
+                     "selection_extension")
+    assert not qti12_dtd.validate(root)
+    item = etree.fromstring(_zip(render(sample, "qti21")).read("items/s-tf_7.xml"), PARSER)
+    del item.find(Q + "responseDeclaration").attrib["cardinality"]
+    assert not qti21_schema.validate(item)
+    entries = {n: z.read(n) for n in z.namelist()}
+    entries[name] = entries[name].replace(b"</mattext>", b'&lt;img src="nope.svg"/&gt;</mattext>',
+                                          1)
+    broken = tmp_path / "broken.zip"
+    with zipfile.ZipFile(broken, "w") as out:
+        for n, b in entries.items():
+            out.writestr(n, b)
+    assert any("nope.svg" in v for v in check_package(str(broken)))
