@@ -325,7 +325,7 @@ def xml_bytes(root: ET.Element, keep: frozenset[str] = frozenset()) -> bytes:
     content, where added whitespace would show)."""
     _indent(root, 0, keep)
     return (b'<?xml version="1.0" encoding="UTF-8"?>\n'
-            + ET.tostring(root, encoding="utf-8", xml_declaration=False) + b"\n")
+            + ET.tostring(root, encoding="unicode").encode("utf-8") + b"\n")
 
 
 def _indent(elem: ET.Element, level: int, keep: frozenset[str]) -> None:

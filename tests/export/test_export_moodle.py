@@ -14,7 +14,13 @@ from quizgen.export import render
 
 from .conftest import load_sample, make_hostile, mixed_question, svg_for
 from .readback import (
-    MOODLE_GRADES, PARSER, cloze_fields, expected, moodle_cloze_expected, moodle_keys, plain,
+    MOODLE_GRADES,
+    PARSER,
+    cloze_fields,
+    expected,
+    moodle_cloze_expected,
+    moodle_keys,
+    plain,
     read_moodle,
 )
 

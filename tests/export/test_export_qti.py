@@ -15,7 +15,14 @@ from quizgen.export._common import safe_id
 
 from .conftest import load_sample
 from .readback import (
-    PARSER, Q, SCHEMAS, expected, plain, qti12_assessment, read_qti12, read_qti21_item,
+    PARSER,
+    SCHEMAS,
+    Q,
+    expected,
+    plain,
+    qti12_assessment,
+    read_qti12,
+    read_qti21_item,
 )
 
 
