@@ -16,7 +16,11 @@ from quizgen.errors import QuizgenError
 
 _COMMANDS: dict[str, str] = {
     "trace": "quizgen.tcp.command:trace",
+    "paper": "quizgen.render.command:paper",
+    "key": "quizgen.render.command:key",
     "export": "quizgen.export.command:export",
+    "question": "quizgen.questions.command:question",
+    "banks": "quizgen.questions.command:banks",
     # further commands register here: "name": "module:attribute"
 }
 

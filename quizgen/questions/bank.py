@@ -1,0 +1,397 @@
+"""Question banks: loading, validation, and turning an entry plus a seed into a question.
+
+A bank is YAML::
+
+    bank: seed-article                  # optional name (default: the file's stem)
+    entries:
+      - id: hs-2-fill
+        type: fill                      # fill, state, choice, truefalse, ordering, compute, ladder
+        topic: handshake
+        tags: [seed]
+        difficulty: 1                   # 1..3
+        points: 3
+        scenario: {preset: normal, params: {isn: [1000, 9999]}, options: {fin_has_ack: true}}
+        ask: {segment: synack, fields: [SYN, ACK, seq, ack]}
+        title: {zh: 第二次握手, en: Second handshake}
+        prompt: {zh: "...", en: "..."}          # Jinja2, sandboxed
+        explanation: {zh: "...", en: "..."}
+
+Templates run in a SandboxedEnvironment with StrictUndefined and HTML autoescaping. They read
+the trace and the answers the question type took from it; they never compute an answer.
+Every problem is reported as one line naming the file, the line, the entry id and the field.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, TemplateSyntaxError
+from jinja2.sandbox import SandboxedEnvironment, SecurityError
+from markupsafe import Markup
+
+from quizgen import yamlutil
+from quizgen.errors import BankError, QuizgenError
+from quizgen.questions import kinds, landmarks as lm
+from quizgen.questions.names import state_label
+from quizgen.resources import banks_dir, templates_dir
+from quizgen.tcp import simulate
+from quizgen.tcp.script import PRESET_PARAMS, PRESETS, parse_script, preset_script
+
+LANGS = ("zh", "en")
+ENTRY_KEYS = {"id", "type", "topic", "tags", "difficulty", "points", "scenario", "ask", "title",
+              "prompt", "explanation"}
+REQUIRED = ("id", "type", "topic", "scenario", "ask", "prompt", "explanation")
+
+
+@dataclass
+class BankEntry:
+    id: str
+    bank: str
+    type: str
+    topic: str
+    tags: list[str]
+    difficulty: int
+    points: float
+    scenario: dict[str, Any]
+    ask: dict[str, Any]
+    title: dict[str, str]
+    source: str
+    line: int | None
+    path: str = ""                                   # where it stands in the file: entries[3]
+    templates: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
+    lines: dict[str, int | None] = field(default_factory=dict, repr=False)
+
+    def error(self, message: str, sub: str = "") -> BankError:
+        """A one-line error about this entry, at the line of ``sub`` (e.g. "ask.segment")."""
+        line = yamlutil.nearest_line(self.lines, f"{self.path}.{sub}" if sub else self.path)
+        return BankError(message, file=self.source, line=line,
+                         field=f"{self.id}: {sub}" if sub else self.id)
+
+
+# ---------------------------------------------------------------------- templates
+def _blank(part_id: str) -> Markup:
+    return Markup('<span class="qg-blank" data-part="{}"></span>').format(part_id)
+
+
+_ENV: SandboxedEnvironment | None = None
+
+
+def template_env() -> SandboxedEnvironment:
+    global _ENV
+    if _ENV is None:
+        env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=True,
+                                   loader=FileSystemLoader(str(templates_dir() / "questions")),
+                                   keep_trailing_newline=False)
+        env.globals.update(blank=_blank, describe=kinds.describe)
+        env.globals["m"] = env.get_template("macros.html.j2").module
+        _ENV = env
+    return _ENV
+
+
+def _template_line(exc: BaseException) -> int | None:
+    """The template line an exception was raised at (Jinja marks template frames)."""
+    if isinstance(exc, TemplateSyntaxError):
+        return exc.lineno
+    tb, line = exc.__traceback__, None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == "<template>":
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+# ---------------------------------------------------------------------- loading
+def load_bank(path: str | Path) -> list[BankEntry]:
+    path = Path(path)
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise BankError(f"cannot read the bank: {exc.strerror}", file=source) from None
+    except UnicodeDecodeError:
+        raise BankError("the bank is not UTF-8 text", file=source) from None
+    try:
+        doc, lines = yamlutil.load(text)
+    except yamlutil.YamlSyntaxError as exc:
+        raise BankError(str(exc), file=source, line=exc.line) from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("entries"), list):
+        raise BankError("a bank is a mapping with a list of 'entries'", file=source, line=lines.get(""))
+    extra = set(doc) - {"bank", "entries"}
+    if extra:
+        key = sorted(extra)[0]
+        raise BankError(f"unknown key {key!r} (expected bank, entries)", file=source, line=lines.get(key))
+    name = doc.get("bank", path.stem)
+    if not isinstance(name, str) or not name:
+        raise BankError("bank must be a name", file=source, line=lines.get("bank"), field="bank")
+    entries, seen = [], {}
+    for i, raw in enumerate(doc["entries"]):
+        entry = _entry(raw, f"entries[{i}]", name, source, lines)
+        if entry.id in seen:
+            raise entry.error(f"duplicate id (also on line {seen[entry.id]})", "id")
+        seen[entry.id] = entry.line
+        entries.append(entry)
+    for entry in entries:            # a trial run per language finds what only shows at render
+        for lang in LANGS:
+            generate_question(entry, 0, lang)
+    return entries
+
+
+def _entry(raw: Any, path: str, bank: str, source: str, lines: dict) -> BankEntry:
+    line = lines.get(path)
+    ident = raw.get("id") if isinstance(raw, dict) else None
+
+    def err(message: str, sub: str = "") -> BankError:
+        p = f"{path}.{sub}" if sub else path
+        where = f"{ident}: {sub}" if (ident and sub) else (ident or sub or "entry")
+        return BankError(message, file=source, line=yamlutil.nearest_line(lines, p), field=where)
+
+    if not isinstance(raw, dict):
+        raise err("an entry is a mapping with id, type, topic, scenario, ask, prompt, explanation")
+    for key in raw:
+        if key not in ENTRY_KEYS:
+            raise err(f"unknown key (known: {', '.join(sorted(ENTRY_KEYS))})", str(key))
+    for key in REQUIRED:
+        if key not in raw:
+            raise err(f"missing '{key}'")
+    if not (isinstance(ident, str) and ident and all(c.isalnum() or c in "-_." for c in ident)):
+        raise err("id must be letters, digits, '-', '_' or '.'", "id")
+    if raw["type"] not in kinds.KINDS:
+        raise err(f"unknown type {raw['type']!r} (known: {', '.join(kinds.KINDS)})", "type")
+    tags = raw.get("tags", [])
+    if not (isinstance(tags, list) and all(isinstance(t, str) for t in tags)):
+        raise err("tags must be a list of words", "tags")
+    difficulty = raw.get("difficulty", 1)
+    if difficulty not in (1, 2, 3):
+        raise err("difficulty must be 1, 2 or 3", "difficulty")
+    points = raw.get("points", 1)
+    if not (isinstance(points, (int, float)) and not isinstance(points, bool) and 0 < points <= 100):
+        raise err("points must be a number from 0 to 100", "points")
+    entry = BankEntry(id=ident, bank=bank, type=raw["type"], topic=str(raw["topic"]), tags=tags,
+                      difficulty=difficulty, points=points, scenario=raw["scenario"], ask=raw["ask"],
+                      title={}, source=source, line=line, path=path, lines=lines)
+    _check_scenario(entry, path, err)
+    _check_ask(entry, err)
+    for key in ("title", "prompt", "explanation"):
+        value = raw.get(key)
+        if key == "title" and value is None:
+            entry.title = {lang: ident for lang in LANGS}
+            continue
+        if not isinstance(value, dict):
+            raise err(f"{key} must give zh and en", key)
+        for lang in LANGS:
+            if lang not in value:
+                raise err(f"missing language '{lang}'", f"{key}")
+            if not isinstance(value[lang], str):
+                raise err("must be text", f"{key}.{lang}")
+        for lang in value:
+            if lang not in LANGS:
+                raise err(f"unknown language {lang!r} (zh, en)", f"{key}.{lang}")
+        if key == "title":
+            entry.title = {lang: value[lang] for lang in LANGS}
+            continue
+        for lang in LANGS:
+            text_line = lines.get(f"{path}.{key}.{lang}#text")
+            try:
+                compiled = template_env().from_string(value[lang])
+            except TemplateSyntaxError as exc:
+                at = (text_line or 1) + (exc.lineno or 1) - 1
+                raise BankError(f"template syntax error: {exc.message}", file=source, line=at,
+                                field=f"{ident}: {key}.{lang}") from None
+            entry.templates.setdefault(lang, {})[key] = (compiled, text_line)
+    return entry
+
+
+def _check_scenario(entry: BankEntry, path: str, err) -> None:
+    sc = entry.scenario
+    if not isinstance(sc, dict) or ("preset" in sc) == ("script" in sc):
+        raise err("scenario gives either 'preset' (with optional params, options) or 'script'", "scenario")
+    extra = set(sc) - {"preset", "params", "options", "script"}
+    if extra:
+        raise err(f"unknown key {sorted(extra)[0]!r}", "scenario")
+    if "preset" in sc:
+        if sc["preset"] not in PRESETS:
+            raise err(f"unknown preset {sc['preset']!r}", "scenario.preset")
+        for key, rng in (sc.get("params") or {}).items():
+            if key not in PRESET_PARAMS:
+                raise err(f"unknown parameter (known: {', '.join(PRESET_PARAMS)})", f"scenario.params.{key}")
+    elif not isinstance(sc["script"], str):
+        raise err("script is the text of a scenario script", "scenario.script")
+    try:
+        _scenario(entry, 0)
+    except QuizgenError as exc:
+        raise err(exc.message, "scenario") from None
+
+
+def _check_ask(entry: BankEntry, err) -> None:
+    ask, t = entry.ask, entry.type
+    if not isinstance(ask, dict):
+        raise err("ask must be a mapping", "ask")
+
+    def need(key: str, ok, what: str) -> None:
+        if key not in ask:
+            raise err(f"missing '{key}' ({what})", "ask")
+        if not ok(ask[key]):
+            raise err(f"must be {what}", f"ask.{key}")
+
+    segment_ok = (lambda v: (isinstance(v, int) and v >= 1) or v in lm.LANDMARKS)
+    segment_what = f"a segment number or one of {', '.join(lm.LANDMARKS)}"
+    allowed = {"fill": {"segment", "fields", "random", "diagram"}, "state": {"segment", "who", "form"},
+               "choice": {"segment", "given"}, "truefalse": {"claim"},
+               "ordering": {"order", "who", "range"}, "compute": {"values"},
+               "ladder": {"range", "blanks", "random"}}[t]
+    for key in ask:
+        if key not in allowed:
+            raise err(f"unknown key for type {t} (known: {', '.join(sorted(allowed))})", f"ask.{key}")
+    if t in ("fill", "state", "choice"):
+        need("segment", segment_ok, segment_what)
+    if t == "fill":
+        need("fields", lambda v: isinstance(v, list) and v and all(
+            f in kinds.FLAG_FIELDS + kinds.NUMBER_FIELDS for f in v) and len(set(v)) == len(v),
+             "a list of distinct fields from SYN, ACK, FIN, RST, seq, ack, len")
+        if "random" in ask:
+            need("random", lambda v: isinstance(v, int) and 1 <= v <= len(ask["fields"]),
+                 "how many of the fields to blank")
+    if t == "state":
+        need("who", lambda v: v in ("A", "B"), "A or B")
+        if "form" in ask:
+            need("form", lambda v: v in ("choice", "text"), "choice or text")
+    if t == "choice" and "given" in ask:
+        need("given", segment_ok, segment_what)
+    if t == "truefalse":
+        need("claim", lambda v: v in kinds.CLAIMS, f"one of {', '.join(kinds.CLAIMS)}")
+    if t == "ordering":
+        need("order", lambda v: v in ("states", "segments"), "states or segments")
+        if ask["order"] == "states":
+            need("who", lambda v: v in ("A", "B"), "A or B")
+    if t in ("ordering", "ladder") and "range" in ask:
+        need("range", lambda v: v in ("all", "handshake", "teardown"), "all, handshake or teardown")
+    if t == "compute":
+        need("values", lambda v: isinstance(v, list) and v and all(
+            isinstance(i, dict) and isinstance(i.get("id"), str) and i["id"].isidentifier()
+            and isinstance(i.get("value"), str) for i in v), f"a list of {{id, value}} ({kinds.COMPUTE_NAMES})")
+    if t == "ladder":
+        if "blanks" in ask:
+            need("blanks", lambda v: isinstance(v, list) and v and all(
+                isinstance(b, dict) and segment_ok(b.get("segment")) and b.get("field") in ("seq", "ack", "len")
+                for b in v), "a list of {segment, field: seq|ack|len}")
+        elif "random" in ask:
+            need("random", lambda v: isinstance(v, int) and 1 <= v <= 12, "a number of blanks from 1 to 12")
+
+
+# ---------------------------------------------------------------------- generation
+def _derive(*parts: Any) -> int:
+    digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).digest()
+    return int.from_bytes(digest[:8], "big")
+
+
+def _scenario(entry: BankEntry, seed: int):
+    sc = entry.scenario
+    if "preset" in sc:
+        return preset_script(sc["preset"], seed=seed, params=sc.get("params"), options=sc.get("options"))
+    return parse_script(sc["script"], source=f"{entry.source}:{entry.id}", seed=seed)
+
+
+def generate_question(entry: BankEntry, seed: int, lang: str) -> dict[str, Any]:
+    """The question of ``entry`` for ``seed`` in ``lang``: plain, JSON-serialisable data."""
+    if lang not in LANGS:
+        raise QuizgenError(f"unknown language {lang!r} (zh, en)", field="lang")
+    rng = random.Random(_derive(entry.id, seed))
+    trace = simulate(_scenario(entry, rng.getrandbits(32))).to_dict()
+    try:
+        parts, extra, diagram = kinds.KINDS[entry.type](entry, trace, rng, lang)
+    except kinds.GenerationError as exc:
+        raise entry.error(f"seed {seed}: {exc}", "ask") from None
+    context = _context(trace, lang)
+    context.update(extra)
+    context["answer"] = {p["id"]: _answer_of(p) for p in parts}
+    context["part"] = {p["id"]: p for p in parts}
+    rendered = {}
+    for key in ("prompt", "explanation"):
+        template, text_line = entry.templates[lang][key]
+        try:
+            rendered[key] = template.render(context).strip()
+        except SecurityError as exc:
+            raise _render_error(entry, key, lang, text_line, exc,
+                                f"template tries to reach Python internals ({exc})") from None
+        except (TemplateError, ArithmeticError, LookupError, TypeError, ValueError, AttributeError) as exc:
+            # a template mistake (undefined name, bad call, bad arithmetic): name the line
+            message = " ".join(str(exc).split())
+            raise _render_error(entry, key, lang, text_line, exc, f"template error: {message}") from None
+    points = entry.points
+    return {
+        "qid": f"{entry.id}@{seed}", "id": entry.id, "bank": entry.bank, "type": entry.type,
+        "lang": lang, "title": entry.title[lang], "topic": entry.topic, "tags": list(entry.tags),
+        "difficulty": entry.difficulty, "points": points, "seed": seed,
+        "prompt": rendered["prompt"], "parts": parts, "explanation": rendered["explanation"],
+        "scenario": {"name": trace["scenario"], "options": trace["options"]},
+        "trace": trace, "diagram": diagram,
+    }
+
+
+def _answer_of(part: dict) -> Any:
+    """A part's answer as an explanation shows it: the value, or the correct choice's text."""
+    if part["kind"] == "choice":
+        right = [c["text"] for c in part["choices"] if c["correct"]]
+        return right[0] if not part["multiple"] else right
+    return part["answer"]
+
+
+def _render_error(entry, key, lang, text_line, exc, message) -> BankError:
+    at = _template_line(exc)
+    line = (text_line + at - 1) if (text_line and at) else (text_line or entry.line)
+    return BankError(message, file=entry.source, line=line, field=f"{entry.id}: {key}.{lang}")
+
+
+def _context(trace: dict, lang: str) -> dict[str, Any]:
+    v = trace["values"]
+    marks = {name: lm.landmark(trace, name) for name in lm.LANDMARKS}
+    closer = v["closer"]
+    return {
+        "lang": lang, "x": v["x"], "y": v["y"], "u": v["u"], "v": v["v"], "w": v["w"],
+        "closer": closer, "peer": {"A": "B", "B": "A"}.get(closer), "values": v,
+        "seg": marks, "segments": trace["segments"], "events": trace["events"],
+        "options": trace["options"], "msl": trace["options"]["msl"], "scenario": trace["scenario"],
+        "sent": {"A": lm.sent_bytes(trace, "A"), "B": lm.sent_bytes(trace, "B")},
+        "state": lambda s: state_label(s, lang),
+        "time_wait": lm.time_in(trace, closer, "TIME-WAIT") if closer else None,
+    }
+
+
+# ---------------------------------------------------------------------- the built-in banks
+def builtin_bank_paths() -> list[Path]:
+    return sorted(banks_dir().glob("*.yaml"))
+
+
+_CACHE: dict[tuple[str, ...], list[BankEntry]] = {}
+
+
+def load_banks(paths: list[str | Path] | None = None) -> list[BankEntry]:
+    """Entries of the given bank files or folders (default: the built-in banks), validated."""
+    files: list[Path] = []
+    for p in (paths or builtin_bank_paths()):
+        p = Path(p)
+        files += sorted(p.glob("*.yaml")) if p.is_dir() else [p]
+    key = tuple(str(f.resolve()) for f in files)
+    if key not in _CACHE:
+        entries, where = [], {}
+        for f in files:
+            for e in load_bank(f):
+                if e.id in where:
+                    raise e.error(f"id also used in {where[e.id]}", "")
+                where[e.id] = f"{e.source}:{e.line}"
+                entries.append(e)
+        _CACHE[key] = entries
+    return _CACHE[key]
+
+
+def find_entry(entry_id: str, entries: list[BankEntry] | None = None) -> BankEntry:
+    entries = load_banks() if entries is None else entries
+    for e in entries:
+        if e.id == entry_id:
+            return e
+    raise QuizgenError(f"no question with id {entry_id!r} (see 'quizgen banks list')", field="id")
+

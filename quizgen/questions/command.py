@@ -1,0 +1,94 @@
+"""``quizgen question`` and ``quizgen banks``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from quizgen.questions.bank import find_entry, generate_question, load_bank, load_banks
+
+LANG = click.Choice(["zh", "en"])
+
+
+def bank_option(f):
+    return click.option("--bank", "banks", multiple=True, type=click.Path(exists=False),
+                        help="A bank file or folder (repeatable; default: the built-in banks).")(f)
+
+
+@click.command(name="question")
+@click.argument("entry_id")
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--lang", type=LANG, default="zh", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the question data as JSON.")
+@bank_option
+def question(entry_id: str, seed: int, lang: str, as_json: bool, banks: tuple[str, ...]) -> None:
+    """Print one question and its key."""
+    entry = find_entry(entry_id, load_banks(list(banks) or None))
+    q = generate_question(entry, seed, lang)
+    if as_json:
+        click.echo(json.dumps(q, ensure_ascii=False, indent=2))
+        return
+    click.echo(as_text(q))
+
+
+def as_text(q: dict) -> str:
+    """A plain-text view of a question and its key, for the terminal."""
+    from html import unescape
+    import re
+
+    def plain(html: str) -> str:
+        html = re.sub(r'<span class="qg-blank" data-part="([^"]+)"></span>', r"[\1]", html)
+        html = re.sub(r"</t[dh]>", " | ", html)
+        html = re.sub(r"</tr>|<br\s*/?>|</p>", "\n", html)
+        return unescape(re.sub(r"<[^>]+>", "", html)).strip()
+
+    lines = [f"{q['title']}  ({q['qid']}, {q['points']} pt)", "", plain(q["prompt"]), ""]
+    for p in q["parts"]:
+        if p["kind"] == "choice":
+            for c in p["choices"]:
+                lines.append(f"  {c['id']}) {plain(c['text'])}")
+        elif p["kind"] == "order":
+            for item in p["items"]:
+                lines.append(f"  {item['id']}: {plain(item['text'])}")
+    lines += ["", "key:"]
+    for p in q["parts"]:
+        if p["kind"] == "choice":
+            ans = ", ".join(c["id"] for c in p["choices"] if c["correct"])
+        elif p["kind"] == "order":
+            ans = " < ".join(p["answer"])
+        elif p["kind"] == "text":
+            ans = " / ".join(p["accept"])
+        else:
+            ans = p["answer"]
+        lines.append(f"  {p['label'] or p['id']}: {ans}")
+    lines += ["", plain(q["explanation"])]
+    return "\n".join(lines)
+
+
+@click.group(name="banks")
+def banks() -> None:
+    """List and check question banks."""
+
+
+@banks.command(name="list")
+@bank_option
+def list_(banks: tuple[str, ...]) -> None:
+    """List the entries of the banks."""
+    for e in load_banks(list(banks) or None):
+        click.echo(f"{e.id:<28} {e.type:<10} {e.topic:<12} d{e.difficulty} {e.points:>3g}pt  {e.bank}")
+
+
+@banks.command(name="check")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+def check(paths: tuple[str, ...]) -> None:
+    """Validate bank files (or folders of them): one line per problem, exit 2 on the first."""
+    total = 0
+    for p in paths:
+        path = Path(p)
+        for f in (sorted(path.glob("*.yaml")) if path.is_dir() else [path]):
+            entries = load_bank(f)
+            total += len(entries)
+            click.echo(f"ok  {f}: {len(entries)} entries")
+    click.echo(f"{total} entries valid")

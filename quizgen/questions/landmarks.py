@@ -1,0 +1,125 @@
+"""Reading a trace: the textbook's named segments, states after a segment, times.
+
+Everything a question asks about is found here, in the trace the simulator produced; these
+functions only look things up, they never compute protocol values.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+Trace = dict[str, Any]
+Seg = dict[str, Any]
+
+#: Landmark names a bank can ask about (``segment: synack``), with what they are.
+LANDMARKS = {
+    "syn": "the first SYN (first handshake, seq = x)",
+    "syn_b": "B's SYN in a simultaneous open",
+    "synack": "the first SYN,ACK (second handshake, seq = y, ack = x+1)",
+    "hs3": "A's ACK of the SYN,ACK (third handshake, seq = x+1, ack = y+1)",
+    "data_a": "A's first data segment",
+    "data_b": "B's first data segment",
+    "ack_data_a": "B's acknowledgement of A's first data",
+    "fin1": "the first FIN (first wave, seq = u)",
+    "fin1_ack": "the peer's segment acknowledging u+1 (second wave, seq = v)",
+    "fin2": "the peer's FIN (third wave, seq = w)",
+    "fin2_ack": "the closer's ACK of the peer's FIN (fourth wave, ack = w+1)",
+    "rst": "the first RST",
+    "lost": "the first lost segment",
+    "retx": "the retransmission of the first lost segment",
+}
+
+
+def first_sends(trace: Trace) -> list[Seg]:
+    """Segments that are not retransmissions of an earlier one."""
+    seen, out = set(), []
+    for s in trace["segments"]:
+        key = (s["from"], tuple(s["flags"]), s["seq"], s["len"])
+        if key not in seen:
+            seen.add(key)
+            out.append(s)
+    return out
+
+
+def landmark(trace: Trace, name: str) -> Seg | None:
+    v = trace["values"]
+    segs = first_sends(trace)
+
+    def first(pred) -> Seg | None:
+        return next((s for s in segs if pred(s)), None)
+
+    closer = v["closer"]
+    peer = {"A": "B", "B": "A"}.get(closer)
+    if name == "syn":
+        return first(lambda s: s["from"] == "A" and s["flags"] == ["SYN"])
+    if name == "syn_b":
+        return first(lambda s: s["from"] == "B" and s["flags"] == ["SYN"])
+    if name == "synack":
+        return first(lambda s: s["flags"] == ["SYN", "ACK"])
+    if name == "hs3":
+        if v["y"] is None:
+            return None
+        y1 = (v["y"] + 1) % (1 << 32)
+        return first(lambda s: s["from"] == "A" and "SYN" not in s["flags"] and s["ack"] == y1)
+    if name in ("data_a", "data_b"):
+        who = name[-1].upper()
+        return first(lambda s: s["from"] == who and s["len"] > 0)
+    if name == "ack_data_a":
+        d = landmark(trace, "data_a")
+        if d is None:
+            return None
+        end = (d["seq"] + d["len"]) % (1 << 32)
+        return first(lambda s: s["from"] == "B" and s["ack"] == end)
+    if name == "fin1":
+        return first(lambda s: "FIN" in s["flags"])
+    if name == "fin1_ack":
+        return first(lambda s: s["from"] == peer and s["seq"] == v["v"] and s["ack"] is not None
+                     and s["ack"] == (v["u"] + 1) % (1 << 32)) if v["v"] is not None else None
+    if name == "fin2":
+        return first(lambda s: s["from"] == peer and "FIN" in s["flags"])
+    if name == "fin2_ack":
+        if v["w"] is None:
+            return None
+        w1 = (v["w"] + 1) % (1 << 32)
+        return first(lambda s: s["from"] == closer and s["ack"] == w1)
+    if name == "rst":
+        return first(lambda s: "RST" in s["flags"])
+    if name == "lost":
+        return next((s for s in trace["segments"] if s["lost"]), None)
+    if name == "retx":
+        lost = landmark(trace, "lost")
+        if lost is None:
+            return None
+        return next((s for s in trace["segments"] if s["n"] > lost["n"] and s["from"] == lost["from"]
+                     and s["flags"] == lost["flags"] and s["seq"] == lost["seq"]), None)
+    raise KeyError(name)
+
+
+def state_after(trace: Trace, who: str, seg: Seg) -> str | None:
+    """The state ``who`` is in right after sending or receiving ``seg``, if that changed it."""
+    changes = [e for e in trace["events"] if e["who"] == who and e["segment"] == seg["n"]]
+    return changes[-1]["to"] if changes else None
+
+
+def state_path(trace: Trace, who: str) -> list[str]:
+    """The states ``who`` goes through, in order, starting after CLOSED."""
+    return [e["to"] for e in trace["events"] if e["who"] == who]
+
+
+def time_in(trace: Trace, who: str, state: str) -> float | None:
+    """How long ``who`` stays in ``state`` (seconds of simulated time), if it enters and leaves it."""
+    events = [e for e in trace["events"] if e["who"] == who]
+    for e, nxt in zip(events, events[1:]):
+        if e["to"] == state:
+            return round(nxt["time"] - e["time"], 3)
+    return None
+
+
+def sent_bytes(trace: Trace, who: str) -> list[int]:
+    """Byte counts of ``who``'s send steps, in order (the script's parameters)."""
+    out = []
+    for step in trace.get("steps", []):
+        what = step.get(who)
+        if what and what.startswith("send "):
+            out.append(int(what.split()[1]))
+    return out
