@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from quizgen.export import render
 from quizgen.export.gift import escape
 
 from .conftest import load_sample, mixed_question
 from .readback import expected, gift_key, gift_unescape, plain, read_gift
+
+pytest.importorskip("pygiftparser", reason="pygiftparser (test dependency) is not installed")
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
 def _gift_qid(q: dict, part: dict) -> str:

@@ -8,7 +8,6 @@ import os
 from pathlib import Path
 
 import pytest
-from lxml import etree
 
 from quizgen.export import render
 
@@ -17,6 +16,7 @@ from .readback import (
     MOODLE_GRADES,
     PARSER,
     cloze_fields,
+    etree,
     expected,
     moodle_cloze_expected,
     moodle_keys,
