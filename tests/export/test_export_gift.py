@@ -36,7 +36,8 @@ def _check(data: bytes, questions: list[dict], escape_aware: bool = False) -> di
     # one $CATEGORY line per bank entry, before its variants (checked on the raw lines: the
     # parser's category pattern stops at "-")
     cats = re.findall(r"^\$CATEGORY: (.*)$", data.decode(), re.M)
-    assert cats == [f"$course$/quizgen/{q['bank']}/{q['id']}" for q in questions]
+    entries = {q["id"]: q["bank"] for q in questions}  # first appearance order
+    assert cats == [f"$course$/quizgen/{bank}/{i}" for i, bank in entries.items()]
     return read
 
 
