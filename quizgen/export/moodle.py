@@ -61,17 +61,17 @@ def _text(tag: str, html: str, indent: str = "    ", extra: str = "") -> str:
 
 def _question(q: dict, diagram_svg: DiagramFn | None) -> str:
     file = diagram_file(q, diagram_svg)
-    if is_multipart(q):
-        qtype, text, body = "cloze", _cloze_text(q), []
-    else:
-        qtype, body = _single(q, q["parts"][0])
-        text = replace_blanks(q["prompt"], lambda pid: BLANK_MARK)
-    files = ""
+    img, files = "", ""
     if file:
         name, data = file
-        text += _prose(diagram_img(q, f"@@PLUGINFILE@@/{name}"))
+        img = _prose(diagram_img(q, f"@@PLUGINFILE@@/{name}"))
         files = (f'\n      <file name="{xml_escape(name, quote=True)}" path="/" '
                  f'encoding="base64">{base64.b64encode(data).decode("ascii")}</file>\n    ')
+    if is_multipart(q):
+        qtype, text, body = "cloze", _cloze_text(q, img), []
+    else:
+        qtype, body = _single(q, q["parts"][0])
+        text = replace_blanks(q["prompt"], lambda pid: BLANK_MARK) + img
     lines = [
         f'  <question type="{qtype}">',
         f"    <name><text>{xml_escape(q['title'])}</text></name>",
@@ -196,9 +196,9 @@ def _prose(html: str) -> str:
     return html.replace("{", "&#123;")
 
 
-def _cloze_text(q: dict) -> str:
-    """The prompt with each marker replaced by its cloze field; parts without a marker follow,
-    each introduced by its label. Weights are the smallest integers proportional to the
+def _cloze_text(q: dict, img: str = "") -> str:
+    """The prompt with each marker replaced by its cloze field, then ``img`` (the diagram);
+    parts without a marker follow, each introduced by its label. Weights are the smallest integers proportional to the
     parts' points (an ``order`` part's weight is spread over its items)."""
     points = part_points(q)
     slots = []
@@ -212,7 +212,7 @@ def _cloze_text(q: dict) -> str:
         n = len(p["items"]) if p["kind"] == "order" else 1
         fields[p["id"]] = cloze_fields(q, p, [next(weights) for _ in range(n)],
                                        p["id"] in marked)
-    text = replace_blanks(_prose(q["prompt"]), lambda pid: " ".join(fields[pid]))
+    text = replace_blanks(_prose(q["prompt"]), lambda pid: " ".join(fields[pid])) + img
     for i, p in enumerate(q["parts"]):
         if p["id"] in marked:
             continue

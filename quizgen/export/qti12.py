@@ -121,15 +121,16 @@ def _item(q: dict, files: dict[str, bytes], diagram_svg: DiagramFn | None) -> ET
     item_id = safe_id(q["qid"])
     item = sub(None, "item", attrib={"ident": item_id, "title": q["title"]})
     meta = sub(sub(item, "itemmetadata"), "qtimetadata")
-    if is_multipart(q):
-        qtype, answers, text, build = "fill_in_multiple_blanks_question", *_blanks(q)
-    else:
-        qtype, answers, build = _single(q, q["parts"][0])
-        text = replace_blanks(q["prompt"], lambda pid: BLANK_MARK)
     file = diagram_file(q, diagram_svg)
+    img = ""
     if file:
         files[file[0]] = file[1]
-        text += diagram_img(q, f"{FILEBASE}/diagrams/{file[0]}")
+        img = diagram_img(q, f"{FILEBASE}/diagrams/{file[0]}")
+    if is_multipart(q):
+        qtype, answers, text, build = "fill_in_multiple_blanks_question", *_blanks(q, img)
+    else:
+        qtype, answers, build = _single(q, q["parts"][0])
+        text = replace_blanks(q["prompt"], lambda pid: BLANK_MARK) + img
     _field(meta, "question_type", qtype)
     _field(meta, "points_possible", number_text(sum(part_points(q))))
     _field(meta, "original_answer_ids", ",".join(a for a, _ in answers))
@@ -270,15 +271,18 @@ def _matching(pres: ET.Element, proc: ET.Element, part: dict) -> None:
         _score(cond, share, "Add")
 
 
-def _blanks(q: dict):
+def _blanks(q: dict, img: str):
     """fill_in_multiple_blanks: ([(answer id, feedback)], text, build). Each part is a blank
     ``[part_id]`` (a literal ``[`` of the prompt is written ``&#91;`` so Canvas sees no other
-    blank); parts without a marker follow the prompt, each after its label."""
+    blank); the diagram ``img`` and then the parts without a marker follow the prompt, each
+    after its label."""
     marked = marked_parts(q)
     text = replace_blanks(q["prompt"].replace("[", "&#91;"), lambda pid: f"[{pid}]")
+    text += img.replace("[", "&#91;")
     for i, p in enumerate(q["parts"]):
         if p["id"] not in marked:
-            text += f"<p>{html_text(part_label(q, p, i))}: [{p['id']}]</p>"
+            label = html_text(part_label(q, p, i)).replace("[", "&#91;")
+            text += f"<p>{label}: [{p['id']}]</p>"
     base = safe_id(q["qid"])
     labels = {p["id"]: [(f"{base}_{p['id']}_{k + 1}", a) for k, a in enumerate(blank_answer(p))]
               for p in q["parts"]}

@@ -301,6 +301,10 @@ def read_qti12(data: bytes) -> dict:
                   for lab in item.iter("response_label")}
         scored = [c for c in conds if c.find("setvar") is not None]
         if qtype == "fill_in_multiple_blanks_question":
+            # Canvas finds blanks as [name] in the question's HTML: exactly one per response
+            blanks = re.findall(r"\[([^\]]+)\]", item.findtext("presentation/material/mattext"))
+            lids = [lid.get("ident").removeprefix("response_") for lid in item.iter("response_lid")]
+            assert sorted(blanks) == sorted(lids), (blanks, lids)
             for lid in item.iter("response_lid"):
                 pid = lid.get("ident").removeprefix("response_")
                 texts = [lab.findtext("material/mattext") for lab in lid.iter("response_label")]
