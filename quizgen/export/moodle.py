@@ -198,8 +198,9 @@ def _prose(html: str) -> str:
 
 def _cloze_text(q: dict, img: str = "") -> str:
     """The prompt with each marker replaced by its cloze field, then ``img`` (the diagram);
-    parts without a marker follow, each introduced by its label. Weights are the smallest integers proportional to the
-    parts' points (an ``order`` part's weight is spread over its items)."""
+    parts without a marker follow, each introduced by its label. Weights are the smallest
+    integers proportional to the parts' points (an ``order`` part's weight is spread over its
+    items)."""
     points = part_points(q)
     slots = []
     for p, pts in zip(q["parts"], points):
@@ -212,7 +213,8 @@ def _cloze_text(q: dict, img: str = "") -> str:
         n = len(p["items"]) if p["kind"] == "order" else 1
         fields[p["id"]] = cloze_fields(q, p, [next(weights) for _ in range(n)],
                                        p["id"] in marked)
-    text = replace_blanks(_prose(q["prompt"]), lambda pid: " ".join(fields[pid])) + img
+    text = replace_blanks(_prose(q["prompt"]), lambda pid: " ".join(fields[pid]))
+    text += img
     for i, p in enumerate(q["parts"]):
         if p["id"] in marked:
             continue

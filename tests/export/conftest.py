@@ -104,3 +104,30 @@ def hostile(questions) -> list[dict]:
 @pytest.fixture
 def diagram():
     return svg_for
+
+
+# --------------------------------------------------------------------------- validators
+
+@pytest.fixture(scope="session")
+def schemas_present():
+    from .readback import SCHEMAS
+    if not (SCHEMAS / "qti").is_dir():
+        pytest.skip(f"no schemas at {SCHEMAS} (set QUIZGEN_SCHEMAS)")
+
+
+@pytest.fixture(scope="session")
+def qti21_schema(schemas_present):
+    from .readback import PARSER, SCHEMAS, etree
+    return etree.XMLSchema(etree.parse(str(SCHEMAS / "qti/qtiv2p1/imsqti_v2p1.xsd"), PARSER))
+
+
+@pytest.fixture(scope="session")
+def cp_schema(schemas_present):
+    from .readback import PARSER, SCHEMAS, etree
+    return etree.XMLSchema(etree.parse(str(SCHEMAS / "qti/imscp_v1p1.xsd"), PARSER))
+
+
+@pytest.fixture(scope="session")
+def qti12_dtd(schemas_present):
+    from .readback import SCHEMAS, etree
+    return etree.DTD(str(SCHEMAS / "qti/ims_qtiasiv1p2p1.dtd"))

@@ -14,7 +14,6 @@ from quizgen.export._common import safe_id
 from .conftest import load_sample
 from .readback import (
     PARSER,
-    SCHEMAS,
     Q,
     etree,
     expected,
@@ -24,30 +23,11 @@ from .readback import (
     read_qti21_item,
 )
 
+pytestmark = pytest.mark.usefixtures("schemas_present")
+
 check_package = pytest.importorskip(
     "qti_package_maker.common.package_integrity",
     reason="qti-package-maker (test dependency) is not installed").check_package
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _schemas_present():
-    if not (SCHEMAS / "qti").is_dir():
-        pytest.skip(f"no schemas at {SCHEMAS} (set QUIZGEN_SCHEMAS)")
-
-
-@pytest.fixture(scope="module")
-def qti21_schema():
-    return etree.XMLSchema(etree.parse(str(SCHEMAS / "qti/qtiv2p1/imsqti_v2p1.xsd"), PARSER))
-
-
-@pytest.fixture(scope="module")
-def cp_schema():
-    return etree.XMLSchema(etree.parse(str(SCHEMAS / "qti/imscp_v1p1.xsd"), PARSER))
-
-
-@pytest.fixture(scope="module")
-def qti12_dtd():
-    return etree.DTD(str(SCHEMAS / "qti/ims_qtiasiv1p2p1.dtd"))
 
 
 def _zip(data: bytes) -> zipfile.ZipFile:

@@ -12,14 +12,7 @@ from quizgen.export.command import variant_seeds
 
 from .test_export_gift import _check as check_gift
 from .test_export_moodle import _check_answers, _check_rules
-from .test_export_qti import (  # noqa: F401  (fixtures)
-    _check_qti12,
-    _check_qti21,
-    _schemas_present,
-    cp_schema,
-    qti12_dtd,
-    qti21_schema,
-)
+from .test_export_qti import _check_qti12, _check_qti21
 
 
 @pytest.fixture(scope="module")
