@@ -348,7 +348,7 @@ def _render_error(entry, key, lang, text_line, exc, message) -> BankError:
 
 def _context(trace: dict, lang: str) -> dict[str, Any]:
     v = trace["values"]
-    marks = {name: lm.landmark(trace, name) for name in lm.LANDMARKS}
+    marks = lm.find_landmarks(trace)
     closer = v["closer"]
     return {
         "lang": lang, "x": v["x"], "y": v["y"], "u": v["u"], "v": v["v"], "w": v["w"],

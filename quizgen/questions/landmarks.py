@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+MOD = 1 << 32
 Trace = dict[str, Any]
 Seg = dict[str, Any]
 
@@ -42,57 +43,62 @@ def first_sends(trace: Trace) -> list[Seg]:
 
 
 def landmark(trace: Trace, name: str) -> Seg | None:
+    if name not in LANDMARKS:
+        raise KeyError(name)
+    return find_landmarks(trace)[name]
+
+
+_last: tuple[Trace | None, dict[str, Seg | None]] = (None, {})
+
+
+def find_landmarks(trace: Trace) -> dict[str, Seg | None]:
+    """Every landmark of the trace, found in one pass over its first sends (remembered for the
+    most recent trace: one question asks about one trace many times; traces are never changed)."""
+    global _last
+    if _last[0] is trace:
+        return _last[1]
+    found = _find(trace)
+    _last = (trace, found)
+    return found
+
+
+def _find(trace: Trace) -> dict[str, Seg | None]:
     v = trace["values"]
     segs = first_sends(trace)
-
-    def first(pred) -> Seg | None:
-        return next((s for s in segs if pred(s)), None)
-
     closer = v["closer"]
     peer = {"A": "B", "B": "A"}.get(closer)
-    if name == "syn":
-        return first(lambda s: s["from"] == "A" and s["flags"] == ["SYN"])
-    if name == "syn_b":
-        return first(lambda s: s["from"] == "B" and s["flags"] == ["SYN"])
-    if name == "synack":
-        return first(lambda s: s["flags"] == ["SYN", "ACK"])
-    if name == "hs3":
-        if v["y"] is None:
-            return None
-        y1 = (v["y"] + 1) % (1 << 32)
-        return first(lambda s: s["from"] == "A" and "SYN" not in s["flags"] and s["ack"] == y1)
-    if name in ("data_a", "data_b"):
-        who = name[-1].upper()
-        return first(lambda s: s["from"] == who and s["len"] > 0)
-    if name == "ack_data_a":
-        d = landmark(trace, "data_a")
-        if d is None:
-            return None
-        end = (d["seq"] + d["len"]) % (1 << 32)
-        return first(lambda s: s["from"] == "B" and s["ack"] == end)
-    if name == "fin1":
-        return first(lambda s: "FIN" in s["flags"])
-    if name == "fin1_ack":
-        return first(lambda s: s["from"] == peer and s["seq"] == v["v"] and s["ack"] is not None
-                     and s["ack"] == (v["u"] + 1) % (1 << 32)) if v["v"] is not None else None
-    if name == "fin2":
-        return first(lambda s: s["from"] == peer and "FIN" in s["flags"])
-    if name == "fin2_ack":
-        if v["w"] is None:
-            return None
-        w1 = (v["w"] + 1) % (1 << 32)
-        return first(lambda s: s["from"] == closer and s["ack"] == w1)
-    if name == "rst":
-        return first(lambda s: "RST" in s["flags"])
-    if name == "lost":
-        return next((s for s in trace["segments"] if s["lost"]), None)
-    if name == "retx":
-        lost = landmark(trace, "lost")
-        if lost is None:
-            return None
-        return next((s for s in trace["segments"] if s["n"] > lost["n"] and s["from"] == lost["from"]
-                     and s["flags"] == lost["flags"] and s["seq"] == lost["seq"]), None)
-    raise KeyError(name)
+    y1 = (v["y"] + 1) % MOD if v["y"] is not None else None
+    u1 = (v["u"] + 1) % MOD if v["u"] is not None else None
+    w1 = (v["w"] + 1) % MOD if v["w"] is not None else None
+    tests = {
+        "syn": lambda s: s["from"] == "A" and s["flags"] == ["SYN"],
+        "syn_b": lambda s: s["from"] == "B" and s["flags"] == ["SYN"],
+        "synack": lambda s: s["flags"] == ["SYN", "ACK"],
+        "hs3": lambda s: y1 is not None and s["from"] == "A" and "SYN" not in s["flags"] and s["ack"] == y1,
+        "data_a": lambda s: s["from"] == "A" and s["len"] > 0,
+        "data_b": lambda s: s["from"] == "B" and s["len"] > 0,
+        "fin1": lambda s: "FIN" in s["flags"],
+        "fin1_ack": lambda s: (v["v"] is not None and s["from"] == peer and s["seq"] == v["v"]
+                               and s["ack"] == u1),
+        "fin2": lambda s: s["from"] == peer and "FIN" in s["flags"],
+        "fin2_ack": lambda s: w1 is not None and s["from"] == closer and s["ack"] == w1,
+        "rst": lambda s: "RST" in s["flags"],
+    }
+    found: dict[str, Seg | None] = dict.fromkeys(LANDMARKS)
+    for s in segs:
+        for name, test in tests.items():
+            if found[name] is None and test(s):
+                found[name] = s
+    d = found["data_a"]
+    if d is not None:
+        end = (d["seq"] + d["len"]) % MOD
+        found["ack_data_a"] = next((s for s in segs if s["from"] == "B" and s["ack"] == end), None)
+    lost = next((s for s in trace["segments"] if s["lost"]), None)
+    found["lost"] = lost
+    if lost is not None:
+        found["retx"] = next((s for s in trace["segments"] if s["n"] > lost["n"] and s["from"] == lost["from"]
+                              and s["flags"] == lost["flags"] and s["seq"] == lost["seq"]), None)
+    return found
 
 
 def state_after(trace: Trace, who: str, seg: Seg) -> str | None:
