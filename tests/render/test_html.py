@@ -1,0 +1,103 @@
+"""Papers and keys as HTML: blanks, answers, explanations, escaping, page furniture."""
+
+from __future__ import annotations
+
+import copy
+import re
+
+import pytest
+
+from quizgen.render.html import key_html, paper_html, render_html
+
+
+def make_paper(questions, lang="zh", **extra):
+    paper = {"title": "期中考试 <TCP>", "course": "计算机网络", "date": "2026-12-01",
+             "instructions": "<p>答案写在框内。</p>", "lang": lang, "paper_size": "A4",
+             "code": "K7Q2XY", "version": 1, "student": {"id": "2023001", "name": "张三"},
+             "sections": [{"title": "填空题", "questions": questions[:1]},
+                          {"title": "选择与判断", "questions": questions[1:]}]}
+    paper.update(extra)
+    return paper
+
+
+def test_blanks_are_boxes_in_the_paper_and_answers_in_the_key(zh):
+    paper = make_paper(zh)
+    html, key = paper_html(paper), key_html(paper)
+    assert 'class="qg-blank"' not in html and 'class="qg-blank"' not in key
+    boxes = re.findall(r'<span class="qg-box qg-box-(\w+)" data-part="(\w+)"></span>', html)
+    assert ("num", "ack") in boxes and ("bit", "syn") in boxes and ("num", "u") in boxes
+    assert re.search(r'qg-filled" data-part="ack">4294967291</span>', key)
+    assert re.search(r'qg-filled" data-part="u">95</span>', key)
+    assert 'qg-filled"' not in html and 'class="qg-key-answer"' not in html  # no answers
+    assert "<span class=\"qg-tag\">解析</span>" not in html
+
+
+def test_key_has_each_answer_and_the_explanation(zh):
+    key = key_html(make_paper(zh))
+    for q in zh:
+        assert q["explanation"] in key  # trusted HTML, not escaped
+    assert "解析" in key and "答案" in key
+    assert "qg-correct" in key  # the right choice is marked
+    assert "B → D → E → A → C" in key  # ordering: item letters in the right order
+    assert "正确（√）" in key  # true/false in the paper's language
+
+
+def test_css_box_sized_for_ten_digits(zh):
+    html = paper_html(make_paper(zh))
+    width = float(re.search(r"\.qg-box-num \{ min-width: ([\d.]+)ch", html).group(1))
+    assert width >= 10
+
+
+def test_page_furniture_and_ui_strings(zh, questions):
+    html = paper_html(make_paper(zh))
+    assert "@top-center" in html and "@bottom-right" in html and "counter(page)" in html
+    assert '"\\e8bd5卷代码 K7Q2XY"' not in html  # css strings are quoted text
+    assert "试卷代码 K7Q2XY" in html  # paper code in the running header (every page)
+    assert "break-inside: avoid" in html
+    for word in ("姓名", "学号", "第 ", " 页"):
+        assert word in html
+    assert 'lang="zh-CN"' in html and "size: A4" in html
+    en = paper_html(make_paper(questions, lang="en", paper_size="Letter"))
+    for word in ("Name", "Student ID", '"Page " counter(page)', "Paper code K7Q2XY"):
+        assert word in en
+    assert "size: Letter" in en and "姓名" not in en
+
+
+def test_text_is_escaped_and_fragments_are_not(zh):
+    paper = make_paper(zh)
+    html = paper_html(paper)
+    assert "期中考试 &lt;TCP&gt;" in html and "<TCP>" not in html
+    assert "<p>答案写在框内。</p>" in html
+    hostile = copy.deepcopy(paper)
+    hostile["student"]["name"] = '"; } body { display: none } </style><script>'
+    out = paper_html(hostile)
+    assert "<script>" not in out and "</style><script>" not in out
+
+
+def test_key_appended(zh):
+    paper = make_paper(zh)
+    alone, both = paper_html(paper), paper_html(paper, key_appended=True)
+    assert 'class="qg-doc qg-doc-key"' not in alone
+    assert both.index("qg-doc-paper") < both.index('class="qg-doc qg-doc-key"')
+    assert "4294967291</span>" in both and "@page key" in both
+
+
+def test_same_paper_same_bytes(zh):
+    paper = make_paper(zh)
+    assert paper_html(paper) == paper_html(copy.deepcopy(paper))
+    assert key_html(paper) == render_html(copy.deepcopy(paper), key=True)
+
+
+def test_diagrams_blank_in_paper_filled_in_key(zh):
+    paper = make_paper(zh)
+    html, key = paper_html(paper), key_html(paper)
+    assert html.count("<svg") == 2 and key.count("<svg") == 2
+    assert "ack=</text>" in html and ">4294967291</text>" in key
+
+
+@pytest.mark.parametrize("kind", ["number", "text", "bit"])
+def test_parts_asked_after_the_prompt(zh, kind):
+    q = copy.deepcopy(zh[6])  # part u has no marker: asked after the prompt with its label
+    q["parts"][0]["kind"] = kind
+    html = paper_html(make_paper([q]))
+    assert re.search(r'<span class="qg-label">u</span>\s*<span class="qg-box', html)

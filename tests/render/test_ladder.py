@@ -1,0 +1,136 @@
+"""Ladder diagrams: labels read off the trace, blanks, lost segments, states, text form."""
+
+from __future__ import annotations
+
+import copy
+import xml.etree.ElementTree as ET
+
+from quizgen.render.ladder import ladder_svg, ladder_text, layout
+from tests.render.support import load_trace
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def _groups(svg: str, cls: str) -> list[ET.Element]:
+    root = ET.fromstring(svg)
+    return [g for g in root.iter(f"{SVG}g") if g.get("class") == cls]
+
+
+def _label(group: ET.Element) -> str:
+    """The text of a segment's label, boxes included (their answer, or nothing)."""
+    label = next(g for g in group.iter(f"{SVG}g") if g.get("class") == "qg-ladder-label")
+    return "".join(t.text or "" for t in label.iter(f"{SVG}text"))
+
+
+def _expected(seg: dict) -> str:
+    parts = [", ".join(f"{f}=1" for f in seg["flags"]), f"seq={seg['seq']}"]
+    if seg["ack"] is not None:
+        parts.append(f"ack={seg['ack']}")
+    if seg["len"]:
+        parts.append(f"len={seg['len']}")
+    return ", ".join(parts)
+
+
+def test_key_labels_are_the_trace_values(questions):
+    q = questions[6]  # all 11 segments, seq of segment 8 blank
+    segs = {s["n"]: s for s in q["trace"]["segments"]}
+    groups = _groups(ladder_svg(q, reveal=True), "qg-ladder-seg")
+    assert [int(g.get("data-n")) for g in groups] == q["diagram"]["segments"]
+    for g in groups:
+        seg = segs[int(g.get("data-n"))]
+        assert _label(g) == _expected(seg)
+        assert (g.get("data-from"), g.get("data-to")) == (seg["from"], seg["to"])
+
+
+def test_blank_is_an_empty_box_in_the_paper_and_the_answer_in_the_key(questions):
+    q = questions[0]  # ack of segment 2 blank, part "ack" = 4294967291
+    paper, key = ladder_svg(q, reveal=False), ladder_svg(q, reveal=True)
+    seg2 = next(g for g in _groups(paper, "qg-ladder-seg") if g.get("data-n") == "2")
+    assert _label(seg2) == "SYN=1, ACK=1, seq=5000, ack="
+    box = next(g for g in seg2.iter(f"{SVG}g") if g.get("class") == "qg-ladder-blank")
+    assert box.get("data-part") == "ack" and box.find(f"{SVG}rect") is not None
+    assert box.find(f"{SVG}text") is None
+    seg2 = next(g for g in _groups(key, "qg-ladder-seg") if g.get("data-n") == "2")
+    assert _label(seg2) == "SYN=1, ACK=1, seq=5000, ack=4294967291"
+
+
+def test_the_key_shows_the_parts_answer(questions):
+    q = copy.deepcopy(questions[0])
+    q["parts"][2]["answer"] = 123  # what the key shows is the part's answer
+    assert "ack=123" in _label(next(g for g in _groups(ladder_svg(q, reveal=True),
+                                                      "qg-ladder-seg") if g.get("data-n") == "2"))
+
+
+def test_states_beside_the_timelines(questions):
+    q = questions[0]
+    marks = _groups(ladder_svg(q), "qg-ladder-state")
+    by_side = {s: ["".join(t.text or "" for t in m.iter(f"{SVG}text")) for m in marks
+                   if m.get("data-side") == s] for s in "AB"}
+    assert by_side["A"] == ["CLOSED", "SYN-SENT", "ESTABLISHED"]
+    assert by_side["B"] == ["LISTEN", "SYN-RECEIVED", "ESTABLISHED"]
+
+
+def test_state_blank_and_trailing_timer():
+    trace = load_trace("syn_lost")
+    request = {"segments": list(range(7, 11)), "show_states": True,
+               "blanks": [{"segment": 9, "field": "state_A", "part": "p1"}]}
+    lad = layout(trace, request, reveal=True)
+    a = [(m.text, m.blank.answer if m.blank else None) for m in lad.marks if m.side == "A"]
+    assert a == [("ESTABLISHED", None), ("FIN-WAIT-1", None), ("FIN-WAIT-2", None),
+                 ("TIME-WAIT", "TIME-WAIT"), ("CLOSED", None)]
+    assert [m.blank.answer for m in layout(trace, request).marks if m.blank] == [None]
+    svg = ladder_svg(trace, request, reveal=False)
+    assert len(_groups(svg, "qg-ladder-blank")) == 1
+    assert "TIME-WAIT" not in svg  # hidden in the paper
+    assert "TIME-WAIT" in ladder_svg(trace, request, reveal=True)
+
+
+def test_lost_segment_ends_in_a_cross():
+    trace = load_trace("syn_lost")
+    svg = ladder_svg(trace, {"segments": [1, 2, 3], "blanks": [], "show_states": True})
+    lost = [g for g in _groups(svg, "qg-ladder-seg") if g.get("data-lost") == "true"]
+    assert [g.get("data-n") for g in lost] == ["1"]
+    assert any(p.get("class") == "qg-ladder-lost" for p in lost[0].iter(f"{SVG}path"))
+    assert not list(lost[0].iter(f"{SVG}polygon"))  # no arrowhead: it never arrives
+    text = ladder_text(trace, {"segments": [1, 2, 3], "blanks": []})
+    assert "×" in text.splitlines()[2]
+
+
+def test_language_of_the_hosts(questions, zh):
+    assert "客户端 A" in ladder_svg(zh[0]) and "服务器 B" in ladder_svg(zh[0])
+    assert "Client A" in ladder_svg(questions[0])
+
+
+def test_simultaneous_close_arrows_cross():
+    trace = load_trace("simultaneous_close")
+    request = {"segments": [6, 7, 8, 9], "blanks": [], "show_states": True}
+    lad = layout(trace, request)
+    assert [(a.src, a.dst) for a in lad.arrows] == [("A", "B"), ("B", "A"), ("B", "A"),
+                                                    ("A", "B")]
+    states = [(m.side, m.text) for m in lad.marks]
+    assert ("A", "CLOSING") in states and ("B", "CLOSING") in states
+    assert states[-2:] == [("A", "CLOSED"), ("B", "CLOSED")]  # both timers, one line
+
+
+def test_deterministic_and_well_formed(questions):
+    q = questions[6]
+    a, b = ladder_svg(q, reveal=True), ladder_svg(copy.deepcopy(q), reveal=True)
+    assert a == b
+    root = ET.fromstring(a)
+    assert root.tag == f"{SVG}svg" and "qg-body" in root.get("font-family")
+    assert "<image" not in a and "href" not in a  # pure vector, nothing external
+
+
+def test_text_ladder(questions, zh):
+    text = ladder_text(questions[0])
+    lines = text.splitlines()
+    assert "Client A" in lines[0] and "Server B" in lines[0]
+    assert "SYN=1, ACK=1, seq=5000, ack=[__________]" in text
+    assert "4294967291]" not in text
+    assert "ack=[4294967291]" in ladder_text(questions[0], reveal=True)
+    assert lines[2].lstrip().startswith("SYN-SENT |--") and lines[2].endswith("| SYN-RECEIVED")
+    # Chinese labels take two columns each; the timelines still line up
+    from quizgen.render.ladder import display_width
+    zh_lines = ladder_text(zh[0]).splitlines()[1:-1]
+    bars = {display_width(line.split("|")[0]) for line in zh_lines}
+    assert len(bars) == 1
