@@ -216,6 +216,21 @@ def split_parts(q: dict) -> list[dict]:
     return out
 
 
+def positions(part: dict) -> dict[str, int]:
+    """An order part's item id -> its correct position (1-based)."""
+    return {item_id: i + 1 for i, item_id in enumerate(part["answer"])}
+
+
+def truefalse_choices(q: dict, part: dict) -> list[dict]:
+    """A true/false part as two choices (``id`` TRUE / FALSE, words in the question's
+    language), for formats that show it as a choice."""
+    lang = q.get("lang", "en")
+    return [{"id": "TRUE", "text": word("true", lang), "correct": part["answer"] is True,
+             "feedback": part.get("feedback_true", "")},
+            {"id": "FALSE", "text": word("false", lang), "correct": part["answer"] is False,
+             "feedback": part.get("feedback_false", "")}]
+
+
 def general_feedback(q: dict) -> str:
     """What every student sees after answering: each part's ``feedback`` (labelled when there
     are several parts), then the explanation. Per-choice and true/false feedback stay with

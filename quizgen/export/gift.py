@@ -23,6 +23,7 @@ from quizgen.export._common import (
     diagram_img,
     fraction_text,
     general_feedback,
+    positions,
     replace_blanks,
     shortanswer_escape,
     split_parts,
@@ -97,7 +98,7 @@ def _answers(part: dict) -> str:
         return "\n".join(lines)
     # order -> matching (item -> position); "->" inside an item's HTML is written "-&gt;" so
     # it cannot split the pair; two items get a distractor position, as Moodle needs 3 answers
-    pos = {item_id: i + 1 for i, item_id in enumerate(part["answer"])}
+    pos = positions(part)
     lines = [f"={_html(item['text'].replace('->', '-&gt;'))} -> {pos[item['id']]}"
              for item in part["items"]]
     if len(part["items"]) < 3:

@@ -28,9 +28,10 @@ from quizgen.export._common import (
     number_text,
     part_label,
     part_points,
+    positions,
     replace_blanks,
     shortanswer_escape,
-    word,
+    truefalse_choices,
     xml_escape,
 )
 
@@ -136,7 +137,7 @@ def _single(q: dict, part: dict) -> tuple[str, list[str]]:
         return "multichoice", lines
     # order -> matching: each item to its position; Moodle needs >= 2 subquestions and >= 3
     # answers, so a two-item order gets a distractor position "3" (an empty subquestion).
-    pos = {item_id: i + 1 for i, item_id in enumerate(part["answer"])}
+    pos = positions(part)
     lines = ["    <shuffleanswers>true</shuffleanswers>"]
     for item in part["items"]:
         lines.append(f'    <subquestion format="html"><text>{cdata(item["text"])}</text>'
@@ -172,10 +173,8 @@ def cloze_fields(q: dict, part: dict, weights: list[int], inline: bool) -> list[
         alts = "~".join(_alt(100, shortanswer_escape(a)) for a in accepted(part))
         return [f"{{{weight}:SHORTANSWER:{alts}}}"]
     if kind == "truefalse":
-        lang = q.get("lang", "en")
-        yes = part["answer"] is True
-        alts = [_alt(100 if yes else 0, word("true", lang), part.get("feedback_true", "")),
-                _alt(0 if yes else 100, word("false", lang), part.get("feedback_false", ""))]
+        alts = [_alt(100 if c["correct"] else 0, c["text"], c["feedback"])
+                for c in truefalse_choices(q, part)]
         return [f"{{{weight}:{'MULTICHOICE' if inline else 'MULTICHOICE_V'}:{'~'.join(alts)}}}"]
     if kind == "choice":
         alts = "~".join(_alt(f, c["text"], c.get("feedback", ""))
@@ -184,7 +183,7 @@ def cloze_fields(q: dict, part: dict, weights: list[int], inline: bool) -> list[
                  else "MULTICHOICE" if inline else "MULTICHOICE_V")
         return [f"{{{weight}:{qtype}:{alts}}}"]
     n = len(part["items"])
-    pos = {item_id: i + 1 for i, item_id in enumerate(part["answer"])}
+    pos = positions(part)
     return [f"{{{w}:MULTICHOICE:" + "~".join(_alt(100 if k == pos[item["id"]] else 0, str(k))
                                              for k in range(1, n + 1)) + "}"
             for item, w in zip(part["items"], weights)]

@@ -36,11 +36,12 @@ from quizgen.export._common import (
     package_ident,
     part_label,
     part_points,
+    positions,
     replace_blanks,
     safe_id,
     split_parts,
     sub,
-    word,
+    truefalse_choices,
     xml_bytes,
     zip_bytes,
 )
@@ -185,11 +186,7 @@ def _single(q: dict, part: dict):
     if kind == "order":
         return "matching_question", [], lambda pres, proc: _matching(pres, proc, part)
     if kind == "truefalse":
-        lang = q.get("lang", "en")
-        choices = [{"id": "true", "text": word("true", lang), "correct": part["answer"] is True,
-                    "feedback": part.get("feedback_true", "")},
-                   {"id": "false", "text": word("false", lang), "correct": part["answer"] is False,
-                    "feedback": part.get("feedback_false", "")}]
+        choices = truefalse_choices(q, part)
         qtype = "true_false_question"
     else:
         choices = part["choices"]
@@ -256,7 +253,7 @@ def _short(pres: ET.Element, proc: ET.Element, part: dict) -> None:
 def _matching(pres: ET.Element, proc: ET.Element, part: dict) -> None:
     """Each item (left) is matched to its position 1..n (right)."""
     n = len(part["items"])
-    pos = {item_id: i + 1 for i, item_id in enumerate(part["answer"])}
+    pos = positions(part)
     share = f"{100 / n:.2f}"
     for k, item in enumerate(part["items"]):
         lid = sub(pres, "response_lid", attrib={"ident": f"response_i{k + 1}"})

@@ -37,7 +37,7 @@ from quizgen.export._common import (
     part_points,
     safe_id,
     sub,
-    word,
+    truefalse_choices,
     xml_bytes,
     zip_bytes,
 )
@@ -164,11 +164,7 @@ def _choices(q: dict, part: dict) -> list[dict]:
     """A choice/truefalse part's choices with QTI identifiers (index based, so any choice id
     is safe)."""
     if part["kind"] == "truefalse":
-        lang = q.get("lang", "en")
-        return [{"ident": "TRUE", "text": word("true", lang), "correct": part["answer"] is True,
-                 "feedback": part.get("feedback_true", "")},
-                {"ident": "FALSE", "text": word("false", lang), "correct": part["answer"] is False,
-                 "feedback": part.get("feedback_false", "")}]
+        return [dict(c, ident=c["id"]) for c in truefalse_choices(q, part)]
     return [dict(c, ident=f"C{i + 1}") for i, c in enumerate(part["choices"])]
 
 
