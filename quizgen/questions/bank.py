@@ -29,15 +29,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, TemplateSyntaxError
+from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
-from markupsafe import Markup
 
 from quizgen import yamlutil
 from quizgen.errors import BankError, QuizgenError
-from quizgen.questions import kinds, landmarks as lm
+from quizgen.questions import kinds, landmarks as lm, markup
 from quizgen.questions.names import state_label
-from quizgen.resources import banks_dir, templates_dir
+from quizgen.resources import banks_dir
 from quizgen.tcp import simulate
 from quizgen.tcp.script import PRESET_PARAMS, PRESETS, parse_script, preset_script
 
@@ -73,21 +72,14 @@ class BankEntry:
 
 
 # ---------------------------------------------------------------------- templates
-def _blank(part_id: str) -> Markup:
-    return Markup('<span class="qg-blank" data-part="{}"></span>').format(part_id)
-
-
 _ENV: SandboxedEnvironment | None = None
 
 
 def template_env() -> SandboxedEnvironment:
     global _ENV
     if _ENV is None:
-        env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=True,
-                                   loader=FileSystemLoader(str(templates_dir() / "questions")),
-                                   keep_trailing_newline=False)
-        env.globals.update(blank=_blank, describe=kinds.describe)
-        env.globals["m"] = env.get_template("macros.html.j2").module
+        env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=True)
+        env.globals.update(blank=markup.blank, describe=markup.describe, m=markup.MACROS)
         _ENV = env
     return _ENV
 

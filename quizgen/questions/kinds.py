@@ -10,6 +10,7 @@ import random
 from typing import Any, Callable
 
 from quizgen.questions import landmarks as lm
+from quizgen.questions.markup import describe
 from quizgen.questions.names import (CONFUSED, MEANING, MISTAKES, spellings, state_label)
 
 MOD = 1 << 32
@@ -124,15 +125,6 @@ def _mistakes(seg: dict, trace: dict) -> list[tuple[str, dict]]:
     if prev and prev[-1]["flags"] == ["ACK"] and not prev[-1]["len"] and prev[-1]["seq"] == seg["seq"]:
         variant("seq_plus_one", seq=(seg["seq"] + 1) % MOD)   # counts the pure ACK before it
     return out
-
-
-def describe(seg: dict) -> str:
-    """A segment as a textbook writes it: SYN=1, ACK=1, seq=5000, ack=1001."""
-    bits = [f"{flag}=1" for flag in ("SYN", "FIN", "RST", "ACK") if flag in seg["flags"]]
-    nums = [f"seq={seg['seq']}"] + ([f"ack={seg['ack']}"] if seg.get("ack") is not None else [])
-    if seg.get("len"):
-        nums.append(f"len={seg['len']}")
-    return ", ".join(bits + nums)
 
 
 def choice(entry, trace: dict, rng: random.Random, lang: str) -> Result:
