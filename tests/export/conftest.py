@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import html
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -112,6 +113,8 @@ def diagram():
 def schemas_present():
     from .readback import SCHEMAS
     if not (SCHEMAS / "qti").is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must have the schemas at {SCHEMAS}")
         pytest.skip(f"no schemas at {SCHEMAS} (set QUIZGEN_SCHEMAS)")
 
 
