@@ -95,6 +95,7 @@ SCENARIOS: tuple[str, ...] = tuple(_OPTIONS)
 
 ETH_P_ALL = 0x0003
 ETH_P_IP = 0x0800
+ETH_P_IPV6 = 0x86DD
 ARPHRD_ETHER = 1
 ARPHRD_LOOPBACK = 772  # "lo": a 14-byte all-zero Ethernet header
 ARPHRD_NONE = 0xFFFE  # TUN (IFF_TUN): no link header, starts with IP
@@ -153,9 +154,14 @@ def _parse_tcp_options(raw: bytes) -> list[str]:
 
 
 def parse_frame(frame: bytes, hatype: int, ts: float = 0.0) -> Packet | None:
-    """Parse one captured frame; None unless it is IPv4/TCP."""
+    """Parse one captured frame; None unless it is IPv4/TCP (or IPv6/TCP)."""
     if hatype in (ARPHRD_ETHER, ARPHRD_LOOPBACK):
-        if len(frame) < 14 or struct.unpack_from("!H", frame, 12)[0] != ETH_P_IP:
+        if len(frame) < 14:
+            return None
+        ethertype = struct.unpack_from("!H", frame, 12)[0]
+        if ethertype == ETH_P_IPV6:
+            return parse_ipv6(frame[14:], ts)
+        if ethertype != ETH_P_IP:
             return None
         ip = frame[14:]
     elif hatype == ARPHRD_NONE:
@@ -163,6 +169,22 @@ def parse_frame(frame: bytes, hatype: int, ts: float = 0.0) -> Packet | None:
     else:
         return None
     return parse_ipv4(ip, ts)
+
+
+def parse_ipv6(ip: bytes, ts: float = 0.0) -> Packet | None:
+    """Parse a bare IPv6 packet; None unless TCP follows the fixed header directly."""
+    if len(ip) < 40 or ip[0] >> 4 != 6 or ip[6] != socket.IPPROTO_TCP:
+        return None
+    payload_len = struct.unpack_from("!H", ip, 4)[0]
+    src, dst = socket.inet_ntop(socket.AF_INET6, ip[8:24]), socket.inet_ntop(socket.AF_INET6, ip[24:40])
+    tcp = ip[40 : 40 + payload_len]
+    if len(tcp) < 20:
+        return None
+    sport, dport, seq, ack, off_flags, win = struct.unpack_from("!HHIIHH", tcp)
+    doff = (off_flags >> 12) * 4
+    return Packet(ts=ts, src=(src, sport), dst=(dst, dport), seq=seq, ack=ack,
+                  flags=off_flags & 0xFF, win=win, payload_len=payload_len - doff,
+                  tcp_options=_parse_tcp_options(tcp[20:doff]))
 
 
 def parse_ipv4(ip: bytes, ts: float = 0.0) -> Packet | None:
@@ -228,6 +250,9 @@ class Capture:
     def __init__(self) -> None:
         self._socks: list[socket.socket] = []
         self._per_sock: list[list[Packet]] = []
+        # The raw frames of the recorded segments, (ts, hatype, frame), for writing captures.
+        self._frames_per_sock: list[list[tuple[float, int, bytes]]] = []
+        self.frames: list[tuple[float, int, bytes]] = []
         self._threads: list[threading.Thread] = []
         self._stop = threading.Event()
         self._endpoints: frozenset = frozenset()
@@ -237,16 +262,17 @@ class Capture:
         """Sniff on ``ifname`` of the calling thread's network namespace."""
         self._socks.append(_packet_socket(ifname))
         self._per_sock.append([])
+        self._frames_per_sock.append([])
 
     def start(self, ep1: tuple[str, int], ep2: tuple[str, int]) -> None:
         """Start recording the segments between the two endpoints."""
         self._endpoints = frozenset((ep1, ep2))
-        for s, out in zip(self._socks, self._per_sock):
-            t = threading.Thread(target=self._reader, args=(s, out), daemon=True)
+        for s, out, raw in zip(self._socks, self._per_sock, self._frames_per_sock):
+            t = threading.Thread(target=self._reader, args=(s, out, raw), daemon=True)
             t.start()
             self._threads.append(t)
 
-    def _reader(self, s: socket.socket, out: list[Packet]) -> None:
+    def _reader(self, s: socket.socket, out: list[Packet], raw: list | None = None) -> None:
         while True:
             try:
                 frame, anc, _flags, addr = s.recvmsg(65535, 64)
@@ -267,6 +293,8 @@ class Capture:
             pkt = parse_frame(frame, hatype, ts)
             if pkt is not None and frozenset((pkt.src, pkt.dst)) == self._endpoints:
                 out.append(pkt)
+                if raw is not None:
+                    raw.append((ts, hatype, frame))
 
     def stop(self) -> list[Packet]:
         """Stop and return the segments in transmission order.
@@ -287,7 +315,9 @@ class Capture:
             raise TimeoutError("capture reader did not stop")
         if self.dropped:
             raise RuntimeError(f"capture dropped {self.dropped} packets")
+        self.frames = sorted((f for lst in self._frames_per_sock for f in lst), key=lambda f: f[0])
         if len(self._per_sock) == 1:
+            self.frames = list(self._frames_per_sock[0])
             return list(self._per_sock[0])  # capture order, as is
         # Several interfaces (the wire): merge by kernel timestamp.  Each
         # list is already in order; sorted() is stable.
@@ -303,8 +333,8 @@ class Capture:
 # Networks: where the two endpoints live.
 
 
-def _tcp_socket() -> socket.socket:
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+def _tcp_socket(family: int = socket.AF_INET) -> socket.socket:
+    s = socket.socket(family, socket.SOCK_STREAM)
     s.settimeout(IO_TIMEOUT)
     # No Nagle: each send() is one segment, right away.
     s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -327,6 +357,15 @@ class Loopback:
 
     def close(self) -> None:
         pass
+
+
+class Loopback6(Loopback):
+    """Both endpoints on ::1 (IPv6); capture on ``lo``."""
+
+    addr = {"A": "::1", "B": "::1"}
+
+    def socket(self, side: str) -> socket.socket:
+        return _tcp_socket(socket.AF_INET6)
 
 
 # ---- namespaces and TUN devices, via ctypes / ioctl (no iproute2 needed)
@@ -668,6 +707,7 @@ class Run:
         return s
 
     def start_capture(self, a: tuple[str, int], b: tuple[str, int]) -> None:
+        a, b = tuple(a[:2]), tuple(b[:2])  # an IPv6 sockname has flowinfo and scope id too
         self.ep = {"A": a, "B": b}
         self.capture = self.net.capture()
         self.capture.start(a, b)
@@ -942,13 +982,19 @@ _RUNNERS: dict[str, Callable[[Run], None]] = {
 assert set(_RUNNERS) == set(SCENARIOS)
 
 
-def run_scenario(name: str, detail: bool = False) -> dict:
+def run_scenario(name: str, detail: bool = False, *, frames: bool = False,
+                 ipv6: bool = False) -> dict:
     """Run scenario ``name`` on the real kernel and return its trace.
 
     ``detail=True`` adds, per segment, the window, the TCP option names and
     the capture time in ms (not part of the replay format).  Raises
     HarnessUnavailable if ``available(name)`` is false, TimeoutError if the
     run exceeds RUN_TIMEOUT.
+
+    ``frames=True`` adds ``"frames"``: the raw captured frames of the
+    connection's segments, ``(kernel time, ARPHRD type, bytes)`` in the
+    order of ``segments`` (for writing pcap files).  ``ipv6=True`` runs a
+    loopback scenario over ``::1`` instead of ``127.0.0.1``.
     """
     if name not in _RUNNERS:
         raise KeyError(f"unknown scenario {name!r}; known: {', '.join(SCENARIOS)}")
@@ -959,12 +1005,19 @@ def run_scenario(name: str, detail: bool = False) -> dict:
     def go() -> dict:
         # In its own thread: the wire moves the running thread between
         # network namespaces, which must never happen to the caller's.
-        net: Loopback | Wire = Wire() if _OPTIONS[name][1] == WIRE else Loopback()
+        if ipv6 and _OPTIONS[name][1] == WIRE:
+            raise ValueError(f"{name} runs on the IPv4 wire; ipv6 is for loopback scenarios")
+        net: Loopback | Wire = (Wire() if _OPTIONS[name][1] == WIRE
+                                else Loopback6() if ipv6 else Loopback())
         try:
             r = Run(net)
             try:
                 _RUNNERS[name](r)
-                return r.result(name, detail)
+                result = r.result(name, detail)
+                if frames:
+                    assert r.capture is not None
+                    result["frames"] = list(r.capture.frames)
+                return result
             finally:
                 r.cleanup()
         finally:

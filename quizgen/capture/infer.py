@@ -1,0 +1,627 @@
+"""Turn one captured TCP connection into the simulator's trace, states included.
+
+How states are inferred
+-----------------------
+A capture shows segments, not states. The states come from the *same* model the simulator runs:
+two :class:`quizgen.tcp.endpoint.Endpoint` objects (and so the one transition table and the one
+segment classifier) are driven through their public interface with what the capture shows:
+
+* **user calls**, read off what an endpoint sends: ``connect`` when it sends its first SYN,
+  ``send n`` when it sends n bytes of new data, ``close`` when it sends its first FIN, ``abort``
+  when it sends a RST from a synchronized state (a RST from CLOSED or LISTEN is the table's own
+  answer to a segment, not a call); ``listen`` for B before the capture when B answers A's SYN
+  with a SYN,ACK;
+* **arrivals**: each captured segment is handed to the peer's ``receive()``.
+
+The endpoints' own outputs (the segments they would send) are ignored: the capture says what was
+sent. Driving ``Endpoint`` rather than calling ``states.transition()`` with a classifier of our
+own keeps one classifier as well as one table: a FIN,ACK arriving in FIN-WAIT-1 is ACK-of-FIN
+then FIN here exactly as in the simulator.
+
+When does a segment arrive?
+---------------------------
+A capture is taken at one point; it does not show when the peer received a segment. The rule:
+
+1. A segment is received by its peer right after it is captured, unless
+2. the peer's next captured segment does not acknowledge it (its ACK is below the segment's
+   end, or it has no ACK): the peer had not received it when it sent that segment (the two
+   crossed, as in a simultaneous open or close). It is then received after that segment, and
+   the test is repeated with the peer's following segment. Segments in one direction arrive in
+   the order they were captured.
+3. A segment that is retransmitted before any acknowledgement of it is captured is taken as
+   lost (``"lost": true``) and its retransmission as the copy that arrived: the textbook reading,
+   and the simulator's. A capture cannot tell a lost segment from a lost acknowledgement; the
+   trace's notes say so whenever this rule is used.
+
+Whatever cannot be known is reported as null and listed under ``"unknown"``, with a sentence in
+``"notes"``.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from quizgen.capture.reader import (TH_ACK, TH_CWR, TH_ECE, TH_FIN, TH_PSH, TH_RST, TH_SYN,
+                                    TH_URG, CaptureFile, Packet)
+from quizgen.capture.streams import Stream, endpoint_text
+from quizgen.tcp import seq as sq
+from quizgen.tcp.endpoint import Behaviour, CallError, Change, Endpoint, ProtocolError
+from quizgen.tcp.segment import FLAG_ORDER, Segment
+from quizgen.tcp.states import Input, State, TransitionError
+from quizgen.tcp.trace import textbook_values
+
+_BITS = {"SYN": TH_SYN, "FIN": TH_FIN, "RST": TH_RST, "PSH": TH_PSH, "ACK": TH_ACK}
+_OTHER_BITS = (("URG", TH_URG), ("ECE", TH_ECE), ("CWR", TH_CWR))
+#: Two identical packets this close together, with nothing of the connection between them, are
+#: one packet captured twice (e.g. ``tcpdump -i any`` on loopback sees it leave and arrive).
+#: No retransmission timer fires this fast (Linux's minimum RTO is 200 ms).
+DUPLICATE_WINDOW_S = 0.05
+_HUGE_GAP = 1 << 30          # a jump larger than this is not missing data: something is off
+_PEER = {"A": "B", "B": "A"}
+_OPEN_STATES = frozenset({State.CLOSED, State.LISTEN})
+#: The driver never lets an endpoint act on its own (merge-close, piggyback); it sends no
+#: segment we use, so segment size does not matter.
+_BEHAVIOUR = Behaviour(fin_ack="separate", mss=1 << 31)
+
+
+@dataclass
+class _Seg:
+    i: int                     # index in the trace's segments (n = i + 1)
+    side: str
+    flags: frozenset
+    seq: int
+    ack: int | None
+    length: int
+    time: float
+    rec: dict
+    seg_len: int = 0
+    end: int = 0
+    new_bytes: int = 0
+    gap_before: int = 0        # sender's bytes before this segment that the capture lacks
+    ack_gap: int = 0           # peer's bytes this segment acknowledges that the capture lacks
+    lost: bool = False
+    delivered: bool = False
+
+    def segment(self) -> Segment:
+        return Segment(self.side, _PEER[self.side], self.flags, self.seq, self.ack, self.length)
+
+
+@dataclass
+class _Flight:
+    """A segment on its way: a captured one (``seg``) or bytes the capture lacks."""
+
+    order: float
+    to: str
+    segment: Segment
+    seg: _Seg | None = None
+
+
+@dataclass
+class _Builder:
+    stream: Stream
+    cap: CaptureFile
+    relative: bool
+    segs: list[_Seg] = field(default_factory=list)
+    events: list[dict] = field(default_factory=list)
+    steps: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    unknown: dict = field(default_factory=dict)
+
+    # ------------------------------------------------------------------ building
+    def build(self) -> dict[str, Any]:
+        self._segments()
+        self._sequence_analysis()
+        self._losses()
+        self._drive()
+        return self._assemble()
+
+    def _segments(self) -> None:
+        """One record per captured segment; a packet captured twice is one segment."""
+        st = self.stream
+        t0 = st.packets[0].time
+        prev: Packet | None = None
+        dropped = 0
+        for p in st.packets:
+            if (prev is not None and p.src == prev.src and p.fingerprint == prev.fingerprint
+                    and 0 <= p.time - prev.time <= DUPLICATE_WINDOW_S):
+                self.segs[-1].rec.setdefault("duplicate_frames", []).append(p.frame)
+                dropped += 1
+                continue
+            prev = p
+            side = "A" if p.src == st.a else "B"
+            flags = frozenset(name for name, bit in _BITS.items() if p.flags & bit)
+            rec = {"n": len(self.segs) + 1, "from": side, "to": _PEER[side],
+                   "flags": [f for f in FLAG_ORDER if f in flags], "seq": p.seq,
+                   "ack": p.ack if p.flags & TH_ACK else None, "len": p.length,
+                   "window": p.window, "lost": False, "time": round(p.time - t0, 6),
+                   "frame": p.frame}
+            other = [name for name, bit in _OTHER_BITS if p.flags & bit]
+            if other:
+                rec["other_flags"] = other
+            s = _Seg(len(self.segs), side, flags, p.seq, rec["ack"], p.length, rec["time"], rec)
+            s.seg_len = p.length + ("SYN" in flags) + ("FIN" in flags)
+            s.end = sq.add(p.seq, s.seg_len)
+            self.segs.append(s)
+        if dropped:
+            self.notes.append(f"{dropped} packet(s) were captured twice (same bytes, within "
+                              f"{DUPLICATE_WINDOW_S * 1000:.0f} ms): each is one segment, its second "
+                              f"frame listed in 'duplicate_frames'.")
+
+    def _sequence_analysis(self) -> None:
+        """Mark retransmissions and keep-alives; find bytes the capture lacks."""
+        hi: dict[str, int | None] = {"A": None, "B": None}
+        synack_seen: set[str] = set()
+        for s in self.segs:
+            x, y = s.side, _PEER[s.side]
+            if s.ack is not None and hi[y] is not None and sq.lt(hi[y], s.ack) \
+                    and sq.diff(s.ack, hi[y]) < _HUGE_GAP:
+                s.ack_gap = sq.diff(s.ack, hi[y])
+                hi[y] = s.ack
+            if "RST" in s.flags and not s.length:
+                continue                       # a RST's seq says nothing about data
+            h = hi[x]
+            if h is None:
+                if s.flags >= {"SYN", "ACK"}:
+                    synack_seen.add(x)
+                hi[x] = s.end
+                s.new_bytes = s.length
+                continue
+            if sq.lt(h, s.seq) and "SYN" not in s.flags:
+                if sq.diff(s.seq, h) < _HUGE_GAP:
+                    s.gap_before = sq.diff(s.seq, h)
+                    h = s.seq
+            data_end = sq.add(s.seq, s.length)
+            if s.flags >= {"SYN", "ACK"} and x not in synack_seen:
+                # the first SYN,ACK after an own SYN: a simultaneous open repeats the SYN to
+                # acknowledge the peer's; that is a new segment, not a retransmission
+                synack_seen.add(x)
+                hi[x] = s.end if sq.lt(h, s.end) else h
+                continue
+            if s.seg_len and sq.le(s.end, h):
+                if (s.length <= 1 and not s.flags & {"SYN", "FIN"}
+                        and s.seq == sq.add(h, -1)):
+                    s.rec["keepalive"] = True
+                else:
+                    s.rec["retransmission"] = True
+            elif s.seg_len and sq.lt(s.seq, h):
+                s.rec["retransmission"] = True          # partly old, partly new
+            elif not s.seg_len and s.seq == sq.add(h, -1):
+                s.rec["keepalive"] = True
+            if sq.lt(h, data_end):
+                s.new_bytes = sq.diff(data_end, s.seq if sq.lt(h, s.seq) else h)
+            hi[x] = s.end if sq.lt(h, s.end) else h
+        gaps = [s for s in self.segs if s.gap_before or s.ack_gap]
+        for s in gaps:
+            if s.gap_before:
+                self.notes.append(f"{s.gap_before} byte(s) that {s.side} sent before segment "
+                                  f"{s.i + 1} are not in the capture (packets missed by the "
+                                  f"capture); they are taken as data that arrived.")
+            if s.ack_gap:
+                self.notes.append(f"segment {s.i + 1} acknowledges {s.ack_gap} byte(s) of "
+                                  f"{_PEER[s.side]} that are not in the capture; they are taken "
+                                  f"as data that arrived.")
+
+    def _losses(self) -> None:
+        """Rule 3: a segment retransmitted before any acknowledgement of it was lost."""
+        segs = self.segs
+        for s in segs:
+            if not s.seg_len or "RST" in s.flags:
+                continue
+            peer = _PEER[s.side]
+            for t in segs[s.i + 1:]:
+                if t.side == peer and t.ack is not None and sq.le(s.end, t.ack):
+                    break                                   # acknowledged first: it arrived
+                if (t.side == s.side and t.rec.get("retransmission") and t.seg_len
+                        and sq.lt(t.seq, s.end) and sq.lt(s.seq, t.end)):
+                    s.lost = True
+                    s.rec["lost"] = True
+                    self.notes.append(
+                        f"segment {s.i + 1} is taken as lost: segment {t.i + 1} retransmits it "
+                        f"before any acknowledgement of it was captured (a capture cannot tell "
+                        f"a lost segment from a lost acknowledgement).")
+                    break
+
+    # ------------------------------------------------------------------ the state machine
+    def _drive(self) -> None:
+        segs = self.segs
+        self.ends: dict[str, Endpoint | None] = {"A": None, "B": None}
+        self.broken: dict[str, int | None] = {"A": None, "B": None}
+        self.queues: dict[str, deque[_Flight]] = {"A": deque(), "B": deque()}
+        self.last_ack: dict[str, int | None] = {"A": None, "B": None}
+        self.fin_called = {"A": False, "B": False}
+        self.call_steps: list[tuple[dict, _Seg | None]] = []
+        # next_from[side][i]: the first segment from side after index i
+        self.next_from = {side: [None] * (len(segs) + 1) for side in "AB"}
+        nxt = {"A": None, "B": None}
+        for k in range(len(segs) - 1, -1, -1):
+            for side in "AB":
+                self.next_from[side][k] = nxt[side]
+            nxt[segs[k].side] = segs[k]
+
+        self._start()
+        for s in segs:
+            x, y = s.side, _PEER[s.side]
+            if s.ack_gap:                         # x acknowledges y's bytes we never saw
+                self._missing(y, s.ack_gap, s, deliver_now=True)
+            if s.gap_before:
+                self._missing(x, s.gap_before, s, deliver_now=False)
+            self._calls(s)
+            if s.ack is not None:
+                self.last_ack[x] = s.ack
+            if not s.lost:
+                self.queues[y].append(_Flight(s.i, y, s.segment(), s))
+            self._deliver_ready(s)
+        self._flush()
+
+    def _start(self) -> None:
+        segs, st = self.segs, self.stream
+        syn_a = next((s for s in segs if s.side == "A" and s.flags >= {"SYN"} and "ACK" not in s.flags), None)
+        synack_b = next((s for s in segs if s.side == "B" and s.flags >= {"SYN", "ACK"}), None)
+        syn_b = next((s for s in segs if s.side == "B" and "SYN" in s.flags), None)
+        first_b = next((s for s in segs if s.side == "B"), None)
+        self.isn = {"A": None, "B": syn_b.seq if syn_b else None}
+        self.isn_derived = False
+        self.listen: bool | None = None
+        self.mode = "open"
+        if syn_a is not None:
+            self.isn["A"] = syn_a.seq
+            self.ends["A"] = Endpoint("A", "B", syn_a.seq, _BEHAVIOUR)
+            if first_b is None:
+                self.notes.append("nothing from B is in the capture: B's states are unknown.")
+                self.broken["B"] = 0
+            elif "SYN" in first_b.flags and "ACK" not in first_b.flags:
+                self.listen = False           # B connects too: a simultaneous open
+                self.ends["B"] = Endpoint("B", "A", first_b.seq, _BEHAVIOUR)
+            elif "RST" in first_b.flags and "SYN" not in first_b.flags:
+                self.listen = False           # nobody listens at B: connection refused
+                self.ends["B"] = Endpoint("B", "A", 0, _BEHAVIOUR)
+            else:
+                self.listen = True
+                b_iss = syn_b.seq if syn_b else sq.add(first_b.seq, -1)
+                self.ends["B"] = Endpoint("B", "A", b_iss, _BEHAVIOUR)
+                if syn_b is None:
+                    self.notes.append("B's SYN,ACK is not in the capture: B's ISN y is unknown.")
+                self._call("B", Input.LISTEN, 0, None, 0.0, step=False)
+                self.notes.append("B's listen() happened before the capture began; its time is "
+                                  "shown as 0.")
+            return
+        if synack_b is not None:
+            # A's SYN was not captured, but B's SYN,ACK acknowledges it: x = ack - 1.
+            self.mode = "synack"
+            x = sq.add(synack_b.ack, -1)
+            self.isn["A"], self.isn_derived = x, True
+            self.listen = True
+            self.ends["A"] = Endpoint("A", "B", x, _BEHAVIOUR)
+            self.ends["B"] = Endpoint("B", "A", synack_b.seq, _BEHAVIOUR)
+            self._call("B", Input.LISTEN, 0, None, 0.0, step=False, assumed=True)
+            self._call("A", Input.CONNECT, 0, None, 0.0, step=False, assumed=True)
+            self._receive("B", Segment("A", "B", frozenset({"SYN"}), x, None), None, 0.0,
+                          assumed=True)
+            self.notes.append(f"A's SYN is not in the capture: x = {x} is read off B's SYN,ACK "
+                              f"(ack = x+1); the states before B's SYN,ACK are inferred.")
+            self.unknown["states_before_first_segment"] = "inferred"
+            return
+        # Mid-connection: no SYN at all. Both ends are taken as ESTABLISHED from the start,
+        # with ISNs one below the first sequence number each is seen to use (Wireshark's
+        # convention for relative numbers); nothing of that handshake is reported.
+        self.mode = "mid"
+        start = {}
+        for s in segs:
+            if s.side not in start and not ("RST" in s.flags and not s.length):
+                start[s.side] = s.seq
+            if s.ack is not None and _PEER[s.side] not in start:
+                start[_PEER[s.side]] = s.ack
+        for side in "AB":
+            if side not in start:
+                self.broken[side] = 0
+        ends = {side: Endpoint(side, _PEER[side], sq.add(start.get(side, 1), -1), _BEHAVIOUR)
+                for side in "AB"}
+        a, b = ends["A"], ends["B"]
+        try:
+            a.call(Input.CONNECT)
+            b.call(Input.LISTEN)
+            b.receive(Segment("A", "B", frozenset({"SYN"}), a.iss, None))
+            a.receive(Segment("B", "A", frozenset({"SYN", "ACK"}), b.iss, sq.add(a.iss, 1)))
+            b.receive(Segment("A", "B", frozenset({"ACK"}), sq.add(a.iss, 1), sq.add(b.iss, 1)))
+        except (CallError, ProtocolError, TransitionError) as exc:   # pragma: no cover - model bug
+            raise RuntimeError(f"synthetic handshake failed: {exc}") from exc
+        self.ends.update(ends)
+        self.base_guess = {side: ends[side].iss for side in "AB"}
+        for side in "AB":
+            if self.broken[side] is None:
+                self.events.append({"time": 0.0, "who": side, "cause": "capture start",
+                                    "segment": None, "from": None, "to": State.ESTABLISHED.value,
+                                    "assumed": True})
+        self.unknown["isn"] = ["A", "B"]
+        self.unknown["states_before_first_segment"] = True
+        self.notes.append("the capture starts after the handshake: the ISNs x and y are unknown, "
+                          "and so are the states before the first segment; both ends are "
+                          "assumed ESTABLISHED at the start (they exchange segments without SYN).")
+        self.notes.append("A is the sender of the first captured segment; which end opened the "
+                          "connection is unknown.")
+
+    # ---------------------------------------------------------------- calls and arrivals
+    def _calls(self, s: _Seg) -> None:
+        x = s.side
+        e = self.ends[x]
+        if e is None or self.broken[x] is not None:
+            return
+        f, st = s.flags, e.state
+        if "RST" in f:
+            if st not in _OPEN_STATES:
+                self._call(x, Input.ABORT, 0, s, s.time)
+        elif "SYN" in f:
+            if "ACK" not in f and st is State.CLOSED:
+                self._call(x, Input.CONNECT, 0, s, s.time)
+                if s.length:
+                    self._break(x, s, "a SYN carrying data (TCP Fast Open) is not modelled")
+        else:
+            if s.new_bytes:
+                self._call(x, Input.SEND, s.new_bytes, s, s.time)
+            if "FIN" in f and not self.fin_called[x] and self.broken[x] is None:
+                self.fin_called[x] = True
+                self._call(x, Input.CLOSE, 0, s, s.time)
+
+    def _call(self, who: str, inp: Input, nbytes: int, s: _Seg | None, time: float, *,
+              step: bool = True, assumed: bool = False) -> None:
+        e = self.ends[who]
+        if e is None or self.broken[who] is not None:
+            return
+        try:
+            out = e.call(inp, nbytes)
+        except (CallError, TransitionError, ProtocolError, IndexError, ValueError) as exc:
+            self._break(who, s, f"the model does not allow {inp.value} in state {e.state} ({exc})")
+            return
+        self._changes(who, out, s, time, assumed)
+        if step and inp is not Input.LISTEN:
+            text = f"send {nbytes}" if inp is Input.SEND else inp.value
+            self.call_steps.append(({who: text}, s))
+
+    def _receive(self, who: str, segment: Segment, s: _Seg | None, time: float, *,
+                 assumed: bool = False) -> None:
+        e = self.ends[who]
+        if e is None or self.broken[who] is not None:
+            return
+        try:
+            out = e.receive(segment)
+        except (ProtocolError, TransitionError, CallError, IndexError, ValueError) as exc:
+            self._break(who, s, f"it cannot accept {segment.name} seq={segment.seq} in state "
+                                f"{e.state} ({exc})")
+            return
+        self._changes(who, out, s, time, assumed)
+
+    def _changes(self, who: str, out: list, s: _Seg | None, time: float, assumed: bool) -> None:
+        for o in out:
+            if isinstance(o, Change):
+                ev = {"time": time, "who": who, "cause": o.cause,
+                      "segment": s.i + 1 if s is not None else None,
+                      "from": o.before.value, "to": o.after.value}
+                if assumed:
+                    ev["assumed"] = True
+                self.events.append(ev)
+
+    def _break(self, who: str, s: _Seg | None, why: str) -> None:
+        if self.broken[who] is not None:
+            return
+        n = s.i + 1 if s is not None else 1
+        self.broken[who] = n
+        self.unknown.setdefault("state_unknown_from", {})[who] = n
+        self.notes.append(f"{who}'s state from segment {n} on is unknown: {why}.")
+
+    def _missing(self, who: str, nbytes: int, s: _Seg, *, deliver_now: bool) -> None:
+        """Bytes ``who`` sent that the capture lacks: sent, and received by the peer."""
+        e = self.ends[who]
+        if e is None:
+            return
+        seq = sq.add(s.seq, -nbytes) if who == s.side else sq.add(s.ack, -nbytes)
+        ack = self.last_ack[who]
+        seg = Segment(who, _PEER[who], frozenset({"ACK"}) if ack is not None else frozenset(),
+                      seq, ack, nbytes)
+        if self.broken[who] is None and e.state in (State.ESTABLISHED, State.CLOSE_WAIT):
+            self._call(who, Input.SEND, nbytes, None, s.time, step=False, assumed=True)
+        if deliver_now:
+            self._receive(_PEER[who], seg, None, s.time, assumed=True)
+        else:
+            self.queues[_PEER[who]].append(_Flight(s.i - 0.5, _PEER[who], seg, None))
+
+    # ---------------------------------------------------------------- delivery
+    def _ready(self, f: _Flight, point: int) -> bool:
+        """Rule 2: may ``f`` have arrived by now (after segment ``point``)?"""
+        s = f.seg
+        if s is None or not s.seg_len:
+            return True
+        t = self.next_from[f.to][point]
+        return t is None or (t.ack is not None and sq.le(s.end, t.ack))
+
+    def _deliver_ready(self, now: _Seg) -> None:
+        while True:
+            heads = [q[0] for q in self.queues.values() if q and self._ready(q[0], now.i)]
+            if not heads:
+                return
+            f = min(heads, key=lambda h: h.order)
+            self.queues[f.to].popleft()
+            self._deliver(f, now.time)
+
+    def _deliver(self, f: _Flight, time: float) -> None:
+        if f.seg is not None:
+            f.seg.delivered = True
+        self._receive(f.to, f.segment, f.seg, time)
+
+    def _flush(self) -> None:
+        rest = sorted((f for q in self.queues.values() for f in q), key=lambda f: f.order)
+        end_time = self.segs[-1].time if self.segs else 0.0
+        unconfirmed = []
+        for f in rest:
+            if f.seg is not None and f.seg.seg_len:
+                unconfirmed.append(f.seg.i + 1)
+            self._deliver(f, end_time)
+        for q in self.queues.values():
+            q.clear()
+        # Segments that occupy sequence space and whose acknowledgement is not captured.
+        for s in self.segs:
+            if s.seg_len and not s.lost and "RST" not in s.flags and s.i + 1 not in unconfirmed:
+                peer = _PEER[s.side]
+                if not any(t.side == peer and t.ack is not None and sq.le(s.end, t.ack)
+                           for t in self.segs[s.i + 1:]):
+                    unconfirmed.append(s.i + 1)
+        if unconfirmed:
+            self.unknown["arrival_unconfirmed"] = sorted(unconfirmed)
+            self.notes.append("no acknowledgement of segment(s) "
+                              f"{', '.join(map(str, sorted(unconfirmed)))} is in the capture: "
+                              "they are taken as received.")
+
+    # ---------------------------------------------------------------- the trace
+    def _assemble(self) -> dict[str, Any]:
+        segs = self.segs
+        records = [s.rec for s in segs]
+        isn = dict(self.isn)
+        if self.mode == "mid":
+            base = dict(self.base_guess)
+        else:
+            base = {side: isn[side] for side in "AB"}
+            for side in "AB":
+                if base[side] is None:
+                    first = next((s for s in segs if s.side == side), None)
+                    base[side] = sq.add(first.seq, -1) if first else None
+        if self.relative:
+            for r in records:
+                b_from, b_to = base[r["from"]], base[r["to"]]
+                if b_from is not None:
+                    r["seq"] = (r["seq"] - b_from) % sq.MOD
+                if r["ack"] is not None and b_to is not None:
+                    r["ack"] = (r["ack"] - b_to) % sq.MOD
+        values = textbook_values(records)
+        if self.isn_derived and values["x"] is None:
+            values["x"] = (isn["A"] - base["A"]) % sq.MOD if self.relative else isn["A"]
+        final = {side: (self.ends[side].state.value if self.ends[side] is not None
+                        and self.broken[side] is None else None) for side in "AB"}
+        over = all(v in (State.CLOSED.value, State.TIME_WAIT.value) for v in final.values())
+        unknown_values = []
+        if values["x"] is None and self.mode == "mid":
+            unknown_values.append("x")
+        if values["y"] is None and (self.mode == "mid" or self.listen):
+            unknown_values.append("y")
+        if not over:
+            for key in ("u", "v", "w", "closer"):
+                if values[key] is None:
+                    unknown_values.append(key)
+        if unknown_values:
+            self.unknown["values"] = unknown_values
+        if not over:
+            still = [f"{side} in {final[side]}" for side in "AB" if final[side]]
+            self.notes.append("the capture ends before the connection is over"
+                              + (f" ({', '.join(still)})" if still else "")
+                              + ": what happened next is unknown.")
+        for side in "AB":
+            if final[side] == State.TIME_WAIT.value:
+                self.notes.append(f"{side} ends the capture in TIME-WAIT; it leaves it 2 MSL "
+                                  f"later, which a capture does not show (MSL is not known).")
+        # an ISN is unknown when the side had one that the capture does not show (a side that
+        # never synchronized, like a refusing B, has none)
+        missing = [side for side in "AB" if isn[side] is None and (
+            self.mode == "mid" or (side == "B" and self.listen))]
+        if missing:
+            self.unknown["isn"] = missing
+        st = self.stream
+        self.options = self._options()
+        capture = {"file": self.cap.path, "format": self.cap.format, "stream": st.index,
+                   "A": endpoint_text(st.a), "B": endpoint_text(st.b),
+                   "frames": [segs[0].rec["frame"], segs[-1].rec["frame"]] if segs else [],
+                   "start": st.packets[0].time}
+        trace = {
+            "scenario": f"pcap:{_basename(self.cap.path)}#{st.index}",
+            "seed": None,
+            "options": self.options,
+            "values": values,
+            "segments": records,
+            "events": self.events,
+            "isn": isn,
+            "steps": self._steps(),
+            "relative": self.relative,
+            "final_states": final,
+            "unknown": self.unknown,
+            "notes": self.notes,
+            "capture": capture,
+        }
+        if self.relative:
+            trace["relative_base"] = base
+            if self.mode == "mid":
+                self.notes.append("relative numbers count from one below the first sequence "
+                                  "number seen in each direction, as Wireshark does when the "
+                                  "SYN is not captured.")
+        return trace
+
+    def _options(self) -> dict[str, Any]:
+        segs = self.segs
+        fin = next((s for s in segs if "FIN" in s.flags), None)
+        opts: dict[str, Any] = {"fin_ack": None, "piggyback": None, "rst_ack": None,
+                                "listen": self.listen, "msl": None, "fin_has_ack": None,
+                                "mss": None}
+        if fin is not None:
+            opts["fin_has_ack"] = "ACK" in fin.flags
+            peer = _PEER[fin.side]
+            acker = next((t for t in segs[fin.i + 1:] if t.side == peer and t.ack is not None
+                          and sq.le(fin.end, t.ack)), None)
+            if acker is not None:
+                opts["fin_ack"] = "merge" if "FIN" in acker.flags and not any(
+                    t.side == peer and "FIN" in t.flags for t in segs[:acker.i]) else "separate"
+        aborts = [c for c, s in self.call_steps if "abort" in c.values() and s is not None]
+        if aborts:
+            rst = next(s for c, s in self.call_steps if "abort" in c.values() and s is not None)
+            opts["rst_ack"] = "ACK" in rst.flags
+        syn_a = next((s for s in segs if s.side == "A" and "SYN" in s.flags and "ACK" not in s.flags), None)
+        if syn_a is not None and self.listen:
+            after = [s for s in segs[syn_a.i + 1:] if s.side == "A" and "SYN" not in s.flags]
+            if after:
+                opts["piggyback"] = after[0].length > 0
+        mss = [p.mss for p in self.stream.packets if p.mss]
+        if mss:
+            opts["mss"] = min(mss)
+        return opts
+
+    def _steps(self) -> list[dict]:
+        """The user calls, in order, written as a scenario script's steps."""
+        steps: list[dict] = []
+        srcs: list[_Seg | None] = []
+        for step, s in self.call_steps:
+            (who, verb), = step.items()
+            # "both": the second end made the same call while the first one's segment was
+            # still on its way (a simultaneous open or close)
+            if (steps and verb in ("connect", "close") and s is not None and srcs[-1] is not None
+                    and steps[-1] == {_PEER[who]: verb} and self._crossed(srcs[-1], s)):
+                steps[-1] = {"both": verb}
+                continue
+            steps.append(step)
+            srcs.append(s)
+        if self.options.get("fin_ack") == "merge":
+            # merged close: the model makes the passive closer's close itself
+            fin = next(s for s in self.segs if "FIN" in s.flags)
+            drop = {_PEER[fin.side]: "close"}
+            keep = [k for k, st in enumerate(steps) if st != drop]
+            steps, srcs = [steps[k] for k in keep], [srcs[k] for k in keep]
+        # a loss: the simulator's "lose: X->Y" step loses X's next segment, so it goes before
+        # the call during which the lost segment was sent, if X sent nothing else in between
+        inserts = []
+        for s in (s for s in self.segs if s.lost):
+            k = max((k for k, c in enumerate(srcs) if c is not None and c.i <= s.i), default=None)
+            if k is not None and not any(t.side == s.side for t in self.segs[srcs[k].i:s.i]):
+                inserts.append((k, {"lose": f"{s.side}->{_PEER[s.side]}"}))
+            else:
+                self.notes.append(f"the steps cannot show the loss of segment {s.i + 1}.")
+        for k, step in sorted(inserts, key=lambda t: t[0], reverse=True):
+            steps.insert(k, step)
+        return steps
+
+    def _crossed(self, first: _Seg, second: _Seg) -> bool:
+        """Whether ``second`` was sent before its sender received ``first``."""
+        return second.ack is None or sq.lt(second.ack, first.end)
+
+
+def _basename(path: str) -> str:
+    return path.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+def stream_trace(stream: Stream, cap: CaptureFile, relative: bool = False) -> dict[str, Any]:
+    return _Builder(stream, cap, relative).build()
