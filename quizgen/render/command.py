@@ -12,7 +12,7 @@ import re
 import sys
 import time
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Iterable, Sequence
 
 import click
 
@@ -133,8 +133,9 @@ def _source(ctx: click.Context) -> QuestionSource:
     return obj.get("question_source") or BankSource()
 
 
-def _documents(papers: Iterator[dict], key_appended: bool, with_paper: bool
-               ) -> list[tuple[str, str]]:
+def paper_documents(papers: Iterable[dict], key_appended: bool, with_paper: bool = True
+                    ) -> list[tuple[str, str]]:
+    """(file stem, HTML) of each paper (``with_paper``) and of its key."""
     out = []
     for paper in papers:
         stem = _stem(paper)
@@ -178,7 +179,7 @@ def paper(ctx: click.Context, spec: str | None, roster: str | None, out_dir: str
     paper_spec = load_spec(spec or sample_spec())
     students = load_roster(roster) if roster else None
     papers = class_set(paper_spec, _source(ctx), students)
-    documents = _documents(papers, paper_spec.key_appended, with_paper=True)
+    documents = paper_documents(papers, paper_spec.key_appended)
     files, pages = write_documents(documents, Path(out_dir), fmts, force=force,
                                    jobs=jobs or os.cpu_count() or 1)
     _report(files, pages, Path(out_dir), started)
@@ -199,7 +200,7 @@ def key(ctx: click.Context, code: str, spec: str, out_dir: str, formats: str,
     fmts = _formats(formats)
     paper_spec = load_spec(spec)
     the_paper = paper_for_code(paper_spec, code, _source(ctx))
-    documents = _documents(iter([the_paper]), False, with_paper=False)
+    documents = paper_documents([the_paper], False, with_paper=False)
     files, pages = write_documents(documents, Path(out_dir), fmts, force=force, jobs=1,
                                    progress=False)
     _report(files, pages, Path(out_dir), started)

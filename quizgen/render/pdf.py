@@ -3,8 +3,10 @@
 Where a naive render's time goes, and what is done about it:
 
 * font subsetting: WeasyPrint subsets each embedded font per document; with the 20 MB Noto
-  CJK collections that is seconds a document. Here each face is subset once per batch to
-  the batch's characters (``fonts.font_face_css``, cached on disk) and embedded whole.
+  CJK collections and fontTools that is seconds a document. Here each face is subset once
+  per batch to the batch's characters (``fonts.font_face_css``, cached on disk); WeasyPrint
+  then subsets these small fonts per document only when HarfBuzz does it natively
+  (milliseconds), and otherwise embeds them whole.
 * fonts and WeasyPrint itself are loaded once per process: one ``FontConfiguration`` and
   one font stylesheet serve every document of the batch.
 * layout and drawing remain (tens of milliseconds a page): ``jobs`` worker processes,
@@ -39,6 +41,15 @@ def _weasyprint():
     return weasyprint, FontConfiguration
 
 
+def _native_subsetting() -> bool:
+    """Whether WeasyPrint subsets fonts with HarfBuzz (libharfbuzz-subset0): milliseconds a
+    document, so each PDF gets just its glyphs. Without it WeasyPrint uses fontTools, which
+    takes ~0.3 s a font even for our small subsets: then they are embedded whole."""
+    from weasyprint.text.ffi import harfbuzz, harfbuzz_subset
+
+    return bool(harfbuzz_subset) and bool(harfbuzz.hb_version_atleast(4, 1, 0))
+
+
 def _pdf_date() -> str:
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     try:
@@ -58,6 +69,7 @@ class PdfRenderer:
         self._font_config = FontConfiguration()
         self._stylesheets = [weasyprint.CSS(string=font_css, font_config=self._font_config)]
         self._date = _pdf_date()
+        self._full_fonts = not _native_subsetting()
 
     @classmethod
     def for_documents(cls, htmls: Iterable[str]) -> "PdfRenderer":
@@ -73,7 +85,7 @@ class PdfRenderer:
         """The PDF's bytes and its number of pages."""
         document = self._html(string=html).render(
             font_config=self._font_config, stylesheets=self._stylesheets)
-        data = document.write_pdf(full_fonts=True, finisher=self._finish)
+        data = document.write_pdf(full_fonts=self._full_fonts, finisher=self._finish)
         return data, len(document.pages)
 
     def write(self, html: str, target: str | Path) -> int:

@@ -179,3 +179,16 @@ def test_without_question_banks_the_error_is_one_line(spec, tmp_path, monkeypatc
     monkeypatch.setitem(sys.modules, "quizgen.questions", None)
     result = CliRunner().invoke(cli, ["paper", str(spec), "--out", str(tmp_path / "o")])
     _one_line_error(result, "question banks")
+
+
+def test_sample_paper_from_the_real_banks(tmp_path, monkeypatch):
+    questions = pytest.importorskip("quizgen.questions")
+    if not hasattr(questions, "load_banks"):
+        pytest.skip("no question banks yet")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["paper", "--format", "html"])
+    assert result.exit_code == 0, result.output
+    paper = next((tmp_path / "out").glob("*-paper.html")).read_text(encoding="utf-8")
+    key = next((tmp_path / "out").glob("*-key.html")).read_text(encoding="utf-8")
+    assert 'class="qg-blank"' not in paper and "qg-box" in paper
+    assert "qg-filled" in key and "解析" in key

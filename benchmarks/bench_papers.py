@@ -1,0 +1,184 @@
+"""Benchmark: a class set of personalised Chinese papers and keys, as HTML and as PDF.
+
+    .venv/bin/python benchmarks/bench_papers.py            # the full report (~3 minutes)
+    .venv/bin/python benchmarks/bench_papers.py --quick    # 30 students only
+    .venv/bin/python benchmarks/bench_papers.py --naive    # also a naive WeasyPrint render
+    .venv/bin/python benchmarks/bench_papers.py --fixtures # diagram-heavy fixture papers
+
+Each measurement runs in a fresh process, so peak memory (ru_maxrss of the process and of
+its worker processes) is that run's alone. Targets: HTML for the whole set < 1 s, PDF
+>= 10 pages/s, peak memory < 300 MB and flat as the class grows. Reports; asserts nothing.
+
+Questions come from the question banks (the sample spec, templates/paper/sample-zh.yaml)
+when quizgen.questions has them, else (or with --fixtures) from the test fixtures worded in
+Chinese (tests/render/support.py), whose papers each carry two ladder diagrams.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+FIXTURE_SPEC = """\
+title: 计算机网络 · TCP 连接管理 单元测验
+course: 计算机网络（2026 秋）
+date: 2026-12-01
+lang: zh
+seed: 2026
+instructions: |
+  本试卷共 2 页，考试时间 45 分钟。序号、确认号均按模 2^32 计算，答案写在答题框内。
+sections:
+  - title: 填空题
+    ids: [s-fill, s-compute]
+    points: 10
+  - title: 选择题
+    ids: [s-state, s-multi]
+    points: 5
+  - title: 判断与排序
+    ids: [s-tf, s-order, s-statetext]
+    points: 4
+"""
+_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+_GIVEN = ["伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰",
+          "娟", "涛", "明", "超", "秀兰", "霞"]
+
+
+def _source_and_spec():
+    from quizgen.render.paper import BankSource, load_spec, parse_spec
+
+    try:
+        if os.environ.get("QUIZGEN_BENCH_SOURCE") == "fixtures":
+            raise LookupError("fixtures asked for")
+        source = BankSource()
+        source.entries()
+        return source, load_spec(ROOT / "templates" / "paper" / "sample-zh.yaml"), "banks"
+    except Exception:  # no banks (or --fixtures): the fixture questions in Chinese
+        from tests.render.support import FixtureSource, zh_questions
+
+        questions = zh_questions()
+        for q in questions:  # real questions carry no emoji (it would pull in a whole font)
+            q["prompt"] = q["prompt"].replace("😀", "")
+        return FixtureSource(questions), parse_spec(FIXTURE_SPEC, "bench.yaml"), "fixtures"
+
+
+def _roster(n: int):
+    from quizgen.render.paper import Student
+
+    return [Student(f"2026{k:04d}", _SURNAMES[k % 20] + _GIVEN[(k * 7) % 20]) for k in range(n)]
+
+
+def _peak_mb() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, kids) / 1024
+
+
+def child(students: int, fmt: str, jobs: int) -> dict:
+    from quizgen.render.command import paper_documents, write_documents
+    from quizgen.render.paper import class_set
+
+    source, spec, origin = _source_and_spec()
+    started = time.perf_counter()
+    documents = paper_documents(class_set(spec, source, _roster(students)), False)
+    html_s = time.perf_counter() - started
+    with tempfile.TemporaryDirectory() as out:
+        t = time.perf_counter()
+        files, pages = write_documents(documents, Path(out), (fmt,), force=True, jobs=jobs,
+                                       progress=False)
+        write_s = time.perf_counter() - t
+    return {"students": students, "format": fmt, "jobs": jobs, "documents": len(documents),
+            "html_s": html_s, "write_s": write_s, "total_s": time.perf_counter() - started,
+            "pages": pages, "peak_mb": _peak_mb(), "questions": origin}
+
+
+def naive() -> dict:
+    """One two-page Chinese paper the naive way: system Noto Sans CJK, WeasyPrint's own
+    per-document subsetting, a fresh FontConfiguration."""
+    from quizgen.render.html import render_html
+    from quizgen.render.paper import build_paper
+
+    source, spec, _ = _source_and_spec()
+    html = render_html(build_paper(spec, "NAIVE0", source))
+    html = html.replace("qg-body, qg-fallback, ", "").replace(
+        '"Noto Serif CJK SC"', '"Noto Sans CJK SC"')
+    t = time.perf_counter()
+    import weasyprint
+
+    imported = time.perf_counter() - t
+    t = time.perf_counter()
+    document = weasyprint.HTML(string=html).render()
+    layout = time.perf_counter() - t
+    t = time.perf_counter()
+    data = document.write_pdf()
+    write = time.perf_counter() - t
+    return {"pages": len(document.pages), "import_s": imported, "layout_s": layout,
+            "write_s": write, "bytes": len(data), "peak_mb": _peak_mb()}
+
+
+def _run(args: list[str], env: dict | None = None) -> dict:
+    out = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True,
+                         env={**os.environ, **(env or {})}, check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--naive", action="store_true")
+    parser.add_argument("--fixtures", action="store_true",
+                        help="the fixture questions (each paper with two ladder diagrams, one "
+                             "of 11 segments) even when the banks are there")
+    parser.add_argument("--child", nargs=3, metavar=("STUDENTS", "FORMAT", "JOBS"))
+    parser.add_argument("--naive-child", action="store_true")
+    args = parser.parse_args()
+    if args.child:
+        n, fmt, jobs = args.child
+        print(json.dumps(child(int(n), fmt, int(jobs))))
+        return
+    if args.naive_child:
+        print(json.dumps(naive()))
+        return
+
+    cache = tempfile.mkdtemp(prefix="quizgen-bench-cache-")
+    cold = {"QUIZGEN_CACHE_DIR": cache}
+    if args.fixtures:
+        cold["QUIZGEN_BENCH_SOURCE"] = "fixtures"
+    print("questions:", _run(["--child", "1", "html", "1"], cold)["questions"])
+    print(f"{'run':<34}{'docs':>5}{'pages':>6}{'HTML s':>8}{'write s':>9}{'total s':>9}"
+          f"{'pages/s':>9}{'peak MB':>9}")
+
+    def show(name: str, r: dict) -> None:
+        rate = f"{r['pages'] / r['write_s']:.1f}" if r["pages"] else "-"
+        print(f"{name:<34}{r['documents']:>5}{r['pages'] or '-':>6}{r['html_s']:>8.2f}"
+              f"{r['write_s']:>9.2f}{r['total_s']:>9.2f}{rate:>9}{r['peak_mb']:>9.0f}",
+              flush=True)
+
+    show("30 students, HTML", _run(["--child", "30", "html", "1"], cold))
+    show("30 students, PDF, 1 job (cold)", _run(["--child", "30", "pdf", "1"], cold))
+    show("30 students, PDF, 1 job", _run(["--child", "30", "pdf", "1"], cold))
+    show("30 students, PDF, 2 jobs", _run(["--child", "30", "pdf", "2"], cold))
+    if not args.quick:
+        for n in (60, 100, 200):
+            show(f"{n} students, PDF, 2 jobs", _run(["--child", str(n), "pdf", "2"], cold))
+        show("200 students, PDF, 1 job", _run(["--child", "200", "pdf", "1"], cold))
+        show("200 students, HTML", _run(["--child", "200", "html", "1"], cold))
+    if args.naive:
+        r = _run(["--naive-child"])
+        print(f"naive WeasyPrint, one paper: {r['pages']} pages, import {r['import_s']:.2f} s, "
+              f"layout {r['layout_s']:.2f} s, write (font subsetting) {r['write_s']:.2f} s, "
+              f"{r['bytes'] / 1024:.0f} KiB, peak {r['peak_mb']:.0f} MB")
+    print("(cold: the font subsets are built first; later runs find them in the cache)")
+
+
+if __name__ == "__main__":
+    main()
