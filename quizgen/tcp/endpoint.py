@@ -18,6 +18,26 @@ INITIAL_RTO_MS = 1000          # RFC 6298 section 2.1
 RETRANSMIT = "retransmit"
 TIME_WAIT = "time-wait"
 
+# Speed: the hot paths below add and compare sequence numbers inline, as seq.add and seq.lt do,
+# with these constants from seq; each such place says which of the two it spells out.
+_MOD, _HALF = sq.MOD, sq.HALF
+
+# The flag sets the endpoint sends, made once rather than for every segment.
+_SYN = frozenset({"SYN"})
+_SYN_ACK = frozenset({"SYN", "ACK"})
+_ACK = frozenset({"ACK"})
+_PSH_ACK = frozenset({"PSH", "ACK"})
+_FIN = frozenset({"FIN"})
+_FIN_ACK = frozenset({"FIN", "ACK"})
+_RST = frozenset({"RST"})
+_RST_ACK = frozenset({"RST", "ACK"})
+
+# States and inputs the hot paths test, as module constants: cheaper than State.X each time.
+_CLOSED, _LISTEN, _SYN_SENT, _SYN_RECEIVED = State.CLOSED, State.LISTEN, State.SYN_SENT, State.SYN_RECEIVED
+_ESTABLISHED, _CLOSE_WAIT = State.ESTABLISHED, State.CLOSE_WAIT
+_IN_RST, _IN_SYN, _IN_SYN_ACK, _IN_ACK = Input.RST, Input.SYN, Input.SYN_ACK, Input.ACK
+_IN_ACK_OF_FIN, _IN_DATA, _IN_FIN, _IN_DUPLICATE = Input.ACK_OF_FIN, Input.DATA, Input.FIN, Input.DUPLICATE
+
 
 class CallError(Exception):
     """A user call the endpoint cannot take in its state (a local misuse)."""
@@ -103,7 +123,7 @@ class Endpoint:
             action, after = transition(self.state, Input.CLOSE)
             self._step(action, after, Input.CLOSE, None, cause="close")
         if self._ack_owed:
-            self._emit(self._segment({"ACK"}, self.snd_nxt))
+            self._emit(self._segment(_ACK, self.snd_nxt))
         return self._out
 
     def timeout(self, kind: str) -> list[Send | Change | Timer]:
@@ -117,65 +137,74 @@ class Endpoint:
     def _classify(self, seg: Segment) -> list[Input]:
         """Which inputs of the transition table an arriving segment is, in RFC 9293 order."""
         f, st = seg.flags, self.state
-        if st in (State.CLOSED, State.LISTEN):
+        if st is _CLOSED or st is _LISTEN:
             if "RST" in f:
-                return [Input.RST]
+                return [_IN_RST]
             if "SYN" in f:
-                return [Input.SYN_ACK if "ACK" in f else Input.SYN]
+                return [_IN_SYN_ACK if "ACK" in f else _IN_SYN]
             if "ACK" in f:
-                return [Input.ACK]
-            return [Input.FIN if "FIN" in f else Input.DATA]
-        if st is State.SYN_SENT:
+                return [_IN_ACK]
+            return [_IN_FIN if "FIN" in f else _IN_DATA]
+        if st is _SYN_SENT:
             acks_syn = "ACK" in f and seg.ack == sq.add(self.iss, 1)
             if "ACK" in f and not acks_syn:
                 raise ProtocolError(f"{self.name} in SYN-SENT got ack={seg.ack}, expected {sq.add(self.iss, 1)}")
             if "RST" in f:
-                return [Input.RST]
+                return [_IN_RST]
             if "SYN" in f:
-                return [Input.SYN_ACK if acks_syn else Input.SYN]
-            return [Input.ACK]       # neither SYN nor RST: dropped (RFC 9293 3.10.7.3)
+                return [_IN_SYN_ACK if acks_syn else _IN_SYN]
+            return [_IN_ACK]       # neither SYN nor RST: dropped (RFC 9293 3.10.7.3)
         # synchronized states, and SYN-RECEIVED
-        if st is State.SYN_RECEIVED and "SYN" in f:
+        if "SYN" in f and st is _SYN_RECEIVED:
             if "ACK" in f and seg.ack == sq.add(self.iss, 1):
-                return [Input.SYN_ACK]       # simultaneous open (RFC 9293 figure 8)
-            return [Input.SYN]               # the peer retransmitted its SYN
+                return [_IN_SYN_ACK]       # simultaneous open (RFC 9293 figure 8)
+            return [_IN_SYN]               # the peer retransmitted its SYN
         if "RST" in f:
-            return [Input.RST]
-        if seg.seg_len and sq.le(sq.add(seg.seq, seg.seg_len), self.rcv_nxt):
-            return [Input.DUPLICATE]
+            return [_IN_RST]
+        seg_len = seg.length + ("SYN" in f) + ("FIN" in f)          # seg.seg_len, inline
+        if seg_len:
+            # seq.le(seq.add(seg.seq, seg_len), rcv_nxt), inline: the segment ends at or
+            # before RCV.NXT, so we have all of it already
+            d = (seg.seq + seg_len - self.rcv_nxt) % _MOD
+            if d == 0 or d > _HALF:
+                return [_IN_DUPLICATE]
         if "SYN" in f:
             raise ProtocolError(f"{self.name} in {st} got a new SYN")
         inputs: list[Input] = []
         if "ACK" in f:
-            if sq.lt(self.snd_nxt, seg.ack):
+            ack = seg.ack
+            if (self.snd_nxt - ack) % _MOD > _HALF:                   # seq.lt(snd_nxt, ack)
                 raise ProtocolError(f"{self.name} got ack={seg.ack} for data never sent (SND.NXT={self.snd_nxt})")
-            fin_acked_now = (self.fin_seq is not None and seg.ack == sq.add(self.fin_seq, 1)
-                             and sq.le(self.snd_una, self.fin_seq))
-            inputs.append(Input.ACK_OF_FIN if fin_acked_now else Input.ACK)
+            fin_seq = self.fin_seq
+            fin_acked_now = (fin_seq is not None and ack == sq.add(fin_seq, 1)
+                             and sq.le(self.snd_una, fin_seq))
+            inputs.append(_IN_ACK_OF_FIN if fin_acked_now else _IN_ACK)
         if seg.length:
-            inputs.append(Input.DATA)
+            inputs.append(_IN_DATA)
         if "FIN" in f:
             if seg.seq == self.rcv_nxt:
-                inputs.append(Input.FIN)
+                inputs.append(_IN_FIN)
             else:   # earlier data is missing: keep the FIN until the gap is filled
                 self.pending_fin = sq.add(seg.seq, seg.length)
                 if not seg.length:
-                    inputs.append(Input.DATA)    # acknowledged as a duplicate ACK
+                    inputs.append(_IN_DATA)    # acknowledged as a duplicate ACK
         return inputs
 
     # ------------------------------------------------------------------ actions
     def _step(self, action: Action, after: State, inp: Input, seg: Segment | None, *,
               cause: str, nbytes: int = 0) -> None:
-        before, first_sent = self.state, len(self._out)
+        out = self._out
+        before, first_sent = self.state, len(out)
         _HANDLERS[action](self, inp, seg, nbytes, after)
         if after is not before:
+            seg_ref = seg
             if seg is None:   # a call or timer: name the first segment it sent, if any
-                sent = [o.segment for o in self._out[first_sent:] if isinstance(o, Send)]
-                seg_ref = sent[0] if sent else None
-            else:
-                seg_ref = seg
+                for i in range(first_sent, len(out)):
+                    if isinstance(out[i], Send):
+                        seg_ref = out[i].segment
+                        break
             self.state = after
-            self._out.append(Change(before, after, cause, seg_ref))
+            out.append(Change(before, after, cause, seg_ref))
 
     def _do_none(self, inp, seg, n, after) -> None:
         pass
@@ -183,7 +212,7 @@ class Endpoint:
     _do_drop = _do_none
 
     def _do_send_syn(self, inp, seg, n, after) -> None:
-        self._emit(self._segment({"SYN"}, self.iss, ack=False), track=True)
+        self._emit(self._segment(_SYN, self.iss, ack=False), track=True)
         self.snd_nxt = sq.add(self.iss, 1)
 
     def _do_send_syn_ack(self, inp, seg, n, after) -> None:
@@ -191,7 +220,7 @@ class Endpoint:
         self.rcv_nxt = sq.add(seg.seq, 1)
         # In a simultaneous open our SYN is already queued: the SYN,ACK replaces it.
         self.unacked = [s for s in self.unacked if "SYN" not in s.flags]
-        self._emit(self._segment({"SYN", "ACK"}, self.iss), track=True)
+        self._emit(self._segment(_SYN_ACK, self.iss), track=True)
         self.snd_nxt = sq.add(self.iss, 1)
 
     def _do_queue(self, inp, seg, n, after) -> None:
@@ -203,7 +232,7 @@ class Endpoint:
         self._take_ack(seg.ack)
         queued, self.queued = self.queued, []
         if not (queued and self.b.piggyback):
-            self._emit(self._segment({"ACK"}, self.snd_nxt))
+            self._emit(self._segment(_ACK, self.snd_nxt))
         for nbytes in queued:
             self._send_data(nbytes)
 
@@ -231,15 +260,15 @@ class Endpoint:
     def _do_receive_fin(self, inp, seg, n, after) -> None:
         self.rcv_nxt = sq.add(self.rcv_nxt, 1)
         self._ack_owed = True
-        if after is State.CLOSE_WAIT and self.b.fin_ack == "merge":
+        if after is _CLOSE_WAIT and self.b.fin_ack == "merge":
             self._close_now = True
 
     def _do_send_fin(self, inp, seg, n, after) -> None:
         # The passive closer's FIN always carries ACK; the active closer's only where the
         # scenario models RFC 9293 and Linux (fin_has_ack), not the textbook figure.
-        carries_ack = self.state is not State.ESTABLISHED or self.b.fin_has_ack
+        carries_ack = self.state is not _ESTABLISHED or self.b.fin_has_ack
         self.fin_seq = self.snd_nxt
-        self._emit(self._segment({"FIN", "ACK"} if carries_ack else {"FIN"}, self.snd_nxt,
+        self._emit(self._segment(_FIN_ACK if carries_ack else _FIN, self.snd_nxt,
                                  ack=carries_ack), track=True)
         self.snd_nxt = sq.add(self.snd_nxt, 1)
         self._ack_owed = False
@@ -256,18 +285,18 @@ class Endpoint:
 
     def _do_reset_peer(self, inp, seg, n, after) -> None:
         if "ACK" in seg.flags:      # RFC 9293 3.10.7.1: <SEQ=SEG.ACK><CTL=RST>
-            self._emit(Segment(self.name, self.peer, frozenset({"RST"}), seg.ack, None))
+            self._emit(Segment(self.name, self.peer, _RST, seg.ack, None))
         else:                       # <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>
-            self._emit(Segment(self.name, self.peer, frozenset({"RST", "ACK"}), 0,
+            self._emit(Segment(self.name, self.peer, _RST_ACK, 0,
                                sq.add(seg.seq, seg.seg_len)))
 
     def _do_send_reset(self, inp, seg, n, after) -> None:
         with_ack = self.b.rst_ack and self.rcv_nxt is not None
-        self._emit(self._segment({"RST", "ACK"} if with_ack else {"RST"}, self.snd_nxt, ack=with_ack))
+        self._emit(self._segment(_RST_ACK if with_ack else _RST, self.snd_nxt, ack=with_ack))
         self._forget()
 
     def _do_start_time_wait(self, inp, seg, n, after) -> None:
-        if inp is Input.FIN:
+        if inp is _IN_FIN:
             self._do_receive_fin(inp, seg, n, after)
         else:
             self._take_ack(seg.ack)
@@ -279,14 +308,13 @@ class Endpoint:
         self._out.append(Timer(TIME_WAIT, 2 * self.b.msl_s * 1000))
 
     def _do_delete_tcb(self, inp, seg, n, after) -> None:
-        if inp is Input.ACK_OF_FIN:
+        if inp is _IN_ACK_OF_FIN:
             self._take_ack(seg.ack)
         self._forget()
 
     # ------------------------------------------------------------------ helpers
-    def _segment(self, flags: set[str], seq: int, *, ack: bool = True, length: int = 0) -> Segment:
-        return Segment(self.name, self.peer, frozenset(flags), seq,
-                       self.rcv_nxt if ack else None, length)
+    def _segment(self, flags: frozenset[str], seq: int, *, ack: bool = True, length: int = 0) -> Segment:
+        return Segment(self.name, self.peer, flags, seq, self.rcv_nxt if ack else None, length)
 
     def _emit(self, segment: Segment, *, track: bool = False) -> None:
         """Send a segment; ``track`` puts it on the retransmission queue (SYN, data, FIN)."""
@@ -302,7 +330,7 @@ class Endpoint:
         while nbytes > 0:
             chunk = min(nbytes, self.b.mss)
             nbytes -= chunk
-            flags = {"ACK", "PSH"} if nbytes == 0 else {"ACK"}
+            flags = _PSH_ACK if nbytes == 0 else _ACK
             self._emit(self._segment(flags, self.snd_nxt, length=chunk), track=True)
             self.snd_nxt = sq.add(self.snd_nxt, chunk)
 
@@ -310,7 +338,9 @@ class Endpoint:
         if ack is None or not sq.lt(self.snd_una, ack):
             return                                             # nothing new
         self.snd_una = ack
-        self.unacked = [s for s in self.unacked if sq.lt(ack, sq.add(s.seq, s.seg_len))]
+        # keep what ends after ack: seq.lt(ack, seq.add(s.seq, s.seg_len)), inline
+        self.unacked = [s for s in self.unacked
+                        if (ack - s.seq - s.length - ("SYN" in s.flags) - ("FIN" in s.flags)) % _MOD > _HALF]
         self.rto = INITIAL_RTO_MS
         self._out.append(Timer(RETRANSMIT, self.rto if self.unacked else None))
 

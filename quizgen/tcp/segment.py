@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import combinations
 
 #: Flag names in the order they are written ("SYN,ACK", "FIN,ACK", "RST,ACK", "PSH,ACK").
 FLAG_ORDER = ("SYN", "FIN", "RST", "PSH", "ACK")
 _KNOWN = frozenset(FLAG_ORDER)
 
+#: Every set of known flags -> its flags in FLAG_ORDER; all 32 are listed once, here, so that
+#: naming a segment's flags is a dict lookup instead of a scan (it happens for every segment).
+_ORDERED: dict[frozenset[str], tuple[str, ...]] = {
+    frozenset(c): c for k in range(len(FLAG_ORDER) + 1) for c in combinations(FLAG_ORDER, k)}
 
-@dataclass(slots=True, eq=True)
+
+def ordered_flags(flags: frozenset[str]) -> tuple[str, ...]:
+    """The flags in FLAG_ORDER."""
+    try:
+        return _ORDERED[flags]
+    except (KeyError, TypeError):    # a plain set, or flags changed after the checks
+        return tuple(f for f in FLAG_ORDER if f in flags)
+
+
+@dataclass(slots=True, eq=True, init=False)
 class Segment:
     """Treated as immutable once made (not frozen: frozen dataclasses are slow to build)."""
 
@@ -21,11 +35,20 @@ class Segment:
     length: int = 0          # payload bytes
     window: int = 65535
 
-    def __post_init__(self) -> None:
-        if not self.flags <= _KNOWN:
-            raise ValueError(f"unknown TCP flags {sorted(self.flags - _KNOWN)}")
-        if ("ACK" in self.flags) != (self.ack is not None):
+    # Written out rather than generated with a __post_init__: one call less for every segment.
+    def __init__(self, src: str, dst: str, flags: frozenset[str], seq: int, ack: int | None,
+                 length: int = 0, window: int = 65535) -> None:
+        if not flags <= _KNOWN:
+            raise ValueError(f"unknown TCP flags {sorted(flags - _KNOWN)}")
+        if ("ACK" in flags) != (ack is not None):
             raise ValueError("ack must be given exactly when the ACK flag is set")
+        self.src = src
+        self.dst = dst
+        self.flags = flags
+        self.seq = seq
+        self.ack = ack
+        self.length = length
+        self.window = window
 
     __hash__ = None  # mutable in principle; segments are compared by value, never hashed
 
@@ -37,9 +60,9 @@ class Segment:
 
     @property
     def flag_list(self) -> list[str]:
-        return [f for f in FLAG_ORDER if f in self.flags]
+        return list(ordered_flags(self.flags))
 
     @property
     def name(self) -> str:
         """Flags as written in a textbook or Wireshark: "SYN,ACK", "FIN,ACK", "ACK"."""
-        return ",".join(self.flag_list)
+        return ",".join(ordered_flags(self.flags))

@@ -8,32 +8,50 @@ timer keeps running across steps). At the end every timer runs out, so both endp
 
 from __future__ import annotations
 
-import heapq
+from functools import lru_cache
+from heapq import heappop, heappush
 
 from quizgen.errors import ScriptError
 from quizgen.tcp.endpoint import (RETRANSMIT, TIME_WAIT, Behaviour, CallError, Change,
                                   Endpoint, ProtocolError, Send, Timer)
 from quizgen.tcp.script import Script, Step
-from quizgen.tcp.segment import Segment
+from quizgen.tcp.segment import Segment, ordered_flags
 from quizgen.tcp.states import Input, State
 from quizgen.tcp.trace import Trace
 
 LATENCY_MS = 50
 _NAME = {s: s.value for s in State}
+_CALL = {i.value: i for i in Input}      # a step's verb -> its Input, without Input(verb)
 MAX_EVENTS = 10_000          # a run that needs more has a bug; fail instead of looping
+
+# The four timers, (who, kind), each with a slot in Simulator.due. The slots are in sorted
+# order, so scanning them in order and taking the first of the earliest breaks ties the way
+# comparing (due, who, kind) tuples would: A's before B's, retransmission before 2MSL.
+_TIMERS = (("A", RETRANSMIT), ("A", TIME_WAIT), ("B", RETRANSMIT), ("B", TIME_WAIT))
+_SLOT_BASE = {"A": 0, "B": 2}            # + 1 for TIME_WAIT
+_ALL_SLOTS = (0, 1, 2, 3)
+_RETRANSMIT_SLOTS = (0, 2)
+
+
+@lru_cache(maxsize=64)
+def _behaviour(fin_ack: str, piggyback: bool, rst_ack: bool, fin_has_ack: bool, msl_s: int,
+               mss: int) -> Behaviour:
+    """Behaviour is frozen, so runs with the same options share one (it is slow to build)."""
+    return Behaviour(fin_ack=fin_ack, piggyback=piggyback, rst_ack=rst_ack,
+                     fin_has_ack=fin_has_ack, msl_s=msl_s, mss=mss)
 
 
 class Simulator:
     def __init__(self, script: Script) -> None:
         o = script.options
-        behaviour = Behaviour(fin_ack=o["fin_ack"], piggyback=o["piggyback"], rst_ack=o["rst_ack"],
-                              fin_has_ack=o["fin_has_ack"], msl_s=o["msl"], mss=o["mss"])
+        behaviour = _behaviour(o["fin_ack"], o["piggyback"], o["rst_ack"], o["fin_has_ack"],
+                               o["msl"], o["mss"])
         self.script = script
         self.ends = {"A": Endpoint("A", "B", script.isn["A"], behaviour),
                      "B": Endpoint("B", "A", script.isn["B"], behaviour)}
         self.now = 0
         self.flight: list[tuple[int, int, Segment]] = []    # (arrival ms, n, segment)
-        self.timers: dict[tuple[str, str], int] = {}        # (who, kind) -> due ms
+        self.due: list[int | None] = [None] * 4            # due ms by slot (see _TIMERS)
         self.to_lose = {"A": 0, "B": 0}                     # by sender
         self.segments: list[dict] = []
         self.events: list[dict] = []
@@ -72,38 +90,35 @@ class Simulator:
         elif step.who == "wait":
             self._advance_to(self.now + step.arg)
         else:
-            inp = Input(step.verb)
+            inp = _CALL.get(step.verb) or Input(step.verb)     # (Input() for its error)
             for who in ("A", "B") if step.who == "both" else (step.who,):
                 self._apply(who, self.ends[who].call(inp, step.arg or 0))
 
-    def _next_event(self, all_timers: bool):
-        """The earliest arrival or timer; arrivals first at equal times, then A's timers."""
-        best = (self.flight[0][0], 0, "arrival", None) if self.flight else None
-        for (who, kind), due in self.timers.items():
-            if kind == TIME_WAIT and not all_timers:
-                continue
-            cand = (due, 1, who, kind)
-            if best is None or cand < best:
-                best = cand
-        return best
-
     def _run_until_quiet(self, all_timers: bool = False, until: int | None = None) -> None:
+        flight, due, ends = self.flight, self.due, self.ends
+        slots = _ALL_SLOTS if all_timers else _RETRANSMIT_SLOTS
         for _ in range(MAX_EVENTS):
-            ev = self._next_event(all_timers)
-            if ev is None or (until is not None and ev[0] > until):
+            # The earliest event: an arrival first at equal times, then the timers in slot order.
+            when = flight[0][0] if flight else None
+            slot = None
+            for i in slots:
+                t = due[i]
+                if t is not None and (when is None or t < when):
+                    when, slot = t, i
+            if when is None or (until is not None and when > until):
                 return
-            self.now = ev[0]
-            if ev[2] == "arrival":
-                _, n, seg = heapq.heappop(self.flight)
+            self.now = when
+            if slot is None:
+                _, n, seg = heappop(flight)
                 try:
-                    out = self.ends[seg.dst].receive(seg)
+                    out = ends[seg.dst].receive(seg)
                 except ProtocolError as exc:  # two correct endpoints never get here
                     raise RuntimeError(f"model error at segment {n}: {exc}") from exc
                 self._apply(seg.dst, out)
             else:
-                who, kind = ev[2], ev[3]
-                del self.timers[(who, kind)]
-                self._apply(who, self.ends[who].timeout(kind))
+                due[slot] = None
+                who, kind = _TIMERS[slot]
+                self._apply(who, ends[who].timeout(kind))
         raise RuntimeError(f"simulation did not settle after {MAX_EVENTS} events")
 
     def _advance_to(self, target: int) -> None:
@@ -112,33 +127,35 @@ class Simulator:
 
     # ------------------------------------------------------------------ recording
     def _apply(self, who: str, outputs: list) -> None:
+        base = _SLOT_BASE[who]
         for out in outputs:
             kind = type(out)
             if kind is Send:
                 self._send(out.segment)
             elif kind is Change:
+                seg = out.segment
                 self.events.append({
                     "time": self.now / 1000, "who": who, "cause": out.cause,
-                    "segment": self._numbers.get(id(out.segment)) if out.segment else None,
+                    "segment": None if seg is None else self._numbers.get(id(seg)),
                     "from": _NAME[out.before], "to": _NAME[out.after]})
-            else:
-                if out.delay_ms is None:
-                    self.timers.pop((who, out.kind), None)
-                else:
-                    self.timers[(who, out.kind)] = self.now + out.delay_ms
+            else:   # a Timer: set or cancel it
+                delay = out.delay_ms
+                self.due[base + (out.kind == TIME_WAIT)] = None if delay is None else self.now + delay
 
     def _send(self, seg: Segment) -> None:
         n = len(self.segments) + 1
-        lost = self.to_lose[seg.src] > 0
+        src = seg.src
+        lost = self.to_lose[src] > 0
         if lost:
-            self.to_lose[seg.src] -= 1
+            self.to_lose[src] -= 1
         self._numbers[id(seg)] = n
         self._keep.append(seg)
-        self.segments.append({"n": n, "from": seg.src, "to": seg.dst, "flags": seg.flag_list,
+        now = self.now
+        self.segments.append({"n": n, "from": src, "to": seg.dst, "flags": list(ordered_flags(seg.flags)),
                               "seq": seg.seq, "ack": seg.ack, "len": seg.length,
-                              "window": seg.window, "lost": lost, "time": self.now / 1000})
+                              "window": seg.window, "lost": lost, "time": now / 1000})
         if not lost:
-            heapq.heappush(self.flight, (self.now + LATENCY_MS, n, seg))
+            heappush(self.flight, (now + LATENCY_MS, n, seg))
 
 
 def simulate(script: Script) -> Trace:
