@@ -263,6 +263,7 @@ class _Builder:
         first_b = next((s for s in segs if s.side == "B"), None)
         self.isn = {"A": None, "B": syn_b.seq if syn_b else None}
         self.isn_derived = False
+        self.isn_derived_peer: str | None = None
         self.listen: bool | None = None
         self.mode = "open"
         if syn_a is not None:
@@ -279,10 +280,14 @@ class _Builder:
                 self.ends["B"] = Endpoint("B", "A", 0, _BEHAVIOUR)
             else:
                 self.listen = True
-                b_iss = syn_b.seq if syn_b else sq.add(first_b.seq, -1)
+                a_ack = next((s for s in segs if s.side == "A" and s.ack is not None), None)
+                if syn_b is not None:
+                    b_iss = syn_b.seq
+                elif a_ack is not None:      # A's ACK of B's SYN: y = ack - 1
+                    b_iss = sq.add(a_ack.ack, -1)
+                else:
+                    b_iss = sq.add(first_b.seq, -1)
                 self.ends["B"] = Endpoint("B", "A", b_iss, _BEHAVIOUR)
-                if syn_b is None:
-                    self.notes.append("B's SYN,ACK is not in the capture: B's ISN y is unknown.")
                 self._call("B", Input.LISTEN, 0, None, 0.0, step=False)
                 self.notes.append("B's listen() happened before the capture began; its time is "
                                   "shown as 0.")
@@ -349,6 +354,19 @@ class _Builder:
         if e is None or self.broken[x] is not None:
             return
         f, st = s.flags, e.state
+        if st is State.SYN_SENT and "ACK" in f and "RST" not in f and s.ack is not None:
+            # x acknowledges a SYN of the peer's that the capture does not show
+            y = _PEER[x]
+            peer_iss = sq.add(s.ack, -1)
+            self._receive(x, Segment(y, x, frozenset({"SYN", "ACK"}), peer_iss, sq.add(e.iss, 1)),
+                          None, s.time, assumed=True)
+            if self.isn[y] is None:
+                self.isn[y] = peer_iss
+                self.isn_derived_peer = y
+            self.notes.append(f"{y}'s SYN,ACK is not in the capture: segment {s.i + 1} "
+                              f"acknowledges it, so {x} is taken to have received it "
+                              f"(ISN {peer_iss}).")
+            st = e.state
         if "RST" in f:
             if st not in _OPEN_STATES:
                 self._call(x, Input.ABORT, 0, s, s.time)
@@ -495,6 +513,8 @@ class _Builder:
         values = textbook_values(records)
         if self.isn_derived and values["x"] is None:
             values["x"] = (isn["A"] - base["A"]) % sq.MOD if self.relative else isn["A"]
+        if self.isn_derived_peer == "B" and values["y"] is None and isn["B"] is not None:
+            values["y"] = (isn["B"] - base["B"]) % sq.MOD if self.relative else isn["B"]
         final = {side: (self.ends[side].state.value if self.ends[side] is not None
                         and self.broken[side] is None else None) for side in "AB"}
         over = all(v in (State.CLOSED.value, State.TIME_WAIT.value) for v in final.values())
