@@ -32,13 +32,17 @@ LANDMARKS = {
 
 
 def first_sends(trace: Trace) -> list[Seg]:
-    """Segments that are not retransmissions of an earlier one."""
+    """Segments that are not retransmissions of an earlier one. Only a segment that uses
+    sequence space (data, SYN, FIN) is ever retransmitted; every pure ACK is new."""
     seen, out = set(), []
     for s in trace["segments"]:
-        key = (s["from"], tuple(s["flags"]), s["seq"], s["len"])
-        if key not in seen:
+        f = s["flags"]
+        if s["len"] or "SYN" in f or "FIN" in f:
+            key = (s["from"], tuple(f), s["seq"], s["len"])
+            if key in seen:
+                continue
             seen.add(key)
-            out.append(s)
+        out.append(s)
     return out
 
 
