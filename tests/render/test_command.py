@@ -182,13 +182,6 @@ def test_without_question_banks_the_error_is_one_line(spec, tmp_path, monkeypatc
 
 
 def test_sample_paper_from_the_real_banks(tmp_path, monkeypatch):
-    questions = pytest.importorskip("quizgen.questions")
-    if not hasattr(questions, "load_banks"):
-        pytest.skip("no question banks yet")
-    try:
-        questions.load_banks()
-    except Exception as exc:  # another part of the project, being written
-        pytest.skip(f"the question banks do not load: {exc}")
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(cli, ["paper", "--format", "html"])
     assert result.exit_code == 0, result.output
