@@ -36,9 +36,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from quizgen.capture import read_streams, trace_from_pcap  # noqa: E402
-from quizgen.capture import pcapwrite as pw  # noqa: E402
-from quizgen.capture.infer import stream_trace  # noqa: E402
+from quizgen.capture import pcapwrite as pw
+from quizgen.capture import read_streams, trace_from_pcap
+from quizgen.capture.infer import stream_trace
 
 SOURCE = ROOT / "tests" / "capture" / "fixtures" / "ipv4_normal.pcap"
 OPEN_AT_ONCE = 16
@@ -93,11 +93,12 @@ def run(n: int, rounds: int) -> dict:
             recs = [(ts, pw.ethernet(ip)) for ts, ip in packets]
             (pw.write_pcap if fmt == "pcap" else pw.write_pcapng)(path, recs)
             size = path.stat().st_size
-            read_s, (cap, streams) = _best(lambda: read_streams(path), rounds)
+            read_s, (cap, streams) = _best(lambda p=path: read_streams(p), rounds)
             assert len(streams) == n, f"{len(streams)} streams, expected {n}"
-            trace_s, traces = _best(lambda: [stream_trace(s, cap) for s in streams], rounds)
+            trace_s, traces = _best(lambda c=cap, ss=streams: [stream_trace(s, c) for s in ss],
+                                    rounds)
             bad = sum(1 for t in traces if t["unknown"] or len(t["events"]) != 11)
-            one_s, _ = _best(lambda: trace_from_pcap(path, stream=n - 1), rounds)
+            one_s, _ = _best(lambda p=path: trace_from_pcap(p, stream=n - 1), rounds)
             rows.append({
                 "format": fmt, "connections": n, "packets": len(packets), "bytes": size,
                 "read_split_s": round(read_s, 3),

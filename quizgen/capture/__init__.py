@@ -5,8 +5,46 @@
     >>> trace_from_pcap("capture.pcapng", stream=0, relative=True)
 
 Link types: Ethernet, Linux cooked capture (SLL and SLL2), BSD/OpenBSD loopback (DLT_NULL,
-DLT_LOOP) and raw IP, over IPv4 and IPv6. Decoding is done by ``dpkt`` (see ``reader.py``).
-Every problem with the input raises :class:`quizgen.errors.QuizgenError`.
+DLT_LOOP) and raw IP (101, 228, 229), over IPv4 and IPv6, in pcap (micro/nanosecond, either byte
+order) and pcapng (several sections and interfaces). Decoding is done by ``dpkt`` (see
+``reader.py``). Every problem with the input raises :class:`quizgen.errors.QuizgenError`.
+
+The trace
+---------
+The simulator's trace format (docs/question-data.md), with A = the end that sent the first SYN.
+``scenario`` is ``"pcap:FILE#N"``, ``seed`` is null, ``time`` counts seconds from the
+connection's first captured segment, and ``lost`` is true only for a segment inferred lost
+(see ``infer.py``, rule 3). How states are inferred is told in ``infer.py``. Added keys:
+
+========================== ==================================================================
+``options``                every simulator option, inferred from the segments, or null where
+                           the capture does not show it (``msl`` always; ``fin_ack`` without a
+                           close; ``rst_ack`` without an abort...)
+segment ``frame``          the frame number in the file (as Wireshark numbers frames)
+segment ``retransmission`` true: it repeats sequence space its sender had already sent
+segment ``keepalive``      true: a keep-alive probe (seq = SND.NXT - 1), not a retransmission
+segment ``duplicate_frames`` frames holding a second capture of the very same packet (e.g.
+                           ``tcpdump -i any`` on loopback): counted once, listed here
+segment ``other_flags``    URG, ECE, CWR when set (``flags`` holds the simulator's five)
+event ``assumed``          true: the change is inferred from what the capture lacks (states
+                           before a capture that starts late); ``from`` may then be null
+``relative``               true when seq and ack are relative (seq - ISN, as Wireshark);
+                           ``relative_base`` gives the numbers subtracted; ``isn`` stays absolute
+``final_states``           each end's state when the capture ends (null: unknown). The 2MSL
+                           timer's TIME-WAIT -> CLOSED is never in a capture
+``unknown``                what cannot be known: ``values`` (names among x y u v w closer),
+                           ``isn`` (sides), ``states_before_first_segment``,
+                           ``state_unknown_from`` ({side: segment n}),
+                           ``arrival_unconfirmed`` (segments no acknowledgement confirms)
+``notes``                  sentences saying what was inferred and what is unknown, and why
+``capture``                ``file``, ``format``, ``stream``, the ``A`` and ``B`` addresses
+                           (``ip:port``, ``[ip6]:port``), first and last ``frames``, ``start``
+                           (epoch seconds of the first segment)
+========================== ==================================================================
+
+``steps`` are the user calls read off the capture, written as a scenario script's steps
+(``both: close`` for a simultaneous close, ``lose: A->B`` before a loss): with the non-null
+options and the ISNs they replay in the simulator to the same segments.
 """
 
 from __future__ import annotations
@@ -15,12 +53,22 @@ from pathlib import Path
 from typing import Any
 
 from quizgen.capture.infer import stream_trace
-from quizgen.capture.reader import CaptureFile, linktype_name, parse_capture, read_capture
+from quizgen.capture.reader import (
+    CaptureFile,
+    linktype_name,
+    parse_capture,
+    read_capture,
+)
 from quizgen.capture.streams import Stream, split_streams
 from quizgen.errors import QuizgenError
 
-__all__ = ["list_streams", "trace_from_pcap", "trace_from_bytes", "format_streams",
-           "read_streams"]
+__all__ = [
+    "format_streams",
+    "list_streams",
+    "read_streams",
+    "trace_from_bytes",
+    "trace_from_pcap",
+]
 
 
 def read_streams(path: str | Path, data: bytes | None = None) -> tuple[CaptureFile, list[Stream]]:

@@ -43,8 +43,18 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from quizgen.capture.reader import (TH_ACK, TH_CWR, TH_ECE, TH_FIN, TH_PSH, TH_RST, TH_SYN,
-                                    TH_URG, CaptureFile, Packet)
+from quizgen.capture.reader import (
+    TH_ACK,
+    TH_CWR,
+    TH_ECE,
+    TH_FIN,
+    TH_PSH,
+    TH_RST,
+    TH_SYN,
+    TH_URG,
+    CaptureFile,
+    Packet,
+)
 from quizgen.capture.streams import Stream, endpoint_text
 from quizgen.tcp import seq as sq
 from quizgen.tcp.endpoint import Behaviour, CallError, Change, Endpoint, ProtocolError
@@ -168,10 +178,9 @@ class _Builder:
                 hi[x] = s.end
                 s.new_bytes = s.length
                 continue
-            if sq.lt(h, s.seq) and "SYN" not in s.flags:
-                if sq.diff(s.seq, h) < _HUGE_GAP:
-                    s.gap_before = sq.diff(s.seq, h)
-                    h = s.seq
+            if sq.lt(h, s.seq) and "SYN" not in s.flags and sq.diff(s.seq, h) < _HUGE_GAP:
+                s.gap_before = sq.diff(s.seq, h)
+                h = s.seq
             data_end = sq.add(s.seq, s.length)
             if s.flags >= {"SYN", "ACK"} and x not in synack_seen:
                 # the first SYN,ACK after an own SYN: a simultaneous open repeats the SYN to
@@ -256,7 +265,7 @@ class _Builder:
         self._flush()
 
     def _start(self) -> None:
-        segs, st = self.segs, self.stream
+        segs = self.segs
         syn_a = next((s for s in segs if s.side == "A" and s.flags >= {"SYN"} and "ACK" not in s.flags), None)
         synack_b = next((s for s in segs if s.side == "B" and s.flags >= {"SYN", "ACK"}), None)
         syn_b = next((s for s in segs if s.side == "B" and "SYN" in s.flags), None)
@@ -341,6 +350,10 @@ class _Builder:
                                     "assumed": True})
         self.unknown["isn"] = ["A", "B"]
         self.unknown["states_before_first_segment"] = True
+        if self.broken["A"] is not None and self.broken["B"] is not None:
+            self.notes.append("the capture holds only resets of a connection it did not see: "
+                              "no state can be inferred.")
+            return
         self.notes.append("the capture starts after the handshake: the ISNs x and y are unknown, "
                           "and so are the states before the first segment; both ends are "
                           "assumed ESTABLISHED at the start (they exchange segments without SYN).")
@@ -587,9 +600,9 @@ class _Builder:
             if acker is not None:
                 opts["fin_ack"] = "merge" if "FIN" in acker.flags and not any(
                     t.side == peer and "FIN" in t.flags for t in segs[:acker.i]) else "separate"
-        aborts = [c for c, s in self.call_steps if "abort" in c.values() and s is not None]
-        if aborts:
-            rst = next(s for c, s in self.call_steps if "abort" in c.values() and s is not None)
+        rst = next((src for step, src in self.call_steps
+                    if "abort" in step.values() and src is not None), None)
+        if rst is not None:                  # an abort's RST: with ACK or without
             opts["rst_ack"] = "ACK" in rst.flags
         syn_a = next((s for s in segs if s.side == "A" and "SYN" in s.flags and "ACK" not in s.flags), None)
         if syn_a is not None and self.listen:

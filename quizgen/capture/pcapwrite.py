@@ -16,8 +16,9 @@ import io
 import socket
 import struct
 import sys
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import BinaryIO, Iterable, Sequence
+from typing import BinaryIO
 
 LINKTYPE_NULL = 0
 LINKTYPE_ETHERNET = 1

@@ -22,8 +22,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from quizgen.capture.pcapwrite import (LINKTYPE_ETHERNET, LINKTYPE_RAW, ip_of_frame,
-                                       write_pcap, write_pcapng)
+from quizgen.capture.pcapwrite import (
+    LINKTYPE_ETHERNET,
+    LINKTYPE_RAW,
+    ip_of_frame,
+    write_pcap,
+    write_pcapng,
+)
 from tests.capture import live
 
 HERE = Path(__file__).parent / "fixtures"

@@ -8,8 +8,15 @@ import pytest
 
 from quizgen.capture import list_streams, trace_from_pcap
 from quizgen.errors import QuizgenError
-from tests.capture.common import (FIXTURES, assert_agrees, expected, norm_events,
-                                  norm_segments, replay, simulate_run)
+from tests.capture.common import (
+    FIXTURES,
+    assert_agrees,
+    expected,
+    norm_events,
+    norm_segments,
+    replay,
+    simulate_run,
+)
 
 
 def test_ipv4_normal_close():
@@ -26,7 +33,7 @@ def test_ipv4_normal_close():
     assert t["options"]["fin_has_ack"] is True and t["options"]["fin_ack"] == "separate"
     assert t["options"]["listen"] is True and t["options"]["msl"] is None
     assert t["final_states"] == {"A": "TIME-WAIT", "B": "CLOSED"}
-    assert [s["time"] for s in t["segments"]][0] == 0.0
+    assert t["segments"][0]["time"] == 0.0
     assert all(a["time"] <= b["time"] for a, b in zip(t["segments"], t["segments"][1:]))
     assert t["capture"]["A"].startswith("127.0.0.1:")
 

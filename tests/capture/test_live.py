@@ -11,8 +11,13 @@ import pytest
 from quizgen.capture import trace_from_pcap
 from quizgen.capture.pcapwrite import write_pcap, write_pcapng
 from tests.capture import live
-from tests.capture.common import (assert_agrees, norm_segments, replay, simulate_run,
-                                  without_capture_keys)
+from tests.capture.common import (
+    assert_agrees,
+    norm_segments,
+    replay,
+    simulate_run,
+    without_capture_keys,
+)
 from tests.kernel import harness
 
 

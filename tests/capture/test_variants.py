@@ -9,9 +9,16 @@ import pytest
 
 from quizgen.capture import list_streams, trace_from_pcap
 from quizgen.capture import pcapwrite as pw
-from tests.capture.common import (FIXTURES, assert_agrees, expected, norm_events,
-                                  norm_segments, pcap_frames, simulate_run,
-                                  without_capture_keys)
+from tests.capture.common import (
+    FIXTURES,
+    assert_agrees,
+    expected,
+    norm_events,
+    norm_segments,
+    pcap_frames,
+    simulate_run,
+    without_capture_keys,
+)
 
 
 def _ip_packets(name: str) -> list[tuple[float, bytes]]:
@@ -175,3 +182,47 @@ def test_pcapng_with_two_interfaces_of_different_link_types(tmp_path):
                     linktype=[pw.LINKTYPE_ETHERNET, pw.LINKTYPE_LINUX_SLL2])
     assert without_capture_keys(trace_from_pcap(tmp_path / "two.pcapng")) == \
         without_capture_keys(trace_from_pcap(FIXTURES / "ipv4_normal.pcap"))
+
+
+# ---------------------------------------------------------------------- made-up oddities
+def _made(segments) -> dict:
+    """A trace of hand-made segments between 10.0.0.1:40000 (a) and 10.0.0.2:80 (b)."""
+    import io
+
+    from quizgen.capture import trace_from_bytes
+    pkts = []
+    for who, seq, ack, flags, n in segments:
+        src, dst, sp, dp = (("10.0.0.1", "10.0.0.2", 40000, 80) if who == "a"
+                            else ("10.0.0.2", "10.0.0.1", 80, 40000))
+        pkts.append(pw.ip_tcp(src, dst, sp, dp, seq, ack, flags, n))
+    buf = io.BytesIO()
+    pw.write_pcap(buf, [(k * 0.1, p) for k, p in enumerate(pkts)], linktype=pw.LINKTYPE_RAW)
+    return trace_from_bytes(buf.getvalue(), "made.pcap")
+
+
+def test_unanswered_syn():
+    t = _made([("a", 100, None, "SYN", 0)] * 3)
+    assert [(e["who"], e["to"]) for e in t["events"]] == [("A", "SYN-SENT")]
+    assert t["final_states"] == {"A": "SYN-SENT", "B": None}
+    assert [s["lost"] for s in t["segments"]] == [True, True, False]
+    assert [bool(s.get("retransmission")) for s in t["segments"]] == [False, True, True]
+
+
+def test_only_resets():
+    t = _made([("b", 7, None, "RST", 0), ("a", 9, None, "RST", 0)])
+    assert t["events"] == [] and t["final_states"] == {"A": None, "B": None}
+    assert any("only resets" in n for n in t["notes"])
+
+
+def test_fast_open_is_reported_not_modelled():
+    t = _made([("a", 100, None, "SYN", 10), ("b", 500, 111, "SYN,ACK", 0), ("a", 111, 501, "ACK", 0)])
+    assert t["unknown"]["state_unknown_from"] == {"A": 1}
+    assert any("Fast Open" in n for n in t["notes"])
+
+
+def test_reset_without_ack_is_an_abort():
+    t = _made([("a", 100, None, "SYN", 0), ("b", 500, 101, "SYN,ACK", 0),
+               ("a", 101, 501, "ACK", 0), ("b", 501, None, "RST", 0)])
+    assert [(e["who"], e["cause"], e["to"]) for e in t["events"]][-2:] == [
+        ("B", "abort", "CLOSED"), ("A", "receive", "CLOSED")]
+    assert t["options"]["rst_ack"] is False and t["steps"][-1] == {"B": "abort"}
