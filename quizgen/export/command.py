@@ -36,12 +36,9 @@ def variant_seeds(seed: int, entry_id: str, count: int) -> list[int]:
     return seeds
 
 
-def _diagram_renderer() -> DiagramFn | None:
-    """The ladder renderer when it is installed (``quizgen.render.ladder``), else None."""
-    try:
-        from quizgen.render.ladder import ladder_svg
-    except ImportError:
-        return None
+def _diagram_renderer() -> DiagramFn:
+    """The student's (unrevealed) ladder diagram of a question, as SVG."""
+    from quizgen.render.ladder import ladder_svg
     return partial(ladder_svg, reveal=False)
 
 
@@ -75,10 +72,7 @@ def collect(entries: list, ids: list[str] | None, variants: int, seed: int,
 def export(fmt: str, banks: tuple[Path, ...], ids: str | None, variants: int, seed: int,
            lang: str, out: Path, force: bool) -> None:
     """Export question variants for an LMS (Moodle, Canvas, any QTI 2.1 player)."""
-    try:
-        from quizgen.questions import generate_question, load_banks
-    except ImportError as exc:
-        raise QuizgenError(f"question generation is not available ({exc})") from None
+    from quizgen.questions import generate_question, load_banks
 
     if out.exists() and not force:
         raise QuizgenError(f"{out} already exists (use --force to overwrite it)")

@@ -174,11 +174,13 @@ def test_paper_without_arguments_writes_the_sample(run, tmp_path, monkeypatch):
     assert "试卷代码" in (tmp_path / "out" / files[1]).read_text(encoding="utf-8")
 
 
-def test_without_question_banks_the_error_is_one_line(spec, tmp_path, monkeypatch):
-    import sys
-    monkeypatch.setitem(sys.modules, "quizgen.questions", None)
-    result = CliRunner().invoke(cli, ["paper", str(spec), "--out", str(tmp_path / "o")])
-    _one_line_error(result, "question banks")
+def test_a_broken_bank_is_one_line_and_writes_nothing(spec, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("entries:\n  - id: x\n    type: essay\n", encoding="utf-8")
+    out = tmp_path / "o"
+    result = CliRunner().invoke(cli, ["paper", str(spec), "--out", str(out), "--bank", str(bad)])
+    _one_line_error(result, "bad.yaml:2")
+    assert not out.exists() or not any(out.iterdir())
 
 
 def test_sample_paper_from_the_real_banks(tmp_path, monkeypatch):
