@@ -1,0 +1,215 @@
+"""The drill as a small web app for a class (Flask; ``quizgen serve`` runs it on waitress).
+
+No database. Each visit to ``/`` draws a fresh problem, identified by a signed token holding
+(entry id, seed, language, nonce) and its issue time (itsdangerous). ``POST /check`` regenerates
+the problem from the token and grades the answers on the server. A result exists only as the
+answer to that POST: there is no page to fetch for a token. The score lives in the signed
+session cookie, which also remembers the nonces of recently answered problems, so a replayed
+answer is refused (409) rather than counted twice. Tokens expire (``max_age``).
+
+Every bad request gets a 4xx page saying what was wrong: a tampered or foreign token (400),
+an expired one (410), a problem the banks do not hold (404), a malformed body (400, 415),
+a body over the limit (413). Answers that cannot be read (``abc`` for a number) show the
+problem again with a hint under the field (422), as the terminal asks again.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+from flask import Flask, Response, request, session
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from werkzeug.exceptions import HTTPException
+
+from quizgen.drill import check
+from quizgen.drill.problems import SEED_RANGE, select_entries
+from quizgen.drill.views import (
+    ProblemView,
+    asset,
+    csp_hash,
+    problem_view,
+    render_page,
+    solution_view,
+)
+from quizgen.drill.words import word
+from quizgen.errors import QuizgenError
+from quizgen.questions.bank import LANGS, BankEntry, generate_question
+
+MAX_BODY = 64 * 1024          # bytes: a form of answers is a few hundred
+MAX_TOKEN = 512               # characters
+MAX_ANSWER = 200              # characters in one field
+MAX_SEEN = 64                 # answered problems the session remembers
+CACHE_SIZE = 1024             # problems kept between their GET and their POST
+TOKEN_SALT = "quizgen-drill-problem"
+
+
+class Problems:
+    """Draws problems and signs / reads their tokens."""
+
+    def __init__(self, entries: Sequence[BankEntry], secret: bytes | str, *, lang: str,
+                 max_age: int, seed: int | None = None) -> None:
+        self.entries = list(entries)
+        self.by_id = {e.id: e for e in self.entries}
+        self.lang = lang
+        self.max_age = max_age
+        self.rng = random.Random(secrets.randbits(64) if seed is None else seed)
+        self.signer = URLSafeTimedSerializer(secret, salt=TOKEN_SALT)
+        # the POST for a problem finds it as its GET left it: generated once, not twice
+        self.prepared = lru_cache(maxsize=CACHE_SIZE)(self._prepare)
+
+    def _prepare(self, entry_id: str, seed: int, lang: str) -> tuple[dict, ProblemView]:
+        q = generate_question(self.by_id[entry_id], seed, lang)
+        return q, problem_view(q)
+
+    def draw(self, topics: Sequence[str], difficulty: int | None, lang: str
+             ) -> tuple[dict, ProblemView, str]:
+        """A fresh problem: (question, its view, its token)."""
+        pool = select_entries(self.entries, topics, difficulty) if (topics or difficulty) else self.entries
+        entry = self.rng.choice(pool)
+        seed = self.rng.randrange(SEED_RANGE)
+        token = self.signer.dumps({"e": entry.id, "s": seed, "l": lang, "n": secrets.token_hex(8)})
+        return (*self.prepared(entry.id, seed, lang), token)
+
+    def read(self, token: str) -> tuple[dict, ProblemView, str]:
+        """(question, view, nonce) of a token; raises an HTTP error saying what is wrong."""
+        if not token or len(token) > MAX_TOKEN:
+            raise _fail(400, "missing or oversized problem token")
+        try:
+            data = self.signer.loads(token, max_age=self.max_age)
+        except SignatureExpired:
+            raise _fail(410, "this problem has expired; get a new one") from None
+        except BadSignature:
+            raise _fail(400, "invalid problem token (altered, or issued by another server)") from None
+        if not (isinstance(data, dict) and isinstance(data.get("e"), str)
+                and isinstance(data.get("s"), int) and data.get("l") in LANGS
+                and isinstance(data.get("n"), str)):
+            raise _fail(400, "malformed problem token")
+        entry = self.by_id.get(data["e"])
+        if entry is None:
+            raise _fail(404, f"unknown problem {data['e']!r} (not in this server's banks)")
+        return (*self.prepared(entry.id, data["s"], data["l"]), data["n"])
+
+
+def _fail(status: int, message: str) -> HTTPException:
+    exc = HTTPException(description=message)
+    exc.code = status
+    return exc
+
+
+def _query_filters() -> tuple[list[str], int | None, str | None]:
+    args = request.args
+    difficulty = args.get("difficulty")
+    if difficulty is not None and difficulty not in ("1", "2", "3"):
+        raise _fail(400, "difficulty must be 1, 2 or 3")
+    lang = args.get("lang")
+    if lang is not None and lang not in LANGS:
+        raise _fail(400, f"unknown language {lang!r} (zh, en)")
+    return args.getlist("topic"), int(difficulty) if difficulty else None, lang
+
+
+def _answers(q: dict) -> tuple[dict[str, Any], dict[str, list[str]], dict[str, str]]:
+    """(parsed answers, typed values, hints) of the posted form for ``q``'s parts."""
+    values, parsed, hints = {}, {}, {}
+    for part in q["parts"]:
+        name = f"a.{part['id']}"
+        typed = request.form.getlist(name)
+        if any(len(v) > MAX_ANSWER for v in typed):
+            raise _fail(400, f"answer {name!r} is too long")
+        many = part["kind"] == "order" or (part["kind"] == "choice" and part.get("multiple"))
+        if len(typed) > (len(part.get("items") or part.get("choices") or ()) if many else 1):
+            raise _fail(400, f"too many values for {name!r}")
+        values[name] = typed
+        try:
+            parsed[part["id"]] = check.parse(part, " ".join(typed), q["lang"])
+        except check.AnswerError as exc:
+            hints[part["id"]] = exc.hint
+    return parsed, values, hints
+
+
+def _record(nonce: str, correct: bool) -> dict[str, int]:
+    """Count an answered problem in the session's score; 409 if it was answered before."""
+    seen = list(session.get("seen", []))
+    if nonce in seen:
+        raise _fail(409, "this problem was already answered; get a new one")
+    score = dict(session.get("score", {"answered": 0, "right": 0, "streak": 0, "best": 0}))
+    score["answered"] += 1
+    score["right"] += int(correct)
+    score["streak"] = score["streak"] + 1 if correct else 0
+    score["best"] = max(score["best"], score["streak"])
+    session["score"] = score
+    session["seen"] = (seen + [nonce])[-MAX_SEEN:]
+    return score
+
+
+def create_app(entries: Sequence[BankEntry], *, secret: bytes | str | None = None,
+               lang: str = "zh", max_age: int = 2 * 3600, seed: int | None = None) -> Flask:
+    """The app over ``entries``. Without ``secret`` a random one is made: tokens and scores
+    then die with the process."""
+    app = Flask(__name__)
+    app.secret_key = secret if secret is not None else secrets.token_bytes(32)
+    app.config.update(MAX_CONTENT_LENGTH=MAX_BODY, MAX_FORM_MEMORY_SIZE=MAX_BODY,
+                      MAX_FORM_PARTS=200, SESSION_COOKIE_HTTPONLY=True,
+                      SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_NAME="quizgen_drill")
+    problems = Problems(entries, app.secret_key, lang=lang, max_age=max_age, seed=seed)
+    css = asset("drill.css")
+    csp = (f"default-src 'none'; style-src {csp_hash(css)}; img-src data:; "
+           "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+
+    def page(template: str, status: int = 200, **context: Any) -> Response:
+        page_lang = context.pop("page_lang", problems.lang)
+        context.setdefault("score", session.get("score"))
+        body = render_page(template, page_lang, page_title=word("title", page_lang), csp=None,
+                           **context)
+        return Response(body, status=status, mimetype="text/html")
+
+    @app.after_request
+    def headers(resp: Response) -> Response:
+        resp.headers["Content-Security-Policy"] = csp
+        resp.headers["X-Content-Type-Options"] = "nosniff"
+        resp.headers["X-Frame-Options"] = "DENY"
+        resp.headers["Referrer-Policy"] = "no-referrer"
+        resp.headers["Cache-Control"] = "no-store"
+        return resp
+
+    plainer = {404: "no such page: GET / for a problem, POST /check for its answers",
+               405: "wrong method: GET / for a problem, POST /check for its answers",
+               413: f"the request is too large (at most {MAX_BODY // 1024} KiB)"}
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Response:
+        code = exc.code or 500
+        message = exc.description if type(exc) is HTTPException else plainer.get(code, exc.description)
+        return page("web_error.html.j2", code, status_code=code, name=exc.name, message=message)
+
+    @app.get("/")
+    def new_problem() -> Response:
+        topics, difficulty, query_lang = _query_filters()
+        try:
+            q, view, token = problems.draw(topics, difficulty, query_lang or problems.lang)
+        except QuizgenError as exc:
+            raise _fail(400, exc.message) from None
+        return page("web_problem.html.j2", page_lang=q["lang"], view=view,
+                    token=token, values={}, hints={})
+
+    @app.post("/check")
+    def check_answers() -> Response:
+        if request.mimetype not in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            raise _fail(415, "answers are sent as a form (application/x-www-form-urlencoded)")
+        token = request.form.get("token", "")
+        q, view, nonce = problems.read(token)
+        parsed, values, hints = _answers(q)
+        if hints:
+            return page("web_problem.html.j2", 422, page_lang=q["lang"], view=view,
+                        token=token, values=values, hints=hints)
+        verdicts = {p["id"]: check.grade(p, parsed[p["id"]], q["lang"]) for p in q["parts"]}
+        correct = all(v.correct for v in verdicts.values())
+        score = _record(nonce, correct)
+        return page("web_result.html.j2", page_lang=q["lang"], view=view,
+                    values=values, verdicts=verdicts, correct=correct, score=score,
+                    solution=solution_view(q))
+
+    return app

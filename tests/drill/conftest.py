@@ -1,0 +1,99 @@
+"""Fixtures of the drill tests: the bank, a real ``quizgen serve`` on a free loopback port,
+and headless Chromium (Debian's chromium + chromium-driver, driven by Selenium).
+
+Without Chromium the browser tests skip locally and fail under CI (env CI set)."""
+
+from __future__ import annotations
+
+import os
+import re
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+
+import pytest
+
+from tests.drill.support import BANK, ROOT
+from tests.drill.support import entries as bank_entries
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+CHROMIUM_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                  "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+SECRET = "drill-test-secret"
+
+
+@pytest.fixture(scope="session")
+def entries():
+    return bank_entries()
+
+
+def _unavailable(reason: str):
+    message = f"{reason}: install Debian's chromium and chromium-driver"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """A headless Chromium (fresh profile) driven by Selenium; quit at the end."""
+    if not (os.access(CHROMIUM, os.X_OK) and os.access(CHROMEDRIVER, os.X_OK)):
+        _unavailable(f"no Chromium at {CHROMIUM} or no chromedriver at {CHROMEDRIVER}")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="qg-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in CHROMIUM_FLAGS + [f"--user-data-dir={profile}", "--window-size=1000,1400"]:
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def start_serve(*extra: str, timeout: float = 60) -> tuple[subprocess.Popen, str]:
+    """``quizgen serve --port 0`` as a subprocess; (process, its URL)."""
+    cmd = [sys.executable, "-m", "quizgen", "serve", "--port", "0", "--bank", str(BANK),
+           "--secret", SECRET, *extra]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=dict(os.environ, PYTHONUNBUFFERED="1"))
+    ready, _, _ = select.select([proc.stdout], [], [], timeout)
+    line = proc.stdout.readline() if ready else ""
+    match = re.search(r"(http://\S+/)", line)
+    if not match:
+        stop_serve(proc)
+        raise AssertionError(f"quizgen serve did not start: {line!r} {proc.stderr.read()!r}")
+    return proc, match.group(1)
+
+
+def stop_serve(proc: subprocess.Popen) -> int:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    for stream in (proc.stdout, proc.stderr):
+        stream.close()
+    return proc.returncode
+
+
+@pytest.fixture(scope="module")
+def server():
+    """A real ``quizgen serve`` (waitress) on 127.0.0.1, a free port; stopped at the end."""
+    proc, url = start_serve("--lang", "en")
+    try:
+        yield url
+    finally:
+        stop_serve(proc)
