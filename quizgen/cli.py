@@ -21,6 +21,8 @@ _COMMANDS: dict[str, str] = {
     "export": "quizgen.export.command:export",
     "question": "quizgen.questions.command:question",
     "banks": "quizgen.questions.command:banks",
+    "drill": "quizgen.drill.command:drill",
+    "serve": "quizgen.drill.command:serve",
     # further commands register here: "name": "module:attribute"
 }
 
