@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from quizgen.tcp import seq as sq
 from quizgen.tcp.segment import Segment
-from quizgen.tcp.states import Action, Input, State, TransitionError, transition
+from quizgen.tcp.states import TRANSITIONS, Action, Input, State, TransitionError, transition
 
 INITIAL_RTO_MS = 1000          # RFC 6298 section 2.1
 RETRANSMIT = "retransmit"
@@ -98,30 +98,34 @@ class Endpoint:
         self._close_now = False
 
     # ------------------------------------------------------------------ public interface
+    # Speed: call() and receive() look transitions up in TRANSITIONS as states.transition()
+    # does, without the function call; a pair that is not there raises as it would.
     def call(self, inp: Input, nbytes: int = 0) -> list[Send | Change | Timer]:
         self._out = []
         try:
-            action, after = transition(self.state, inp)
-        except TransitionError as exc:
+            action, after = TRANSITIONS[self.state, inp]
+        except KeyError:
+            exc = TransitionError(self.state, inp)
             raise CallError(f"{self.name}: {inp} is not allowed in state {self.state}") from exc
-        self._step(action, after, inp, None, cause=_CALL_CAUSE[inp], nbytes=nbytes)
+        self._step(action, after, inp, None, _CALL_CAUSE[inp], nbytes)
         return self._out
 
     def receive(self, seg: Segment) -> list[Send | Change | Timer]:
         self._out, self._ack_owed, self._close_now = [], False, False
         for inp in self._classify(seg):
             try:
-                action, after = transition(self.state, inp)
-            except TransitionError as exc:
+                action, after = TRANSITIONS[self.state, inp]
+            except KeyError:
+                exc = TransitionError(self.state, inp)
                 raise ProtocolError(f"{self.name} received {seg.name} seq={seg.seq}: {exc}") from exc
-            self._step(action, after, inp, seg, cause="receive")
+            self._step(action, after, inp, seg, "receive")
         if self.pending_fin is not None and self.pending_fin == self.rcv_nxt:
             self.pending_fin = None                  # the gap before the FIN is filled
             action, after = transition(self.state, Input.FIN)
-            self._step(action, after, Input.FIN, seg, cause="receive")
+            self._step(action, after, Input.FIN, seg, "receive")
         if self._close_now:       # fin_ack: merge, the application closes at once
             action, after = transition(self.state, Input.CLOSE)
-            self._step(action, after, Input.CLOSE, None, cause="close")
+            self._step(action, after, Input.CLOSE, None, "close")
         if self._ack_owed:
             self._emit(self._segment(_ACK, self.snd_nxt))
         return self._out
@@ -130,7 +134,7 @@ class Endpoint:
         self._out = []
         inp = Input.RETRANSMIT_TIMEOUT if kind == RETRANSMIT else Input.TIME_WAIT_TIMEOUT
         action, after = transition(self.state, inp)
-        self._step(action, after, inp, None, cause="timer")
+        self._step(action, after, inp, None, "timer")
         return self._out
 
     # ------------------------------------------------------------------ classification
@@ -191,7 +195,7 @@ class Endpoint:
         return inputs
 
     # ------------------------------------------------------------------ actions
-    def _step(self, action: Action, after: State, inp: Input, seg: Segment | None, *,
+    def _step(self, action: Action, after: State, inp: Input, seg: Segment | None,
               cause: str, nbytes: int = 0) -> None:
         out = self._out
         before, first_sent = self.state, len(out)

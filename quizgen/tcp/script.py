@@ -88,7 +88,10 @@ class Script:
 
     @property
     def simultaneous_open(self) -> bool:
-        return any(s.who == "both" and s.verb == "connect" for s in self.steps)
+        for s in self.steps:      # (a loop: cheaper than any() over a generator)
+            if s.who == "both" and s.verb == "connect":
+                return True
+        return False
 
 
 # ---------------------------------------------------------------------- parsing
@@ -164,11 +167,12 @@ def build_script(doc: Any, *, lines: dict[str, int | None] | None = None, source
     if not isinstance(given, dict):
         raise err("options must be a mapping", "options", "options")
     for key, value in given.items():
-        path = f"options.{key}"
         if key not in OPTION_DEFAULTS:
+            path = f"options.{key}"
             raise err(f"unknown option (known: {', '.join(OPTION_DEFAULTS)})", path, path)
         ok, wanted = _OPTION_CHECKS[key]
         if not ok(value):
+            path = f"options.{key}"
             raise err(f"{value!r} is not allowed; use {wanted}", path, path)
         options[key] = value
 
@@ -176,10 +180,11 @@ def build_script(doc: Any, *, lines: dict[str, int | None] | None = None, source
     if not isinstance(given, dict):
         raise err("isn must be a mapping like {A: 1000, B: 5000}", "isn", "isn")
     for key, value in given.items():
-        path = f"isn.{key}"
         if key not in ("A", "B"):
+            path = f"isn.{key}"
             raise err("isn names only A and B", path, path)
         if not in_range(value):
+            path = f"isn.{key}"
             raise err(f"{value!r} is outside [0, 4294967295]", path, path)
     if "A" in given and "B" in given:
         isn = {"A": given["A"], "B": given["B"]}
@@ -191,7 +196,10 @@ def build_script(doc: Any, *, lines: dict[str, int | None] | None = None, source
     raw_steps = doc["steps"]
     if not isinstance(raw_steps, list) or not raw_steps:
         raise err("steps must be a non-empty list", "steps", "steps")
-    steps = [_step(item, lines.get(f"steps[{i}]"), source) for i, item in enumerate(raw_steps)]
+    if lines:
+        steps = [_step(item, lines.get(f"steps[{i}]"), source) for i, item in enumerate(raw_steps)]
+    else:   # plain data (a preset's): no line numbers to look up
+        steps = [_step(item, None, source) for item in raw_steps]
     if options["piggyback"] and not any(
             a.verb == "connect" and b.who == a.who and b.verb == "send" for a, b in zip(steps, steps[1:])):
         raise err("piggyback: true needs a 'send' step right after the 'connect' step",
@@ -206,10 +214,6 @@ def _step(item: Any, line: int | None, source: str) -> Step:
     (who, raw), = item.items()
     what = " ".join(str(raw).split()) if raw is not None else ""
     text = f"{who}: {what}"
-
-    def bad(msg: str) -> ScriptError:
-        return ScriptError(msg, file=source, line=line, field=f"step '{text}'")
-
     if who == "A" or who == "B":
         if what in ("connect", "close", "abort"):
             return Step(who, what, None, line, text)
@@ -219,22 +223,27 @@ def _step(item: Any, line: int | None, source: str) -> Step:
         if count.isdecimal() or (count[:1] == "-" and count[1:].isdecimal()):
             nbytes = int(count)
             if not 1 <= nbytes <= MAX_SEND:
-                raise bad(f"a send must be of 1 to {MAX_SEND} bytes, not {nbytes}")
+                raise _bad(f"a send must be of 1 to {MAX_SEND} bytes, not {nbytes}", text, line, source)
             return Step(who, "send", nbytes, line, text)
-        raise bad(f"unknown call {what!r} (use connect, send N, close, abort)")
+        raise _bad(f"unknown call {what!r} (use connect, send N, close, abort)", text, line, source)
     if who == "both":
         if what in ("connect", "close"):
             return Step(who, what, None, line, text)
-        raise bad("'both' takes connect (simultaneous open) or close (simultaneous close)")
+        raise _bad("'both' takes connect (simultaneous open) or close (simultaneous close)",
+                   text, line, source)
     if who == "lose":
         if what in ("A->B", "B->A"):
             return Step("lose", "lose", what[0], line, text)
-        raise bad("'lose' takes A->B or B->A")
+        raise _bad("'lose' takes A->B or B->A", text, line, source)
     if who == "wait":
         if isinstance(raw, (int, float)) and not isinstance(raw, bool) and 0 <= raw <= 10**6:
             return Step("wait", "wait", int(round(raw * 1000)), line, text)
-        raise bad("'wait' takes a number of seconds from 0 to 1000000")
-    raise bad(f"unknown step {who!r} (use A, B, both, lose, wait)")
+        raise _bad("'wait' takes a number of seconds from 0 to 1000000", text, line, source)
+    raise _bad(f"unknown step {who!r} (use A, B, both, lose, wait)", text, line, source)
+
+
+def _bad(msg: str, text: str, line: int | None, source: str) -> ScriptError:
+    return ScriptError(msg, file=source, line=line, field=f"step '{text}'")
 
 
 # ---------------------------------------------------------------------- presets
@@ -342,6 +351,32 @@ def wraparound(n):
             "_wrap": True}
 
 
+def _randint(rng: random.Random, lo: int, hi: int) -> int:
+    """``rng.randint(lo, hi)``, drawn from ``rng.getrandbits`` exactly as CPython's randint
+    draws it (random.Random._randbelow_with_getrandbits): the same numbers from the same bits,
+    in one call instead of randint's three. Checked against randint below."""
+    n = hi - lo + 1
+    k = n.bit_length()
+    r = rng.getrandbits(k)
+    while r >= n:
+        r = rng.getrandbits(k)
+    return lo + r
+
+
+def _draws_like_randint() -> bool:
+    for seed in range(16):
+        mine, theirs = random.Random(seed), random.Random(seed)
+        for lo, hi in ((0, MOD - 1), (1, 1000), (120, 120), (1, 8), (3, 5), (0, 1 << 70)):
+            if _randint(mine, lo, hi) != theirs.randint(lo, hi):
+                return False
+    return True
+
+
+if not _draws_like_randint():     # a Python that draws differently: use its randint as it is
+    def _randint(rng: random.Random, lo: int, hi: int) -> int:  # noqa: F811
+        return rng.randint(lo, hi)
+
+
 def preset_script(name: str, seed: int = 1, params: dict[str, Any] | None = None,
                   options: dict[str, Any] | None = None) -> Script:
     """The preset ``name`` with its parameters drawn by ``random.Random(seed)``.
@@ -366,12 +401,12 @@ def preset_script(name: str, seed: int = 1, params: dict[str, Any] | None = None
     if not (1 <= ranges["bytes"][0] and ranges["bytes"][1] <= MAX_SEND):
         raise ScriptError(f"byte counts must lie in [1, {MAX_SEND}]", field="params.bytes")
     rng = random.Random(seed)
-    isn = {"A": rng.randint(*ranges["isn"]), "B": rng.randint(*ranges["isn"])}
-    doc = PRESETS[name](lambda: rng.randint(*ranges["bytes"]))
+    isn = {"A": _randint(rng, *ranges["isn"]), "B": _randint(rng, *ranges["isn"])}
+    doc = PRESETS[name](lambda: _randint(rng, *ranges["bytes"]))
     if doc.pop("_wrap", False):   # A's ISN a few bytes below 2**32, so A's data wraps
-        isn["A"] = MOD - rng.randint(1, min(8, ranges["bytes"][0]))
+        isn["A"] = MOD - _randint(rng, 1, min(8, ranges["bytes"][0]))
     doc["isn"] = isn
-    doc["options"] = {**doc.get("options", {}), "msl": rng.randint(*ranges["msl"]), **(options or {})}
+    doc["options"] = {**doc.get("options", {}), "msl": _randint(rng, *ranges["msl"]), **(options or {})}
     script = build_script(doc, source=f"<preset {name}>", seed=seed, scenario=name)
     script.params = {k: list(v) for k, v in ranges.items()}
     return script

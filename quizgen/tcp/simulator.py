@@ -127,35 +127,37 @@ class Simulator:
 
     # ------------------------------------------------------------------ recording
     def _apply(self, who: str, outputs: list) -> None:
-        base = _SLOT_BASE[who]
+        """Carry out what an endpoint returned: segments go out (numbered and recorded, unless
+        lost, then in flight), state changes are recorded, timers are set or cancelled."""
+        now = self.now
+        seconds = now / 1000
         for out in outputs:
             kind = type(out)
             if kind is Send:
-                self._send(out.segment)
+                seg = out.segment
+                segments = self.segments
+                n = len(segments) + 1
+                src = seg.src
+                lost = self.to_lose[src] > 0
+                if lost:
+                    self.to_lose[src] -= 1
+                self._numbers[id(seg)] = n
+                self._keep.append(seg)
+                segments.append({"n": n, "from": src, "to": seg.dst,
+                                 "flags": list(ordered_flags(seg.flags)), "seq": seg.seq,
+                                 "ack": seg.ack, "len": seg.length, "window": seg.window,
+                                 "lost": lost, "time": seconds})
+                if not lost:
+                    heappush(self.flight, (now + LATENCY_MS, n, seg))
             elif kind is Change:
                 seg = out.segment
                 self.events.append({
-                    "time": self.now / 1000, "who": who, "cause": out.cause,
+                    "time": seconds, "who": who, "cause": out.cause,
                     "segment": None if seg is None else self._numbers.get(id(seg)),
                     "from": _NAME[out.before], "to": _NAME[out.after]})
             else:   # a Timer: set or cancel it
                 delay = out.delay_ms
-                self.due[base + (out.kind == TIME_WAIT)] = None if delay is None else self.now + delay
-
-    def _send(self, seg: Segment) -> None:
-        n = len(self.segments) + 1
-        src = seg.src
-        lost = self.to_lose[src] > 0
-        if lost:
-            self.to_lose[src] -= 1
-        self._numbers[id(seg)] = n
-        self._keep.append(seg)
-        now = self.now
-        self.segments.append({"n": n, "from": src, "to": seg.dst, "flags": list(ordered_flags(seg.flags)),
-                              "seq": seg.seq, "ack": seg.ack, "len": seg.length,
-                              "window": seg.window, "lost": lost, "time": now / 1000})
-        if not lost:
-            heappush(self.flight, (now + LATENCY_MS, n, seg))
+                self.due[_SLOT_BASE[who] + (out.kind == TIME_WAIT)] = None if delay is None else now + delay
 
 
 def simulate(script: Script) -> Trace:
