@@ -264,7 +264,8 @@ def _check_ask(entry: BankEntry, err) -> None:
     if t == "compute":
         need("values", lambda v: isinstance(v, list) and v and all(
             isinstance(i, dict) and isinstance(i.get("id"), str) and i["id"].isidentifier()
-            and isinstance(i.get("value"), str) for i in v), f"a list of {{id, value}} ({kinds.COMPUTE_NAMES})")
+            and kinds.compute_name_ok(i.get("value")) for i in v),
+             f"a list of {{id, value}} with value one of {kinds.COMPUTE_NAMES}")
     if t == "ladder":
         if "blanks" in ask:
             need("blanks", lambda v: isinstance(v, list) and v and all(
@@ -324,6 +325,11 @@ def generate_question(entry: BankEntry, seed: int, lang: str) -> dict[str, Any]:
     }
 
 
+def _whole(seconds: float | None) -> float | int | None:
+    """Seconds as an int when whole (240, not 240.0)."""
+    return int(seconds) if seconds is not None and seconds == int(seconds) else seconds
+
+
 def _answer_of(part: dict) -> Any:
     """A part's answer as an explanation shows it: the value, or the correct choice's text."""
     if part["kind"] == "choice":
@@ -349,7 +355,7 @@ def _context(trace: dict, lang: str) -> dict[str, Any]:
         "options": trace["options"], "msl": trace["options"]["msl"], "scenario": trace["scenario"],
         "sent": {"A": lm.sent_bytes(trace, "A"), "B": lm.sent_bytes(trace, "B")},
         "state": lambda s: state_label(s, lang),
-        "time_wait": lm.time_in(trace, closer, "TIME-WAIT") if closer else None,
+        "time_wait": _whole(lm.time_in(trace, closer, "TIME-WAIT")) if closer else None,
     }
 
 

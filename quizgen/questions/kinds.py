@@ -272,6 +272,15 @@ def _compute(name: str, trace: dict) -> int:
 COMPUTE_NAMES = "x, y, u, v, w, time_wait, or LANDMARK.seq|ack|len"
 
 
+def compute_name_ok(name: Any) -> bool:
+    if name in ("x", "y", "u", "v", "w", "time_wait"):
+        return True
+    if not isinstance(name, str):
+        return False
+    mark, _, field = name.partition(".")
+    return mark in lm.LANDMARKS and field in ("", "seq", "ack", "len")
+
+
 def compute(entry, trace: dict, rng: random.Random, lang: str) -> Result:
     parts = []
     for item in entry.ask["values"]:

@@ -27,6 +27,7 @@ EXPECTED = {
     "bad_difficulty.yaml": (8, ["q1: difficulty"]),
     "runtime_error.yaml": (9, ["q1: explanation.zh", "division"]),
     "unknown_landmark.yaml": (7, ["q1: ask.segment"]),
+    "unknown_compute_value.yaml": (7, ["c1: ask.values", "time_wait"]),
 }
 
 
