@@ -39,6 +39,7 @@ Whatever cannot be known is reported as null and listed under ``"unknown"``, wit
 
 from __future__ import annotations
 
+import bisect
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -202,6 +203,11 @@ class _Builder:
                 s.new_bytes = sq.diff(data_end, s.seq if sq.lt(h, s.seq) else h)
             hi[x] = s.end if sq.lt(h, s.end) else h
         gaps = [s for s in self.segs if s.gap_before or s.ack_gap]
+        if len(gaps) > _NOTE_LIMIT:
+            self.notes.append(f"the capture lacks packets before segments {_some(s.i + 1 for s in gaps)}"
+                              f" ({sum(s.gap_before + s.ack_gap for s in gaps)} bytes in all): "
+                              f"they are taken as data that arrived.")
+            gaps = []
         for s in gaps:
             if s.gap_before:
                 self.notes.append(f"{s.gap_before} byte(s) that {s.side} sent before segment "
@@ -213,24 +219,52 @@ class _Builder:
                                   f"as data that arrived.")
 
     def _losses(self) -> None:
-        """Rule 3: a segment retransmitted before any acknowledgement of it was lost."""
-        segs = self.segs
-        for s in segs:
-            if not s.seg_len or "RST" in s.flags:
+        """Rule 3: a segment retransmitted before any acknowledgement of it was lost.
+
+        Each side's segments not yet acknowledged are kept sorted by sequence number (they never
+        overlap: a retransmission replaces what it overlaps), so the work is linear in the
+        capture but for the segments an acknowledgement or a retransmission removes."""
+        pending: dict[str, list[tuple[int, int, _Seg]]] = {"A": [], "B": []}   # (start, end, seg)
+        base: dict[str, int] = {}
+
+        def key(side: str, value: int) -> int:
+            return sq.diff(value, base[side])
+
+        losses: list[tuple[int, int]] = []
+        for t in self.segs:
+            base.setdefault(t.side, t.seq)
+            peer = _PEER[t.side]
+            other = pending[peer]
+            if t.ack is not None and other:                     # acknowledged: it arrived
+                ka = key(peer, t.ack)
+                done = 0
+                while done < len(other) and other[done][1] <= ka:
+                    done += 1
+                del other[:done]
+            if not t.seg_len or "RST" in t.flags:
                 continue
-            peer = _PEER[s.side]
-            for t in segs[s.i + 1:]:
-                if t.side == peer and t.ack is not None and sq.le(s.end, t.ack):
-                    break                                   # acknowledged first: it arrived
-                if (t.side == s.side and t.rec.get("retransmission") and t.seg_len
-                        and sq.lt(t.seq, s.end) and sq.lt(s.seq, t.end)):
+            mine = pending[t.side]
+            ks, ke = key(t.side, t.seq), key(t.side, t.seq) + t.seg_len
+            if t.rec.get("retransmission") and mine:
+                hi = bisect.bisect_left(mine, ke, key=lambda e: e[0])
+                lo = hi
+                while lo > 0 and mine[lo - 1][1] > ks:
+                    lo -= 1
+                for _, _, s in mine[lo:hi]:
                     s.lost = True
                     s.rec["lost"] = True
-                    self.notes.append(
-                        f"segment {s.i + 1} is taken as lost: segment {t.i + 1} retransmits it "
-                        f"before any acknowledgement of it was captured (a capture cannot tell "
-                        f"a lost segment from a lost acknowledgement).")
-                    break
+                    losses.append((s.i + 1, t.i + 1))
+                del mine[lo:hi]
+            bisect.insort(mine, (ks, ke, t), key=lambda e: e[0])
+        why = ("before any acknowledgement of it was captured (a capture cannot tell a lost "
+               "segment from a lost acknowledgement)")
+        if len(losses) <= _NOTE_LIMIT:
+            for lost, again in losses:
+                self.notes.append(f"segment {lost} is taken as lost: segment {again} "
+                                  f"retransmits it {why}.")
+        elif losses:
+            self.notes.append(f"{len(losses)} segments ({_some(n for n, _ in losses)}) are taken "
+                              f"as lost: each is retransmitted {why}.")
 
     # ------------------------------------------------------------------ the state machine
     def _drive(self) -> None:
@@ -483,25 +517,28 @@ class _Builder:
     def _flush(self) -> None:
         rest = sorted((f for q in self.queues.values() for f in q), key=lambda f: f.order)
         end_time = self.segs[-1].time if self.segs else 0.0
-        unconfirmed = []
+        unconfirmed: list[int] = []
         for f in rest:
             if f.seg is not None and f.seg.seg_len:
                 unconfirmed.append(f.seg.i + 1)
             self._deliver(f, end_time)
         for q in self.queues.values():
             q.clear()
-        # Segments that occupy sequence space and whose acknowledgement is not captured.
-        for s in self.segs:
-            if s.seg_len and not s.lost and "RST" not in s.flags and s.i + 1 not in unconfirmed:
-                peer = _PEER[s.side]
-                if not any(t.side == peer and t.ack is not None and sq.le(s.end, t.ack)
-                           for t in self.segs[s.i + 1:]):
-                    unconfirmed.append(s.i + 1)
+        # Segments that occupy sequence space and whose acknowledgement is not captured:
+        # compare each with the highest ACK its peer sends after it (one backward pass).
+        listed = set(unconfirmed)
+        best: dict[str, int | None] = {"A": None, "B": None}     # highest later ACK, by sender
+        for s in reversed(self.segs):
+            peer = _PEER[s.side]
+            if (s.seg_len and not s.lost and "RST" not in s.flags and s.i + 1 not in listed
+                    and (best[peer] is None or sq.lt(best[peer], s.end))):
+                unconfirmed.append(s.i + 1)
+            if s.ack is not None and (best[s.side] is None or sq.lt(best[s.side], s.ack)):
+                best[s.side] = s.ack
         if unconfirmed:
             self.unknown["arrival_unconfirmed"] = sorted(unconfirmed)
-            self.notes.append("no acknowledgement of segment(s) "
-                              f"{', '.join(map(str, sorted(unconfirmed)))} is in the capture: "
-                              "they are taken as received.")
+            self.notes.append(f"no acknowledgement of segment(s) {_some(sorted(unconfirmed))} "
+                              "is in the capture: they are taken as received.")
 
     # ---------------------------------------------------------------- the trace
     def _assemble(self) -> dict[str, Any]:
@@ -637,9 +674,17 @@ class _Builder:
         # a loss: the simulator's "lose: X->Y" step loses X's next segment, so it goes before
         # the call during which the lost segment was sent, if X sent nothing else in between
         inserts = []
+        call_at = [c.i if c is not None else -1 for c in srcs]      # increasing
+        sent_by = {"A": [], "B": []}
+        for t in self.segs:
+            sent_by[t.side].append(t.i)
         for s in (s for s in self.segs if s.lost):
-            k = max((k for k, c in enumerate(srcs) if c is not None and c.i <= s.i), default=None)
-            if k is not None and not any(t.side == s.side for t in self.segs[srcs[k].i:s.i]):
+            k = bisect.bisect_right(call_at, s.i) - 1
+            k = k if k >= 0 and srcs[k] is not None else None
+            # the sender's segment before s, if any, must come before that call
+            mine = sent_by[s.side]
+            before = mine[bisect.bisect_left(mine, s.i) - 1] if mine[0] < s.i else -1
+            if k is not None and before < srcs[k].i:
                 inserts.append((k, {"lose": f"{s.side}->{_PEER[s.side]}"}))
             else:
                 self.notes.append(f"the steps cannot show the loss of segment {s.i + 1}.")
@@ -650,6 +695,16 @@ class _Builder:
     def _crossed(self, first: _Seg, second: _Seg) -> bool:
         """Whether ``second`` was sent before its sender received ``first``."""
         return second.ack is None or sq.lt(second.ack, first.end)
+
+
+_NOTE_LIMIT = 5
+
+
+def _some(numbers, limit: int = 10) -> str:
+    """'1, 2, 3' or '1, 2, ..., 10 and 40 more': a list short enough for a note."""
+    numbers = list(numbers)
+    text = ", ".join(map(str, numbers[:limit]))
+    return text + (f" and {len(numbers) - limit} more" if len(numbers) > limit else "")
 
 
 def _basename(path: str) -> str:

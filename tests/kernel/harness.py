@@ -255,6 +255,7 @@ class Capture:
         self.frames: list[tuple[float, int, bytes]] = []
         self._threads: list[threading.Thread] = []
         self._stop = threading.Event()
+        self._stop_at: float | None = None  # wall-clock time of stop()
         self._endpoints: frozenset = frozenset()
         self.dropped = 0
 
@@ -283,13 +284,18 @@ class Capture:
             except OSError:
                 return  # socket closed under us by close()
             _ifname, _proto, pkttype, hatype = addr[:4]
-            if pkttype != PACKET_OUTGOING:
-                continue
             ts = 0.0
             for level, ctype, data in anc:
                 if level == socket.SOL_SOCKET and ctype == SO_TIMESTAMPNS:
                     sec, nsec = struct.unpack("qq", data[:16])
                     ts = sec + nsec / 1e9
+            stop_at = self._stop_at
+            if stop_at is not None and ts > stop_at:
+                # Sniffed after stop(): everything queued before it has been read.  (Other
+                # traffic on lo may never leave the socket idle long enough to time out.)
+                return
+            if pkttype != PACKET_OUTGOING:
+                continue
             pkt = parse_frame(frame, hatype, ts)
             if pkt is not None and frozenset((pkt.src, pkt.dst)) == self._endpoints:
                 out.append(pkt)
@@ -303,6 +309,7 @@ class Capture:
         the last step has settled every segment is already queued on our
         sockets; the readers drain them before they exit.
         """
+        self._stop_at = time.time()
         self._stop.set()
         for t in self._threads:
             t.join(timeout=IO_TIMEOUT)
