@@ -226,3 +226,15 @@ def test_reset_without_ack_is_an_abort():
     assert [(e["who"], e["cause"], e["to"]) for e in t["events"]][-2:] == [
         ("B", "abort", "CLOSED"), ("A", "receive", "CLOSED")]
     assert t["options"]["rst_ack"] is False and t["steps"][-1] == {"B": "abort"}
+
+
+def test_long_one_way_capture_stays_readable():
+    """Thousands of segments, no acknowledgement, many retransmissions: a few notes, not one
+    per segment (and the analysis is linear: this runs in about a second)."""
+    n = 3000
+    segs = [("a", 100, None, "SYN", 0)] + [("a", 101 + k * 10, 501, "ACK", 10) for k in range(n)]
+    segs += [("a", 101 + k * 10, 501, "ACK", 10) for k in range(0, n, 10)]
+    t = _made(segs)
+    assert sum(s["lost"] for s in t["segments"]) == n // 10
+    assert len(t["notes"]) <= 8 and all(len(note) < 400 for note in t["notes"])
+    assert len(t["unknown"]["arrival_unconfirmed"]) > n // 2
