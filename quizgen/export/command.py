@@ -12,6 +12,7 @@ from quizgen.errors import QuizgenError
 from quizgen.export import FORMATS
 from quizgen.export import export as export_questions
 from quizgen.export._common import DiagramFn
+from quizgen.questions.command import capture_options, capture_trace
 
 SEED_BITS = 31  # seeds stay positive 32-bit ints, safe in every consumer
 
@@ -69,16 +70,29 @@ def collect(entries: list, ids: list[str] | None, variants: int, seed: int,
 @click.option("--out", required=True, type=click.Path(path_type=Path, dir_okay=False),
               help="Output file.")
 @click.option("--force", is_flag=True, help="Overwrite OUT if it exists.")
+@capture_options
 def export(fmt: str, banks: tuple[Path, ...], ids: str | None, variants: int, seed: int,
-           lang: str, out: Path, force: bool) -> None:
-    """Export question variants for an LMS (Moodle, Canvas, any QTI 2.1 player)."""
-    from quizgen.questions import generate_question, load_banks
+           lang: str, out: Path, force: bool, pcap: str | None, stream: int | None,
+           relative: bool) -> None:
+    """Export question variants for an LMS (Moodle, Canvas, any QTI 2.1 player).
+
+    With --pcap, the questions are asked of one captured connection (the entries that fit it).
+    """
+    from quizgen.questions import entries_for_trace, generate_question, load_banks
 
     if out.exists() and not force:
         raise QuizgenError(f"{out} already exists (use --force to overwrite it)")
     id_list = [i.strip() for i in ids.split(",") if i.strip()] if ids else None
     entries = load_banks(list(banks) if banks else None)
-    questions = collect(entries, id_list, variants, seed, lang, generate_question)
+    trace = capture_trace(pcap, stream, relative)
+    generate = generate_question
+    if trace is not None:
+        entries = entries_for_trace(entries, trace)
+        if not entries:
+            raise QuizgenError("no bank entry fits this connection (its steps match no entry's "
+                               "scenario)", file=pcap, field="--pcap")
+        generate = partial(generate_question, trace=trace)
+    questions = collect(entries, id_list, variants, seed, lang, generate)
     path = export_questions(questions, fmt, out, diagram_svg=_diagram_renderer(), force=force)
     n_entries = len({q["id"] for q in questions})
     click.echo(f"wrote {len(questions)} questions ({n_entries} entries x {variants} variants) "

@@ -288,12 +288,19 @@ def _scenario(entry: BankEntry, seed: int):
     return parse_script(sc["script"], source=f"{entry.source}:{entry.id}", seed=seed)
 
 
-def generate_question(entry: BankEntry, seed: int, lang: str) -> dict[str, Any]:
-    """The question of ``entry`` for ``seed`` in ``lang``: plain, JSON-serialisable data."""
+def generate_question(entry: BankEntry, seed: int, lang: str,
+                      trace: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The question of ``entry`` for ``seed`` in ``lang``: plain, JSON-serialisable data.
+
+    With ``trace`` (a captured connection, say), the question is asked of that trace instead
+    of a simulation of the entry's scenario; see :func:`entries_for_trace`.
+    """
     if lang not in LANGS:
         raise QuizgenError(f"unknown language {lang!r} (zh, en)", field="lang")
     rng = random.Random(_derive(entry.id, seed))
-    trace = simulate(_scenario(entry, rng.getrandbits(32))).to_dict()
+    scenario_seed = rng.getrandbits(32)
+    if trace is None:
+        trace = simulate(_scenario(entry, scenario_seed)).to_dict()
     try:
         parts, extra, diagram = kinds.KINDS[entry.type](entry, trace, rng, lang)
     except kinds.GenerationError as exc:
@@ -345,10 +352,13 @@ def _render_error(entry, key, lang, text_line, exc, message) -> BankError:
 
 
 def _context(trace: dict, lang: str) -> dict[str, Any]:
+    """What templates may read. A value the trace does not have (y of a refused connection,
+    u of a capture that ends early) is left out, so a template using it fails loudly instead
+    of printing None."""
     v = trace["values"]
-    marks = lm.find_landmarks(trace)
+    marks = {k: s for k, s in lm.find_landmarks(trace).items() if s is not None}
     closer = v["closer"]
-    return {
+    context = {
         "lang": lang, "x": v["x"], "y": v["y"], "u": v["u"], "v": v["v"], "w": v["w"],
         "closer": closer, "peer": {"A": "B", "B": "A"}.get(closer), "values": v,
         "seg": marks, "segments": trace["segments"], "events": trace["events"],
@@ -357,6 +367,30 @@ def _context(trace: dict, lang: str) -> dict[str, Any]:
         "state": lambda s: state_label(s, lang),
         "time_wait": _whole(lm.time_in(trace, closer, "TIME-WAIT")) if closer else None,
     }
+    return {k: val for k, val in context.items() if val is not None}
+
+
+def _shape(steps: list[dict[str, str]]) -> list[tuple[str, str]]:
+    """A scenario's steps without their numbers: who did what, in order."""
+    return [(who, str(what).split()[0]) for step in steps for who, what in step.items()]
+
+
+def entries_for_trace(entries: list[BankEntry], trace: dict[str, Any]) -> list[BankEntry]:
+    """The entries that can be asked of ``trace`` (a captured connection): those whose scenario
+    has the same steps (who connects, sends, closes, loses what, in which order: so a prompt's
+    story is this connection's story) and whose segments, values and states it has."""
+    fit, shape = [], _shape(trace.get("steps") or [])
+    for entry in entries:
+        script = _scenario(entry, 0)
+        if _shape([s.as_dict() for s in script.steps]) != shape:
+            continue
+        try:
+            for lang in LANGS:
+                generate_question(entry, 0, lang, trace=trace)
+        except BankError:
+            continue
+        fit.append(entry)
+    return fit
 
 
 # ---------------------------------------------------------------------- the built-in banks

@@ -18,7 +18,7 @@ import click
 
 from quizgen.errors import QuizgenError
 from quizgen.render.html import render_html
-from quizgen.questions.command import bank_option
+from quizgen.questions.command import bank_option, capture_options, capture_trace
 from quizgen.render.paper import (BankSource, QuestionSource, class_set, load_roster,
                                   load_spec, paper_for_code)
 from quizgen.resources import templates_dir
@@ -129,9 +129,10 @@ class _bar:
             self._bar.__exit__(*exc)
 
 
-def _source(ctx: click.Context, banks: tuple[str, ...] = ()) -> QuestionSource:
+def _source(ctx: click.Context, banks: tuple[str, ...] = (), trace: dict | None = None
+            ) -> QuestionSource:
     obj = ctx.find_object(dict) or {}
-    return obj.get("question_source") or BankSource(list(banks) or None)
+    return obj.get("question_source") or BankSource(list(banks) or None, trace)
 
 
 def paper_documents(papers: Iterable[dict], key_appended: bool, with_paper: bool = True
@@ -169,9 +170,11 @@ _force_option = click.option("--force", is_flag=True, help="Overwrite existing f
               help="Processes rendering PDFs (default: the number of CPUs).")
 @_force_option
 @bank_option
+@capture_options
 @click.pass_context
 def paper(ctx: click.Context, spec: str | None, roster: str | None, out_dir: str,
-          formats: str, jobs: int | None, force: bool, banks: tuple[str, ...]) -> None:
+          formats: str, jobs: int | None, force: bool, banks: tuple[str, ...],
+          pcap: str | None, stream: int | None, relative: bool) -> None:
     """Exam papers and their answer keys from a paper spec (YAML).
 
     Without SPEC, writes a sample Chinese paper and its key into ./out/.
@@ -180,7 +183,8 @@ def paper(ctx: click.Context, spec: str | None, roster: str | None, out_dir: str
     fmts = _formats(formats)
     paper_spec = load_spec(spec or sample_spec())
     students = load_roster(roster) if roster else None
-    papers = class_set(paper_spec, _source(ctx, banks), students)
+    trace = capture_trace(pcap, stream, relative)
+    papers = class_set(paper_spec, _source(ctx, banks, trace), students)
     documents = paper_documents(papers, paper_spec.key_appended)
     files, pages = write_documents(documents, Path(out_dir), fmts, force=force,
                                    jobs=jobs or os.cpu_count() or 1)
@@ -195,14 +199,17 @@ def paper(ctx: click.Context, spec: str | None, roster: str | None, out_dir: str
 @_format_option
 @_force_option
 @bank_option
+@capture_options
 @click.pass_context
 def key(ctx: click.Context, code: str, spec: str, out_dir: str, formats: str,
-        force: bool, banks: tuple[str, ...]) -> None:
+        force: bool, banks: tuple[str, ...], pcap: str | None, stream: int | None,
+        relative: bool) -> None:
     """The answer key of the paper whose code is CODE (printed on its every page)."""
     started = time.perf_counter()
     fmts = _formats(formats)
     paper_spec = load_spec(spec)
-    the_paper = paper_for_code(paper_spec, code, _source(ctx, banks))
+    the_paper = paper_for_code(paper_spec, code,
+                               _source(ctx, banks, capture_trace(pcap, stream, relative)))
     documents = paper_documents([the_paper], False, with_paper=False)
     files, pages = write_documents(documents, Path(out_dir), fmts, force=force, jobs=1,
                                    progress=False)
