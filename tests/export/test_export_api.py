@@ -168,8 +168,12 @@ def fake_questions(monkeypatch):
         return dict(copy.deepcopy(sample[entry.id]), qid=f"{entry.id}@{seed}", seed=seed,
                     lang=lang)
 
+    def entries_for_trace(entries, trace):  # only reached with --pcap, not in these tests
+        raise AssertionError("no capture here")
+
     module = types.ModuleType("quizgen.questions")
     module.load_banks, module.generate_question = load_banks, generate_question
+    module.entries_for_trace = entries_for_trace
     monkeypatch.setitem(sys.modules, "quizgen.questions", module)
     # the real ladder renderer is another module's business; keep these tests to the command
     monkeypatch.setattr("quizgen.export.command._diagram_renderer", lambda: svg_for)
