@@ -18,8 +18,8 @@ INITIAL_RTO_MS = 1000          # RFC 6298 section 2.1
 RETRANSMIT = "retransmit"
 TIME_WAIT = "time-wait"
 
-# Speed: the hot paths below add and compare sequence numbers inline, as seq.add and seq.lt do,
-# with these constants from seq; each such place says which of the two it spells out.
+# Speed: the hot paths below add and compare sequence numbers inline, as seq.add, seq.lt and
+# seq.le do, with these constants from seq; each such place says which one it spells out.
 _MOD, _HALF = sq.MOD, sq.HALF
 
 # The flag sets the endpoint sends, made once rather than for every segment.
@@ -127,7 +127,7 @@ class Endpoint:
             action, after = transition(self.state, Input.CLOSE)
             self._step(action, after, Input.CLOSE, None, "close")
         if self._ack_owed:
-            self._emit(self._segment(_ACK, self.snd_nxt))
+            self._emit(Segment(self.name, self.peer, _ACK, self.snd_nxt, self.rcv_nxt))
         return self._out
 
     def timeout(self, kind: str) -> list[Send | Change | Timer]:
@@ -150,7 +150,7 @@ class Endpoint:
                 return [_IN_ACK]
             return [_IN_FIN if "FIN" in f else _IN_DATA]
         if st is _SYN_SENT:
-            acks_syn = "ACK" in f and seg.ack == sq.add(self.iss, 1)
+            acks_syn = "ACK" in f and seg.ack == (self.iss + 1) % _MOD      # seq.add, inline
             if "ACK" in f and not acks_syn:
                 raise ProtocolError(f"{self.name} in SYN-SENT got ack={seg.ack}, expected {sq.add(self.iss, 1)}")
             if "RST" in f:
@@ -180,8 +180,9 @@ class Endpoint:
             if (self.snd_nxt - ack) % _MOD > _HALF:                   # seq.lt(snd_nxt, ack)
                 raise ProtocolError(f"{self.name} got ack={seg.ack} for data never sent (SND.NXT={self.snd_nxt})")
             fin_seq = self.fin_seq
-            fin_acked_now = (fin_seq is not None and ack == sq.add(fin_seq, 1)
-                             and sq.le(self.snd_una, fin_seq))
+            fin_acked_now = False
+            if fin_seq is not None and ack == (fin_seq + 1) % _MOD:          # seq.add, inline
+                fin_acked_now = sq.le(self.snd_una, fin_seq)
             inputs.append(_IN_ACK_OF_FIN if fin_acked_now else _IN_ACK)
         if seg.length:
             inputs.append(_IN_DATA)
@@ -216,35 +217,49 @@ class Endpoint:
     _do_drop = _do_none
 
     def _do_send_syn(self, inp, seg, n, after) -> None:
-        self._emit(self._segment(_SYN, self.iss, ack=False), track=True)
-        self.snd_nxt = sq.add(self.iss, 1)
+        self._emit(Segment(self.name, self.peer, _SYN, self.iss, None), track=True)
+        self.snd_nxt = (self.iss + 1) % _MOD                            # seq.add, inline
 
     def _do_send_syn_ack(self, inp, seg, n, after) -> None:
         self.irs = seg.seq
-        self.rcv_nxt = sq.add(seg.seq, 1)
+        self.rcv_nxt = (seg.seq + 1) % _MOD                             # seq.add, inline
         # In a simultaneous open our SYN is already queued: the SYN,ACK replaces it.
         self.unacked = [s for s in self.unacked if "SYN" not in s.flags]
-        self._emit(self._segment(_SYN_ACK, self.iss), track=True)
-        self.snd_nxt = sq.add(self.iss, 1)
+        self._emit(Segment(self.name, self.peer, _SYN_ACK, self.iss, self.rcv_nxt), track=True)
+        self.snd_nxt = (self.iss + 1) % _MOD                            # seq.add, inline
 
     def _do_queue(self, inp, seg, n, after) -> None:
         self.queued.append(n)
 
     def _do_complete_open(self, inp, seg, n, after) -> None:
         self.irs = seg.seq
-        self.rcv_nxt = sq.add(seg.seq, 1)
-        self._take_ack(seg.ack)
+        self.rcv_nxt = (seg.seq + 1) % _MOD                             # seq.add, inline
+        self._do_accept_ack(inp, seg, n, after)
         queued, self.queued = self.queued, []
         if not (queued and self.b.piggyback):
-            self._emit(self._segment(_ACK, self.snd_nxt))
+            self._emit(Segment(self.name, self.peer, _ACK, self.snd_nxt, self.rcv_nxt))
         for nbytes in queued:
             self._send_data(nbytes)
 
     def _do_accept_ack(self, inp, seg, n, after) -> None:
-        self._take_ack(seg.ack)
+        """Take SEG.ACK: what it acknowledges leaves the retransmission queue."""
+        ack = seg.ack
+        # nothing new unless seq.lt(snd_una, ack), inline
+        if ack is None or (self.snd_una - ack) % _MOD <= _HALF:
+            return
+        self.snd_una = ack
+        # keep what ends after ack: seq.lt(ack, seq.add(s.seq, s.seg_len)), inline (and a loop:
+        # the queue is short, and a comprehension costs a call of its own)
+        unacked = []
+        for s in self.unacked:
+            if (ack - s.seq - s.length - ("SYN" in s.flags) - ("FIN" in s.flags)) % _MOD > _HALF:
+                unacked.append(s)
+        self.unacked = unacked
+        self.rto = INITIAL_RTO_MS
+        self._out.append(Timer(RETRANSMIT, self.rto if self.unacked else None))
 
     def _do_accept_ack_and_acknowledge(self, inp, seg, n, after) -> None:
-        self._take_ack(seg.ack)
+        self._do_accept_ack(inp, seg, n, after)
         self._ack_owed = True
 
     def _do_send_data(self, inp, seg, n, after) -> None:
@@ -255,14 +270,14 @@ class Endpoint:
         if not seg.length:
             return
         if seg.seq == self.rcv_nxt:
-            self.rcv_nxt = sq.add(seg.seq, seg.length)
+            self.rcv_nxt = (seg.seq + seg.length) % _MOD                  # seq.add, inline
             while self.rcv_nxt in self.out_of_order:          # the gap is filled
                 self.rcv_nxt = sq.add(self.rcv_nxt, self.out_of_order.pop(self.rcv_nxt))
         else:
             self.out_of_order[seg.seq] = seg.length           # acknowledged as a duplicate ACK
 
     def _do_receive_fin(self, inp, seg, n, after) -> None:
-        self.rcv_nxt = sq.add(self.rcv_nxt, 1)
+        self.rcv_nxt = (self.rcv_nxt + 1) % _MOD                        # seq.add, inline
         self._ack_owed = True
         if after is _CLOSE_WAIT and self.b.fin_ack == "merge":
             self._close_now = True
@@ -272,9 +287,9 @@ class Endpoint:
         # scenario models RFC 9293 and Linux (fin_has_ack), not the textbook figure.
         carries_ack = self.state is not _ESTABLISHED or self.b.fin_has_ack
         self.fin_seq = self.snd_nxt
-        self._emit(self._segment(_FIN_ACK if carries_ack else _FIN, self.snd_nxt,
-                                 ack=carries_ack), track=True)
-        self.snd_nxt = sq.add(self.snd_nxt, 1)
+        self._emit(Segment(self.name, self.peer, _FIN_ACK if carries_ack else _FIN, self.snd_nxt,
+                           self.rcv_nxt if carries_ack else None), track=True)
+        self.snd_nxt = (self.snd_nxt + 1) % _MOD                        # seq.add, inline
         self._ack_owed = False
 
     def _do_acknowledge(self, inp, seg, n, after) -> None:
@@ -296,14 +311,15 @@ class Endpoint:
 
     def _do_send_reset(self, inp, seg, n, after) -> None:
         with_ack = self.b.rst_ack and self.rcv_nxt is not None
-        self._emit(self._segment(_RST_ACK if with_ack else _RST, self.snd_nxt, ack=with_ack))
+        self._emit(Segment(self.name, self.peer, _RST_ACK if with_ack else _RST, self.snd_nxt,
+                           self.rcv_nxt if with_ack else None))
         self._forget()
 
     def _do_start_time_wait(self, inp, seg, n, after) -> None:
         if inp is _IN_FIN:
             self._do_receive_fin(inp, seg, n, after)
         else:
-            self._take_ack(seg.ack)
+            self._do_accept_ack(inp, seg, n, after)
         self._out.append(Timer(RETRANSMIT, None))
         self._out.append(Timer(TIME_WAIT, 2 * self.b.msl_s * 1000))
 
@@ -313,13 +329,10 @@ class Endpoint:
 
     def _do_delete_tcb(self, inp, seg, n, after) -> None:
         if inp is _IN_ACK_OF_FIN:
-            self._take_ack(seg.ack)
+            self._do_accept_ack(inp, seg, n, after)
         self._forget()
 
     # ------------------------------------------------------------------ helpers
-    def _segment(self, flags: frozenset[str], seq: int, *, ack: bool = True, length: int = 0) -> Segment:
-        return Segment(self.name, self.peer, flags, seq, self.rcv_nxt if ack else None, length)
-
     def _emit(self, segment: Segment, *, track: bool = False) -> None:
         """Send a segment; ``track`` puts it on the retransmission queue (SYN, data, FIN)."""
         if "ACK" in segment.flags:
@@ -335,18 +348,8 @@ class Endpoint:
             chunk = min(nbytes, self.b.mss)
             nbytes -= chunk
             flags = _PSH_ACK if nbytes == 0 else _ACK
-            self._emit(self._segment(flags, self.snd_nxt, length=chunk), track=True)
-            self.snd_nxt = sq.add(self.snd_nxt, chunk)
-
-    def _take_ack(self, ack: int | None) -> None:
-        if ack is None or not sq.lt(self.snd_una, ack):
-            return                                             # nothing new
-        self.snd_una = ack
-        # keep what ends after ack: seq.lt(ack, seq.add(s.seq, s.seg_len)), inline
-        self.unacked = [s for s in self.unacked
-                        if (ack - s.seq - s.length - ("SYN" in s.flags) - ("FIN" in s.flags)) % _MOD > _HALF]
-        self.rto = INITIAL_RTO_MS
-        self._out.append(Timer(RETRANSMIT, self.rto if self.unacked else None))
+            self._emit(Segment(self.name, self.peer, flags, self.snd_nxt, self.rcv_nxt, chunk), track=True)
+            self.snd_nxt = (self.snd_nxt + chunk) % _MOD                  # seq.add, inline
 
     def _forget(self) -> None:
         self.unacked, self.queued = [], []

@@ -11,14 +11,14 @@ _KNOWN = frozenset(FLAG_ORDER)
 
 #: Every set of known flags -> its flags in FLAG_ORDER; all 32 are listed once, here, so that
 #: naming a segment's flags is a dict lookup instead of a scan (it happens for every segment).
-_ORDERED: dict[frozenset[str], tuple[str, ...]] = {
+FLAGS_IN_ORDER: dict[frozenset[str], tuple[str, ...]] = {
     frozenset(c): c for k in range(len(FLAG_ORDER) + 1) for c in combinations(FLAG_ORDER, k)}
 
 
 def ordered_flags(flags: frozenset[str]) -> tuple[str, ...]:
     """The flags in FLAG_ORDER."""
     try:
-        return _ORDERED[flags]
+        return FLAGS_IN_ORDER[flags]
     except (KeyError, TypeError):    # a plain set, or flags changed after the checks
         return tuple(f for f in FLAG_ORDER if f in flags)
 

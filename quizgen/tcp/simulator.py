@@ -15,7 +15,7 @@ from quizgen.errors import ScriptError
 from quizgen.tcp.endpoint import (RETRANSMIT, TIME_WAIT, Behaviour, CallError, Change,
                                   Endpoint, ProtocolError, Send, Timer)
 from quizgen.tcp.script import Script, Step
-from quizgen.tcp.segment import Segment, ordered_flags
+from quizgen.tcp.segment import FLAGS_IN_ORDER, Segment
 from quizgen.tcp.states import Input, State
 from quizgen.tcp.trace import Trace
 
@@ -144,7 +144,8 @@ class Simulator:
                 self._numbers[id(seg)] = n
                 self._keep.append(seg)
                 segments.append({"n": n, "from": src, "to": seg.dst,
-                                 "flags": list(ordered_flags(seg.flags)), "seq": seg.seq,
+                                 "flags": list(FLAGS_IN_ORDER[seg.flags]),   # (a frozenset)
+                                 "seq": seg.seq,
                                  "ack": seg.ack, "len": seg.length, "window": seg.window,
                                  "lost": lost, "time": seconds})
                 if not lost:
