@@ -2,16 +2,21 @@
 GET / (a fresh problem) -> POST /check (its answers), reporting requests/s, latency
 percentiles and errors (target: p99 under 100 ms, no errors).
 
-    python benchmarks/bench_serve.py [--duration 30] [--concurrency 200] [--think 0]
+    python benchmarks/bench_serve.py [--duration 30] [--concurrency 200] [--think 1]
                                      [--max-requests 1000000] [--threads 8] [--json]
                                      [--bank FILE] [--url http://127.0.0.1:PORT/]
 
 Without ``--url`` it starts ``quizgen serve --port 0`` itself (the real command: waitress)
 and stops it at the end. Only loopback addresses are accepted. Each student keeps its own
-cookies (the session score) and connection. ``--think`` is a student's mean pause in seconds
-before each request (uniform in [0.5, 1.5] times it; 0 = none: a closed loop that measures
-the server's saturation). The run is bounded by ``--duration`` and ``--max-requests``.
-An error is a transport failure, a timeout or any status but 200. Reports, never asserts.
+cookies (the session score) and connection. The run is bounded by ``--duration`` and
+``--max-requests``. An error is a transport failure, a timeout or any status but 200.
+Reports, never asserts.
+
+``--think`` is a student's mean pause before each request, in seconds (uniform in 0.5 to 1.5
+times it). The default, 1 s, is already far faster than a class: a real student reads and
+types for tens of seconds per problem. ``--think 0`` is a closed loop with no pause, which
+measures saturation instead: then each request waits its turn behind the other students'
+(Little's law: latency is about concurrency / throughput), so no p99 target holds there.
 """
 
 from __future__ import annotations
@@ -152,7 +157,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--duration", type=float, default=30.0, help="seconds (default 30)")
     ap.add_argument("--concurrency", type=int, default=200, help="simulated students (default 200)")
-    ap.add_argument("--think", type=float, default=0.0, help="mean pause per request, s (default 0)")
+    ap.add_argument("--think", type=float, default=1.0,
+                    help="mean pause before each request, s (default 1; 0: saturation)")
     ap.add_argument("--max-requests", type=int, default=1_000_000, help="stop after this many")
     ap.add_argument("--threads", type=int, default=8, help="server threads (own server only)")
     ap.add_argument("--bank", action="append", default=[], help="bank for the own server "

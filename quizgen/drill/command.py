@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import secrets
+import signal
 from pathlib import Path
 
 import click
@@ -94,16 +95,23 @@ def serve(topics: tuple[str, ...], difficulty: int | None, lang: str, banks: tup
 
         raise QuizgenError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
     shown = f"[{host}]" if ":" in host else host
-    click.echo(f"quizgen drill serving {len(entries)} problems on "
-               f"http://{shown}:{server.effective_port}/  (Ctrl-C stops)", err=False)
-    if host not in ("127.0.0.1", "localhost", "::1"):
-        click.echo("note: listening beyond this machine; anyone on the network can reach it",
-                   err=True)
-    if secret is None:
-        click.echo("note: random secret: problems and scores end when the server stops", err=True)
+    signal.signal(signal.SIGTERM, _interrupt)      # a service manager's stop, like Ctrl-C
     try:
-        server.run()
-    except KeyboardInterrupt:
-        click.echo("stopped")
+        click.echo(f"quizgen drill serving {len(entries)} problems on "
+                   f"http://{shown}:{server.effective_port}/  (Ctrl-C stops)")
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            click.echo("note: listening beyond this machine; anyone on the network can reach it",
+                       err=True)
+        if secret is None:
+            click.echo("note: random secret: problems and scores end when the server stops",
+                       err=True)
+        server.run()           # returns on Ctrl-C (waitress catches the KeyboardInterrupt)
+    except KeyboardInterrupt:  # one that arrives before the loop runs
+        pass
     finally:
         server.close()
+    click.echo("stopped")
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt

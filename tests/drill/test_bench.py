@@ -17,7 +17,8 @@ def run(*args: str) -> subprocess.CompletedProcess:
 
 
 def test_smoke_run_has_no_errors():
-    out = run("--duration", "2", "--concurrency", "5", "--bank", str(BANK), "--json")
+    out = run("--duration", "2", "--concurrency", "5", "--think", "0", "--bank", str(BANK),
+              "--json")
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout)
     assert result["requests"] > 10 and result["errors"] == 0, result

@@ -25,12 +25,15 @@ def by(css):
 
 
 def fill(section, q: dict, how: str, rng: random.Random) -> None:
-    """Answer every part of ``q`` in its form, the way a student would."""
+    """Answer every part of ``q`` in its form, the way a student would ("garbage" leaves
+    the buttons and lists alone: nothing chosen is their unreadable answer)."""
     from selenium.webdriver.support.ui import Select
 
     for part in q["parts"]:
         field = section.find_element(*by(f'.qg-field[data-part="{part["id"]}"]'))
         kind, text = part["kind"], typed(part, how, rng)
+        if how == "garbage" and kind not in ("number", "bit", "text"):
+            continue
         if kind in ("number", "bit", "text"):
             box = field.find_element(*by("input"))
             box.clear()

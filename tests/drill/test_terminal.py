@@ -12,9 +12,11 @@ import click
 import pexpect
 import pytest
 
+from quizgen.drill import check
 from quizgen.drill.problems import problems, select_entries
 from quizgen.drill.terminal import Drill
 from quizgen.errors import QuizgenError
+from quizgen.questions.names import LINUX, ZH
 from tests.drill.support import BANK, GARBAGE, ROOT, right_typing, wrong_typing
 
 
@@ -173,7 +175,8 @@ def test_pty_ctrl_c_leaves_cleanly_zh(entries):
 
 
 def test_pty_state_names_in_chinese_and_linux_spelling(entries):
-    """A free-text state question answered 关闭等待 / close_wait."""
+    """A free-text state question answered in Chinese (关闭等待) and Linux's spelling
+    in lower case (close_wait)."""
     pool = [e for e in entries if e.id == "state-b-after-fin"]
     assert pool, "the seed-article bank has the text-form state question"
     child = spawn("--seed", "1", "--lang", "zh", "--topic", "teardown", "--difficulty", "1")
@@ -182,11 +185,13 @@ def test_pty_state_names_in_chinese_and_linux_spelling(entries):
     for q in itertools.islice(stream, 6):
         for part in q["parts"]:
             if part["kind"] == "text":
-                answer_prompt(child, "关闭等待" if seen % 2 == 0 else "close_wait")
+                state = check.state_answer(part)
+                answer_prompt(child, ZH[state] if seen % 2 == 0 else LINUX[state].lower())
                 seen += 1
             else:
                 answer_prompt(child, right_typing(part, random.Random(0)))
             child.expect_exact("✓ 正确")
+    child.expect_exact(" > ")           # Ctrl-D at the prompt (typed earlier, readline drops it)
     child.sendeof()
     child.expect_exact("共答 6 题，答对 6 题")
     child.expect(pexpect.EOF)

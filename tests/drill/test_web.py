@@ -232,3 +232,16 @@ def test_real_server_bad_tokens(server):
         resp = conn.getresponse()
         assert resp.status == status and b"qg-message" in resp.read()
         conn.close()
+
+
+@pytest.mark.parametrize("how", ["SIGINT", "SIGTERM"])
+def test_serve_stops_cleanly(how):
+    import signal as signals
+
+    from tests.drill.conftest import start_serve
+
+    proc, url = start_serve()
+    assert urlsplit(url).hostname == "127.0.0.1"
+    proc.send_signal(getattr(signals, how))
+    out, err = proc.communicate(timeout=15)
+    assert proc.returncode == 0 and "stopped" in out and "Traceback" not in err
