@@ -13,10 +13,12 @@ shared machine: the best round is the one least disturbed by others). The split 
 ``preset_script`` alone and ``simulate`` alone is measured the same way.
 
 Memory: 1,000, 10,000 and 50,000 traces made in a loop without keeping them, each count in a
-fresh child process, so ``ru_maxrss`` (the process's high-water mark) belongs to that count
-alone. The tracemalloc peak is measured in another child (tracemalloc costs memory and time of
-its own, so it is kept out of the ``ru_maxrss`` run). Flat figures across the counts mean that
-nothing accumulates from trace to trace.
+fresh child process. Reported: ``ru_maxrss`` (the process's high-water mark) and, because Linux
+carries the parent's high-water mark into ``ru_maxrss`` across fork and exec, also the child's
+own peak RSS (VmHWM in /proc/self/status) and how much it grew during the loop. The tracemalloc
+peak is measured in another child (tracemalloc costs memory and time of its own, so it is kept
+out of the RSS run). Flat figures across the counts mean that nothing accumulates from trace to
+trace.
 
 Figures are reported, never asserted: timings on a shared machine are not a test.
 """
@@ -91,6 +93,18 @@ def bench_speed(names: list[str], n: int, rounds: int, warmup: int) -> list[dict
 
 
 # ---------------------------------------------------------------------- memory
+def _vm_hwm_kib() -> int | None:
+    """This process's own peak RSS in KiB (Linux), or None where /proc is not there."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
 def _memory_child(count: int, mode: str) -> dict:
     """Run in a child process: make ``count`` traces, keeping none; report the peak."""
     presets, preset_script, simulate = _quizgen()
@@ -100,6 +114,7 @@ def _memory_child(count: int, mode: str) -> dict:
             simulate(preset_script(name, seed=seed))
     gc.collect()
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    hwm_before = _vm_hwm_kib()
     if mode == "tracemalloc":
         import tracemalloc
         tracemalloc.start()
@@ -114,7 +129,10 @@ def _memory_child(count: int, mode: str) -> dict:
         out.update(tracemalloc_peak_kib=peak / 1024, tracemalloc_current_kib=current / 1024)
     else:
         rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss    # KiB on Linux
-        out.update(maxrss_kib=rss_after, maxrss_growth_kib=rss_after - rss_before)
+        hwm_after = _vm_hwm_kib()
+        out.update(maxrss_kib=rss_after, maxrss_growth_kib=rss_after - rss_before,
+                   peak_rss_kib=hwm_after,
+                   peak_rss_growth_kib=None if hwm_after is None else hwm_after - hwm_before)
     return out
 
 
@@ -164,6 +182,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3, help="rounds per figure; the best is reported")
     ap.add_argument("--preset", action="append", help="only this preset (repeatable)")
     ap.add_argument("--no-memory", action="store_true", help="skip the memory runs")
+    ap.add_argument("--no-speed", action="store_true", help="skip the speed runs")
     ap.add_argument("--digest", type=int, metavar="SEEDS", help="print per-preset sha256 of the trace JSON and stop")
     ap.add_argument("--pin", type=int, metavar="CPU", help="pin this process to one CPU first")
     ap.add_argument("--memory-child", nargs=2, metavar=("COUNT", "MODE"), help=argparse.SUPPRESS)
@@ -188,7 +207,7 @@ def main() -> None:
         return
 
     n = args.n or (500 if args.quick else 3000)
-    speed = bench_speed(names, n, args.rounds, warmup=min(n, 300))
+    speed = [] if args.no_speed else bench_speed(names, n, args.rounds, warmup=min(n, 300))
     memory = [] if args.no_memory else bench_memory(MEMORY_COUNTS[:2] if args.quick else MEMORY_COUNTS)
     import quizgen
     meta = {"python": platform.python_version(), "implementation": platform.python_implementation(),
@@ -197,16 +216,20 @@ def main() -> None:
     if args.json:
         print(json.dumps({"meta": meta, "speed": speed, "memory": memory}, indent=2))
         return
-    print(f"quizgen.tcp on Python {meta['python']} ({meta['implementation']}, {meta['machine']}), one core; "
-          f"best of {args.rounds} rounds of {n} traces per preset\n")
-    print(_table(speed, [("preset", "preset", "s"), ("traces/s", "traces_per_s", ",d"),
-                         ("us/trace", "us_per_trace", ".1f"), ("preset_script us", "preset_script_us", ".1f"),
-                         ("simulate us", "simulate_us", ".1f"), ("segments", "segments", "d")]))
+    print(f"quizgen.tcp on Python {meta['python']} ({meta['implementation']}, {meta['machine']}), one core")
+    if speed:
+        print(f"best of {args.rounds} rounds of {n} traces per preset\n")
+        print(_table(speed, [("preset", "preset", "s"), ("traces/s", "traces_per_s", ",d"),
+                             ("us/trace", "us_per_trace", ".1f"),
+                             ("preset_script us", "preset_script_us", ".1f"),
+                             ("simulate us", "simulate_us", ".1f"), ("segments", "segments", "d")]))
     if memory:
         print("\nmemory: traces made in a loop and dropped (all presets in turn), each count in a fresh process\n")
         print(_table(memory, [("traces", "count", ",d"), ("tracemalloc peak KiB", "tracemalloc_peak_kib", ",.1f"),
                               ("left after KiB", "tracemalloc_current_kib", ",.1f"),
-                              ("ru_maxrss KiB", "maxrss_kib", ",d"), ("ru_maxrss growth KiB", "maxrss_growth_kib", ",d")]))
+                              ("ru_maxrss KiB", "maxrss_kib", ",d"),
+                              ("own peak RSS KiB", "peak_rss_kib", ",d"),
+                              ("peak RSS growth KiB", "peak_rss_growth_kib", ",d")]))
 
 
 if __name__ == "__main__":
