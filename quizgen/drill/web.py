@@ -155,6 +155,7 @@ def create_app(entries: Sequence[BankEntry], *, secret: bytes | str | None = Non
                       MAX_FORM_PARTS=200, SESSION_COOKIE_HTTPONLY=True,
                       SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_NAME="quizgen_drill")
     problems = Problems(entries, app.secret_key, lang=lang, max_age=max_age, seed=seed)
+    _warm_up(problems)
     css = asset("drill.css")
     csp = (f"default-src 'none'; style-src {csp_hash(css)}; img-src data:; "
            "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
@@ -213,3 +214,17 @@ def create_app(entries: Sequence[BankEntry], *, secret: bytes | str | None = Non
                     solution=solution_view(q))
 
     return app
+
+
+def _warm_up(problems: Problems) -> None:
+    """Compile the templates and load the renderers before the first student arrives (the
+    first requests would otherwise each pay for it: a burst of slow answers at the start)."""
+    for lang in LANGS:
+        q, view, _ = problems.draw((), None, lang)
+        score = {"answered": 0, "right": 0, "streak": 0, "best": 0}
+        render_page("web_problem.html.j2", lang, page_title="", csp=None, view=view, token="",
+                    values={}, hints={}, score=score)
+        render_page("web_result.html.j2", lang, page_title="", csp=None, view=view, values={},
+                    verdicts={}, correct=False, score=score, solution=solution_view(q))
+        render_page("web_error.html.j2", lang, page_title="", csp=None, status_code=400,
+                    name="", message="", score=None)
