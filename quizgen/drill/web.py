@@ -2,7 +2,10 @@
 
 No database. Each visit to ``/`` draws a fresh problem, identified by a signed token holding
 (entry id, seed, language, nonce) and its issue time (itsdangerous). ``POST /check`` regenerates
-the problem from the token and grades the answers on the server. A result exists only as the
+the problem from the token and grades the answers on the server. A token is signed, not
+encrypted: anyone can read it. So the question is generated not from the token's seed but
+from an HMAC of it under the server's secret (:func:`question_seed`); otherwise a student
+could decode a token and print its key with ``quizgen question ID --seed S``. A result exists only as the
 answer to that POST: there is no page to fetch for a token. The score lives in the signed
 session cookie, which also remembers the nonces of recently answered problems, so a replayed
 answer is refused (409) rather than counted twice. Tokens expire (``max_age``).
@@ -15,6 +18,8 @@ problem again with a hint under the field (422), as the terminal asks again.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import random
 import secrets
 from collections.abc import Sequence
@@ -47,6 +52,14 @@ CACHE_SIZE = 1024             # problems kept between their GET and their POST
 TOKEN_SALT = "quizgen-drill-problem"
 
 
+def question_seed(secret: bytes | str, entry_id: str, seed: int) -> int:
+    """The seed a token's problem is generated from: its public seed, keyed by the secret."""
+    key = secret.encode() if isinstance(secret, str) else secret
+    digest = hmac.new(key, f"quizgen-drill-seed\x1f{entry_id}\x1f{seed}".encode(),
+                      hashlib.sha256).digest()
+    return int.from_bytes(digest[:4], "big") % SEED_RANGE
+
+
 class Problems:
     """Draws problems and signs / reads their tokens."""
 
@@ -57,12 +70,14 @@ class Problems:
         self.lang = lang
         self.max_age = max_age
         self.rng = random.Random(secrets.randbits(64) if seed is None else seed)
+        self.secret = secret
         self.signer = URLSafeTimedSerializer(secret, salt=TOKEN_SALT)
         # the POST for a problem finds it as its GET left it: generated once, not twice
         self.prepared = lru_cache(maxsize=CACHE_SIZE)(self._prepare)
 
     def _prepare(self, entry_id: str, seed: int, lang: str) -> tuple[dict, ProblemView]:
-        q = generate_question(self.by_id[entry_id], seed, lang)
+        q = generate_question(self.by_id[entry_id], question_seed(self.secret, entry_id, seed),
+                              lang)
         return q, problem_view(q)
 
     def draw(self, topics: Sequence[str], difficulty: int | None, lang: str
@@ -155,6 +170,7 @@ def create_app(entries: Sequence[BankEntry], *, secret: bytes | str | None = Non
                       MAX_FORM_PARTS=200, SESSION_COOKIE_HTTPONLY=True,
                       SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_NAME="quizgen_drill")
     problems = Problems(entries, app.secret_key, lang=lang, max_age=max_age, seed=seed)
+    app.extensions["quizgen_drill"] = problems
     _warm_up(problems)
     css = asset("drill.css")
     csp = (f"default-src 'none'; style-src {csp_hash(css)}; img-src data:; "

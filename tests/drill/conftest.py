@@ -97,3 +97,15 @@ def server():
         yield url
     finally:
         stop_serve(proc)
+
+
+def question_of(token: str, entries) -> dict:
+    """The question a token of the test server (secret SECRET) stands for."""
+    from itsdangerous import URLSafeTimedSerializer
+
+    from quizgen.drill.web import TOKEN_SALT, question_seed
+    from quizgen.questions import find_entry, generate_question
+
+    data = URLSafeTimedSerializer(SECRET, salt=TOKEN_SALT).loads(token)
+    return generate_question(find_entry(data["e"], entries),
+                             question_seed(SECRET, data["e"], data["s"]), data["l"])

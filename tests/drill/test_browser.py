@@ -11,7 +11,7 @@ import pytest
 from quizgen.drill import check
 from quizgen.drill.pack import pack_html
 from quizgen.questions import find_entry, generate_question, load_banks
-from tests.drill.conftest import SECRET
+from tests.drill.conftest import question_of
 from tests.drill.support import hostile_bank, typed
 
 #: one entry of every part kind: number, bit, text (state), choice, truefalse, order
@@ -196,16 +196,9 @@ def test_hostile_pack_runs_nothing(browser, tmp_path):
 
 
 def test_web_app_in_chromium(browser, server, entries):
-    from itsdangerous import URLSafeTimedSerializer
-
-    from quizgen.drill.web import TOKEN_SALT
-
-    signer = URLSafeTimedSerializer(SECRET, salt=TOKEN_SALT)
-
     def current() -> dict:
         token = browser.find_element(*by('input[name="token"]')).get_attribute("value")
-        data = signer.loads(token)
-        return generate_question(find_entry(data["e"], entries), data["s"], data["l"])
+        return question_of(token, entries)
 
     browser.get(server)
     q = current()

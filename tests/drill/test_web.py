@@ -3,8 +3,10 @@ results, and every bad request a 4xx with a clear message (never a 500)."""
 
 from __future__ import annotations
 
+import base64
 import html
 import http.client
+import json
 import random
 import re
 import time
@@ -16,7 +18,7 @@ from itsdangerous import URLSafeTimedSerializer
 from quizgen.drill import check
 from quizgen.drill.web import MAX_BODY, TOKEN_SALT, create_app
 from quizgen.questions import find_entry, generate_question, load_banks
-from tests.drill.conftest import SECRET
+from tests.drill.conftest import SECRET, question_of
 from tests.drill.support import hostile_bank, typed
 
 SIGNER = URLSafeTimedSerializer(SECRET, salt=TOKEN_SALT)
@@ -42,8 +44,7 @@ def new_problem(client, entries, query: str = "") -> tuple[str, dict]:
     resp = client.get("/" + query)
     assert resp.status_code == 200, message(resp)
     token = re.search(r'name="token" value="([^"]+)"', resp.get_data(as_text=True)).group(1)
-    data = SIGNER.loads(token)
-    return token, generate_question(find_entry(data["e"], entries), data["s"], data["l"])
+    return token, question_of(token, entries)
 
 
 def form(q: dict, how: str, rng=None) -> dict[str, list[str]]:
@@ -105,6 +106,17 @@ def test_unreadable_answers_ask_again_uncounted(client, entries):
     assert f'value="{token}"' in page                                   # same problem again
     resp = post(client, token, form(q, "right"))                      # now answerable once
     assert resp.status_code == 200 and "score 1/1" in resp.get_data(as_text=True)
+
+
+def test_token_does_not_give_the_key_away(client, entries):
+    """Reading a token (signed, not secret) and generating its entry with its seed does not
+    give the served problem: that is generated from the seed keyed by the server's secret."""
+    for _ in range(5):
+        token, served = new_problem(client, entries)
+        data = json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))
+        public = generate_question(find_entry(data["e"], entries), data["s"], data["l"])
+        assert public["trace"] != served["trace"]
+        assert post(client, token, form(public, "right")).status_code in (200, 422)
 
 
 def test_replay_is_refused(client, entries):
