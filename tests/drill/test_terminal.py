@@ -204,3 +204,13 @@ def test_bad_options_are_one_line_errors():
                       cwd=str(ROOT), encoding="utf-8", withexitstatus=True, timeout=60)
     text, status = out
     assert status == 2 and "unknown topic 'nope'" in text and "Traceback" not in text
+
+
+def test_plain_text_of_html():
+    """plain() reuses ``quizgen question``'s as_text: this fails if its layout changes."""
+    from quizgen.drill.problems import plain
+
+    html = ('<p>A &amp; B <span class="qg-blank" data-part="seq"></span></p>'
+            "<table><tr><th>x</th><th>y</th></tr><tr><td>1</td><td>2</td></tr></table>")
+    assert plain(html) == "A & B [seq]\nx | y | \n1 | 2 |"
+    assert plain("") == "" and plain("<p>key:</p>") == "key:"
