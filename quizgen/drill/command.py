@@ -41,7 +41,8 @@ def drill(topics: tuple[str, ...], difficulty: int | None, lang: str, banks: tup
     seed = secrets.randbelow(10**6) if seed is None else seed
     stream = problems(entries, seed, lang)
     if html_out is not None:
-        from quizgen.drill.pack import pack_html, write_new
+        from quizgen.drill.pack import pack_html
+        from quizgen.files import write_new
 
         page = pack_html(list(itertools.islice(stream, count)), lang=lang, seed=seed)
         write_new(html_out, page.encode("utf-8"), force=force)

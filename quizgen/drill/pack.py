@@ -11,11 +11,8 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import random
-import tempfile
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 from quizgen.drill import check
@@ -87,41 +84,3 @@ def pack_html(questions: Sequence[Mapping[str, Any]], *, lang: str, seed: int) -
                        part_count=sum(len(q["parts"]) for q in questions),
                        key=base64.b64encode(key).decode(), blob=_scramble(blob, key),
                        js_words=js_words)
-
-
-def write_new(path: Path, data: bytes, *, force: bool) -> Path:
-    """Write ``data`` to ``path`` whole or not at all (a temporary file beside it, then a
-    rename); an existing file is kept unless ``force``, with no race with another writer."""
-    path = Path(path)
-    exists = f"{path} already exists (use --force to overwrite it)"
-    if path.is_dir():
-        raise QuizgenError(f"{path} is a directory, not a file name")
-    if not path.parent.is_dir():
-        raise QuizgenError(f"{path.parent} does not exist (cannot write {path.name})")
-    if path.exists() and not force:
-        raise QuizgenError(exists)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        if force:
-            os.replace(tmp, path)
-            return path
-        try:
-            os.link(tmp, path)             # fails if the name was taken meanwhile
-        except FileExistsError:
-            raise QuizgenError(exists) from None
-        except OSError:                    # no hard links here: check, then rename
-            if path.exists():
-                raise QuizgenError(exists) from None
-            os.replace(tmp, path)
-            return path
-        os.unlink(tmp)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path

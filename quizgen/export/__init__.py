@@ -14,6 +14,7 @@ from pathlib import Path
 
 from quizgen.errors import QuizgenError
 from quizgen.export._common import DiagramFn, check_questions
+from quizgen.files import write_new
 
 FORMATS: dict[str, str] = {
     "moodle": "quizgen.export.moodle",
@@ -41,40 +42,6 @@ def export(questions: list[dict], fmt: str, out: Path, *, diagram_svg: DiagramFn
     an existing ``out`` is kept unless ``force``. ``diagram_svg(question)`` gives the SVG of a
     question's ladder diagram (called only for questions with a ``diagram``)."""
     out = Path(out)
-    if out.is_dir():
-        raise QuizgenError(f"{out} is a directory, not a file name")
-    if not out.parent.is_dir():
-        raise QuizgenError(f"{out.parent} does not exist (cannot write {out})")
-    if out.exists() and not force:
+    if out.exists() and not force:            # before the work of rendering
         raise QuizgenError(f"{out} already exists (use --force to overwrite it)")
-    data = render(questions, fmt, diagram_svg=diagram_svg)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        if force:
-            os.replace(tmp, out)
-        else:
-            _link_new(tmp, out)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return out
-
-
-def _link_new(tmp: str, out: Path) -> None:
-    """Move ``tmp`` to ``out`` only if ``out`` does not exist (no race with another writer)."""
-    try:
-        os.link(tmp, out)
-    except FileExistsError:
-        raise QuizgenError(f"{out} already exists (use --force to overwrite it)") from None
-    except OSError:  # a file system without hard links: check, then rename
-        if out.exists():
-            raise QuizgenError(f"{out} already exists (use --force to overwrite it)") from None
-        os.replace(tmp, out)
-        return
-    os.unlink(tmp)
+    return write_new(out, render(questions, fmt, diagram_svg=diagram_svg), force=force)

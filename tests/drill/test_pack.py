@@ -14,9 +14,10 @@ import sys
 import pytest
 
 from quizgen.drill import check
-from quizgen.drill.pack import pack_html, write_new
+from quizgen.drill.pack import pack_html
 from quizgen.drill.problems import plain, problems
 from quizgen.errors import QuizgenError
+from quizgen.files import write_new
 from quizgen.questions import generate_question, load_banks
 from tests.drill.support import BANK, HOSTILE_TITLE, ROOT, hostile_bank
 
