@@ -8,8 +8,6 @@ atomically. Output is deterministic: the same questions give byte-identical file
 from __future__ import annotations
 
 import importlib
-import os
-import tempfile
 from pathlib import Path
 
 from quizgen.errors import QuizgenError
