@@ -45,6 +45,9 @@ def _quizgen():
 
 
 # ---------------------------------------------------------------------- speed
+SEED_BASE = 1_000_000   # measured seeds start here: above the warm-up's, a fresh range per round
+
+
 def _best_rate(fn, n: int, rounds: int) -> float:
     """Best of ``rounds`` runs of ``fn(round)``, each doing ``n`` operations; operations per second."""
     best = 0.0
@@ -58,37 +61,36 @@ def _best_rate(fn, n: int, rounds: int) -> float:
 
 
 def bench_speed(names: list[str], n: int, rounds: int, warmup: int) -> list[dict]:
-    presets, preset_script, simulate = _quizgen()
+    _, preset_script, simulate = _quizgen()
+
+    def seeds(r: int) -> range:
+        return range(SEED_BASE + r * n, SEED_BASE + (r + 1) * n)
+
     rows = []
     for name in names:
-        base = 1_000_000     # seeds: warm-up below base, then a fresh range for every round
-
-        def full(r: int) -> None:
-            start = base + r * n
-            for seed in range(start, start + n):
+        def full(r: int, name: str = name) -> None:
+            for seed in seeds(r):
                 simulate(preset_script(name, seed=seed))
 
-        def scripts_only(r: int) -> None:
-            start = base + r * n
-            for seed in range(start, start + n):
+        def scripts_only(r: int, name: str = name) -> None:
+            for seed in seeds(r):
                 preset_script(name, seed=seed)
+
+        # simulate alone: the scripts are made beforehand (and kept, which is fine for n of them)
+        ready = [[preset_script(name, seed=seed) for seed in seeds(r)] for r in range(rounds)]
+
+        def simulate_only(r: int, ready: list = ready) -> None:
+            for script in ready[r]:
+                simulate(script)
 
         for seed in range(warmup):
             simulate(preset_script(name, seed=seed))
         traces = _best_rate(full, n, rounds)
         scripts = _best_rate(scripts_only, n, rounds)
-        # simulate alone: the scripts are made beforehand (and kept, which is fine for n of them)
-        ready = [[preset_script(name, seed=base + r * n + i) for i in range(n)] for r in range(rounds)]
-
-        def simulate_only(r: int) -> None:
-            for script in ready[r]:
-                simulate(script)
-
         sims = _best_rate(simulate_only, n, rounds)
-        del ready
         rows.append({"preset": name, "traces_per_s": round(traces), "us_per_trace": 1e6 / traces,
                      "preset_script_us": 1e6 / scripts, "simulate_us": 1e6 / sims,
-                     "segments": len(simulate(preset_script(name, seed=base)).segments)})
+                     "segments": len(simulate(preset_script(name, seed=SEED_BASE)).segments)})
     return rows
 
 
@@ -152,7 +154,7 @@ def bench_memory(counts: tuple[int, ...]) -> list[dict]:
 # ---------------------------------------------------------------------- digest
 def digest(names: list[str], seeds: int) -> dict[str, str]:
     """sha256 of the trace JSON of seeds 0..seeds-1, per preset: for before/after comparisons."""
-    presets, preset_script, simulate = _quizgen()
+    _, preset_script, simulate = _quizgen()
     out = {}
     for name in names:
         h = hashlib.sha256()

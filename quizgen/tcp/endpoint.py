@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from quizgen.tcp import seq as sq
 from quizgen.tcp.segment import Segment
-from quizgen.tcp.states import TRANSITIONS, Action, Input, State, TransitionError, transition
+from quizgen.tcp.states import (TRANSITIONS, Action, Input, State, TransitionError,
+                                transition)
 
 INITIAL_RTO_MS = 1000          # RFC 6298 section 2.1
 RETRANSMIT = "retransmit"

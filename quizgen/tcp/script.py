@@ -63,7 +63,7 @@ class Step:
 
     # Speed: the generated __init__ of a frozen dataclass sets each field through
     # object.__setattr__; writing the instance's __dict__ directly does the same (the fields
-    # stay frozen afterwards) about three times faster, and every script makes several steps.
+    # stay frozen afterwards) two to three times faster, and every script makes several steps.
     def __init__(self, who: str, verb: str, arg: Any, line: int | None, text: str) -> None:
         d = self.__dict__
         d["who"] = who
@@ -373,7 +373,7 @@ def _draws_like_randint() -> bool:
 
 
 if not _draws_like_randint():     # a Python that draws differently: use its randint as it is
-    def _randint(rng: random.Random, lo: int, hi: int) -> int:  # noqa: F811
+    def _randint(rng: random.Random, lo: int, hi: int) -> int:
         return rng.randint(lo, hi)
 
 

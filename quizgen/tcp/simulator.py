@@ -158,7 +158,8 @@ class Simulator:
                     "from": _NAME[out.before], "to": _NAME[out.after]})
             else:   # a Timer: set or cancel it
                 delay = out.delay_ms
-                self.due[_SLOT_BASE[who] + (out.kind == TIME_WAIT)] = None if delay is None else now + delay
+                slot = _SLOT_BASE[who] + (out.kind == TIME_WAIT)
+                self.due[slot] = None if delay is None else now + delay
 
 
 def simulate(script: Script) -> Trace:
