@@ -74,25 +74,36 @@ def _find(trace: Trace) -> dict[str, Seg | None]:
     y1 = (v["y"] + 1) % MOD if v["y"] is not None else None
     u1 = (v["u"] + 1) % MOD if v["u"] is not None else None
     w1 = (v["w"] + 1) % MOD if v["w"] is not None else None
-    tests = {
-        "syn": lambda s: s["from"] == "A" and s["flags"] == ["SYN"],
-        "syn_b": lambda s: s["from"] == "B" and s["flags"] == ["SYN"],
-        "synack": lambda s: s["flags"] == ["SYN", "ACK"],
-        "hs3": lambda s: y1 is not None and s["from"] == "A" and "SYN" not in s["flags"] and s["ack"] == y1,
-        "data_a": lambda s: s["from"] == "A" and s["len"] > 0,
-        "data_b": lambda s: s["from"] == "B" and s["len"] > 0,
-        "fin1": lambda s: "FIN" in s["flags"],
-        "fin1_ack": lambda s: (v["v"] is not None and s["from"] == peer and s["seq"] == v["v"]
-                               and s["ack"] == u1),
-        "fin2": lambda s: s["from"] == peer and "FIN" in s["flags"],
-        "fin2_ack": lambda s: w1 is not None and s["from"] == closer and s["ack"] == w1,
-        "rst": lambda s: "RST" in s["flags"],
-    }
     found: dict[str, Seg | None] = dict.fromkeys(LANDMARKS)
+    vv = v["v"]
+    # one pass, first match wins; plain conditions rather than a table of lambdas (this runs
+    # for every question generated)
     for s in segs:
-        for name, test in tests.items():
-            if found[name] is None and test(s):
+        frm, f, ack = s["from"], s["flags"], s["ack"]
+        if f == ["SYN"]:
+            name = "syn" if frm == "A" else "syn_b"
+            if found[name] is None:
                 found[name] = s
+        elif f == ["SYN", "ACK"]:
+            if found["synack"] is None:
+                found["synack"] = s
+        if frm == "A" and y1 is not None and ack == y1 and "SYN" not in f and found["hs3"] is None:
+            found["hs3"] = s
+        if s["len"] > 0:
+            name = "data_a" if frm == "A" else "data_b"
+            if found[name] is None:
+                found[name] = s
+        if "FIN" in f:
+            if found["fin1"] is None:
+                found["fin1"] = s
+            elif frm == peer and found["fin2"] is None:
+                found["fin2"] = s
+        if frm == peer and vv is not None and s["seq"] == vv and ack == u1 and found["fin1_ack"] is None:
+            found["fin1_ack"] = s
+        if frm == closer and w1 is not None and ack == w1 and found["fin2_ack"] is None:
+            found["fin2_ack"] = s
+        if "RST" in f and found["rst"] is None:
+            found["rst"] = s
     d = found["data_a"]
     if d is not None:
         end = (d["seq"] + d["len"]) % MOD
