@@ -21,8 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-import yaml
-
+from quizgen import yamlutil
 from quizgen.errors import ScriptError
 from quizgen.tcp.seq import MOD, in_range
 
@@ -109,41 +108,10 @@ def load_script(path: str | Path, seed: int | None = None) -> Script:
 def parse_script(text: str, *, source: str = "<script>", seed: int | None = None,
                  scenario: str = "script") -> Script:
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ScriptError(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=source,
-                          line=mark.line + 1 if mark else None) from None
-    if not isinstance(root, yaml.MappingNode):
-        raise ScriptError("a script is a mapping with 'steps' (and optionally 'isn', 'options')",
-                          file=source, line=_line(root))
-    lines: dict[str, int | None] = {"": _line(root)}
-    doc = _plain(root, "", lines)
+        doc, lines = yamlutil.load(text)
+    except yamlutil.YamlSyntaxError as exc:
+        raise ScriptError(str(exc), file=source, line=exc.line) from None
     return build_script(doc, lines=lines, source=source, seed=seed, scenario=scenario)
-
-
-def _line(node: yaml.Node | None) -> int | None:
-    return node.start_mark.line + 1 if node is not None else None
-
-
-def _plain(node: yaml.Node, path: str, lines: dict[str, int | None]) -> Any:
-    """The node as plain data, noting the line of every key and list item under ``path``."""
-    if isinstance(node, yaml.MappingNode):
-        out = {}
-        for knode, vnode in node.value:
-            key = _plain(knode, path, lines)
-            sub = f"{path}.{key}" if path else str(key)
-            lines[sub] = _line(knode)
-            out[key] = _plain(vnode, sub, lines)
-        return out
-    if isinstance(node, yaml.SequenceNode):
-        items = []
-        for i, item in enumerate(node.value):
-            sub = f"{path}[{i}]"
-            lines[sub] = _line(item)
-            items.append(_plain(item, sub, lines))
-        return items
-    return yaml.SafeLoader(" ").construct_object(node)
 
 
 def build_script(doc: Any, *, lines: dict[str, int | None] | None = None, source: str = "<script>",
