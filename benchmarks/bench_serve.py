@@ -3,7 +3,7 @@ GET / (a fresh problem) -> POST /check (its answers), reporting requests/s, late
 percentiles and errors (target: p99 under 100 ms, no errors).
 
     python benchmarks/bench_serve.py [--duration 30] [--concurrency 200] [--think 1]
-                                     [--max-requests 1000000] [--threads 8] [--json]
+                                     [--max-requests 1000000] [--threads 4] [--json]
                                      [--bank FILE] [--url http://127.0.0.1:PORT/]
 
 Without ``--url`` it starts ``quizgen serve --port 0`` itself (the real command: waitress)
@@ -160,7 +160,7 @@ def main() -> None:
     ap.add_argument("--think", type=float, default=1.0,
                     help="mean pause before each request, s (default 1; 0: saturation)")
     ap.add_argument("--max-requests", type=int, default=1_000_000, help="stop after this many")
-    ap.add_argument("--threads", type=int, default=8, help="server threads (own server only)")
+    ap.add_argument("--threads", type=int, default=4, help="server threads (own server only)")
     ap.add_argument("--bank", action="append", default=[], help="bank for the own server "
                     "(repeatable; default: the built-in banks)")
     ap.add_argument("--url", help="an already running server on loopback")
