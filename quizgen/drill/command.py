@@ -76,8 +76,8 @@ def _ask(prompt: str) -> str:
 @click.option("--max-age", type=click.IntRange(60, 7 * 86400), default=2 * 3600, show_default=True,
               help="Seconds a problem stays answerable.")
 @click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True,
-              help="Worker threads (Python runs one at a time: on 2 cores, 4 threads gave a
-                   p99 of 41-55 ms under 200 simulated students where 8 gave 100-220 ms).")
+              help="Worker threads (on 2 cores, 4 gave a p99 of 41-55 ms under 200 "
+                   "simulated students where 8 gave 100-220 ms).")
 def serve(topics: tuple[str, ...], difficulty: int | None, lang: str, banks: tuple[str, ...],
           host: str, port: int, secret: str | None, max_age: int, threads: int) -> None:
     """Run the drill as a web app for a class: a fresh problem per visit, checked on the server."""
