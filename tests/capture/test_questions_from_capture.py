@@ -68,3 +68,10 @@ def test_export_and_paper_on_a_capture(tmp_path):
 def test_stream_without_pcap_is_an_error():
     r = run("question", "hs-2-fill", "--stream", "1")
     assert r.exit_code == 2 and "go with --pcap" in r.output
+
+
+def test_questions_can_ask_for_wireshark_relative_numbers():
+    r = run("question", "hs-2-fill", "--pcap", NORMAL, "--relative", "--json")
+    assert r.exit_code == 0, r.output
+    answers = {p["id"]: p["answer"] for p in json.loads(r.output)["parts"]}
+    assert (answers["seq"], answers["ack"]) == (0, 1)      # y and x + 1, counted from the ISNs
