@@ -7,6 +7,8 @@ import io
 import random
 
 import pytest
+from selenium.webdriver.support.expected_conditions import staleness_of
+from selenium.webdriver.support.ui import WebDriverWait
 
 from quizgen.drill import check
 from quizgen.drill.pack import pack_html
@@ -200,26 +202,33 @@ def test_web_app_in_chromium(browser, server, entries):
         token = browser.find_element(*by('input[name="token"]')).get_attribute("value")
         return question_of(token, entries)
 
+    def navigate(element) -> None:
+        """Click what loads a new page, and wait until the old page is gone (else a lookup
+        right after the click can still find the old page's elements)."""
+        old = browser.find_element(*by("main"))
+        element.click()
+        WebDriverWait(browser, 10).until(staleness_of(old))
+
     browser.get(server)
     q = current()
     section = browser.find_element(*by("section.qg-problem"))
     fill(section, q, "right", random.Random(4))
-    section.find_element(*by("button.qg-check")).click()
+    navigate(section.find_element(*by("button.qg-check")))
     page = browser.find_element(*by("main"))
     assert "✓ right" in page.text and "score 1/1" in page.text
     assert all("qg-right" in c for c in marks(browser.find_element(*by("section.qg-problem")), q))
     assert browser.find_element(*by(".qg-solution svg.qg-ladder"))
     assert non_white_share(browser.get_screenshot_as_png()) > 0.03
 
-    browser.find_element(*by("a.qg-next")).click()               # a fresh problem
+    navigate(browser.find_element(*by("a.qg-next")))            # a fresh problem
     q2 = current()
     section = browser.find_element(*by("section.qg-problem"))
     fill(section, q2, "garbage", random.Random(0))
-    section.find_element(*by("button.qg-check")).click()
+    navigate(section.find_element(*by("button.qg-check")))
     assert "could not be read" in browser.find_element(*by("main")).text   # asked again
     section = browser.find_element(*by("section.qg-problem"))
     fill(section, q2, "wrong", random.Random(0))
-    section.find_element(*by("button.qg-check")).click()
+    navigate(section.find_element(*by("button.qg-check")))
     text = browser.find_element(*by("main")).text
     assert "✗ wrong" in text and "score 1/2" in text and "Explanation" in text
     assert no_errors_logged(browser) == []
