@@ -43,7 +43,7 @@ def _plain(node: yaml.Node, path: str, lines: dict[str, int | None]) -> Any:
             lines[sub] = _line(knode)
             # where a block scalar's text starts (for template line numbers)
             if isinstance(vnode, yaml.ScalarNode) and vnode.style in ("|", ">"):
-                lines[sub + "#text"] = _line(vnode) + 1
+                lines[sub + "#text"] = vnode.start_mark.line + 2
             else:
                 lines[sub + "#text"] = _line(vnode)
             out[key] = _plain(vnode, sub, lines)

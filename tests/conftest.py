@@ -1,4 +1,5 @@
 import os
+from pathlib import Path
 
 from hypothesis import HealthCheck, settings
 
@@ -7,3 +8,14 @@ settings.register_profile("ci", max_examples=300, derandomize=True, deadline=Non
                           suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("dev", max_examples=60, deadline=None)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+
+def pytest_configure(config):
+    """A compiled simulator (scripts/bootstrap builds it with mypyc) that is older than its
+    source would test the old code: refuse, and say how to rebuild."""
+    tcp = Path(__file__).resolve().parents[1] / "quizgen" / "tcp"
+    for so in tcp.glob("*.so"):
+        source = tcp / (so.name.split(".")[0] + ".py")
+        if source.exists() and source.stat().st_mtime > so.stat().st_mtime:
+            raise SystemExit(f"{so.name} is older than {source.name}: run 'bash scripts/bootstrap' "
+                             "to compile the simulator again (or delete quizgen/tcp/*.so)")

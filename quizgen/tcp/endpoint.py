@@ -170,7 +170,7 @@ class Endpoint:
         if seg_len:
             # seq.le(seq.add(seg.seq, seg_len), rcv_nxt), inline: the segment ends at or
             # before RCV.NXT, so we have all of it already
-            d = (seg.seq + seg_len - self.rcv_nxt) % _MOD
+            d = (seg.seq + seg_len - self.rcv_nxt) % _MOD  # type: ignore[operator]
             if d == 0 or d > _HALF:
                 return [_IN_DUPLICATE]
         if "SYN" in f:
@@ -178,7 +178,7 @@ class Endpoint:
         inputs: list[Input] = []
         if "ACK" in f:
             ack = seg.ack
-            if (self.snd_nxt - ack) % _MOD > _HALF:                   # seq.lt(snd_nxt, ack)
+            if (self.snd_nxt - ack) % _MOD > _HALF:  # type: ignore[operator]  # seq.lt(snd_nxt, ack)
                 raise ProtocolError(f"{self.name} got ack={seg.ack} for data never sent (SND.NXT={self.snd_nxt})")
             fin_seq = self.fin_seq
             fin_acked_now = False
@@ -206,8 +206,9 @@ class Endpoint:
             seg_ref = seg
             if seg is None:   # a call or timer: name the first segment it sent, if any
                 for i in range(first_sent, len(out)):
-                    if isinstance(out[i], Send):
-                        seg_ref = out[i].segment
+                    o = out[i]
+                    if isinstance(o, Send):
+                        seg_ref = o.segment
                         break
             self.state = after
             out.append(Change(before, after, cause, seg_ref))
@@ -215,7 +216,8 @@ class Endpoint:
     def _do_none(self, inp, seg, n, after) -> None:
         pass
 
-    _do_drop = _do_none
+    def _do_drop(self, inp, seg, n, after) -> None:
+        pass
 
     def _do_send_syn(self, inp, seg, n, after) -> None:
         self._emit(Segment(self.name, self.peer, _SYN, self.iss, None), track=True)
@@ -278,7 +280,7 @@ class Endpoint:
             self.out_of_order[seg.seq] = seg.length           # acknowledged as a duplicate ACK
 
     def _do_receive_fin(self, inp, seg, n, after) -> None:
-        self.rcv_nxt = (self.rcv_nxt + 1) % _MOD                        # seq.add, inline
+        self.rcv_nxt = (self.rcv_nxt + 1) % _MOD  # type: ignore[operator]  # seq.add, inline
         self._ack_owed = True
         if after is _CLOSE_WAIT and self.b.fin_ack == "merge":
             self._close_now = True

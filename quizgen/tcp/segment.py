@@ -50,7 +50,7 @@ class Segment:
         self.length = length
         self.window = window
 
-    __hash__ = None  # mutable in principle; segments are compared by value, never hashed
+    __hash__ = None  # type: ignore[assignment]  # mutable in principle; segments are compared by value, never hashed
 
     @property
     def seg_len(self) -> int:
