@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 
@@ -68,5 +68,3 @@ def nearest_line(lines: dict[str, int | None], path: str) -> int | None:
         cut = max(path.rfind("."), path.rfind("["))
         path = path[:cut] if cut > 0 else ""
 
-
-Check = Callable[[Any], bool]

@@ -321,11 +321,10 @@ def generate_question(entry: BankEntry, seed: int, lang: str,
             # a template mistake (undefined name, bad call, bad arithmetic): name the line
             message = " ".join(str(exc).split())
             raise _render_error(entry, key, lang, text_line, exc, f"template error: {message}") from None
-    points = entry.points
     return {
         "qid": f"{entry.id}@{seed}", "id": entry.id, "bank": entry.bank, "type": entry.type,
         "lang": lang, "title": entry.title[lang], "topic": entry.topic, "tags": list(entry.tags),
-        "difficulty": entry.difficulty, "points": points, "seed": seed,
+        "difficulty": entry.difficulty, "points": entry.points, "seed": seed,
         "prompt": rendered["prompt"], "parts": parts, "explanation": rendered["explanation"],
         "scenario": {"name": trace["scenario"], "options": trace["options"]},
         "trace": trace, "diagram": diagram,

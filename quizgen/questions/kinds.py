@@ -158,7 +158,7 @@ def _diff(a: int, b: int) -> int:
     return (a - b) % MOD
 
 
-def _claim_facts(claim: str, trace: dict, rng: random.Random) -> tuple[Any, Any]:
+def _claim_facts(claim: str, trace: dict) -> tuple[Any, Any]:
     """(what the trace shows, a plausible wrong value) for a claim."""
     seg = lambda name: _segment(trace, name)  # noqa: E731
     if claim == "syn_consumes":
@@ -201,7 +201,7 @@ CLAIMS = ("syn_consumes", "fin_consumes", "pure_ack_consumes", "syn_carries_data
 
 
 def truefalse(entry, trace: dict, rng: random.Random, lang: str) -> Result:
-    fact, wrong = _claim_facts(entry.ask["claim"], trace, rng)
+    fact, wrong = _claim_facts(entry.ask["claim"], trace)
     claimed = fact if rng.random() < 0.5 else wrong
     truth = claimed == fact
     fb = {"en": ("Right.", "No: the trace shows otherwise."), "zh": ("正确。", "错误：仿真结果并非如此。")}[lang]

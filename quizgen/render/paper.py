@@ -303,27 +303,29 @@ class QuestionSource(Protocol):
     def generate(self, entry: Any, seed: int, lang: str) -> dict: ...
 
 
+def _questions():
+    """quizgen.questions, imported when first used (rendering alone does not need the banks)."""
+    from quizgen import questions
+    return questions
+
+
 class BankSource:
     """The question banks (``quizgen.questions``)."""
 
     def __init__(self, paths: Sequence[str] | None = None, trace: dict | None = None) -> None:
         self._paths, self._entries, self._trace = paths, None, trace
 
-    def _module(self):
-        from quizgen import questions
-        return questions
-
     def entries(self) -> Sequence[Any]:
         """The banks' entries; with a captured trace, those that can be asked of it."""
         if self._entries is None:
-            entries = list(self._module().load_banks(self._paths))
+            entries = list(_questions().load_banks(self._paths))
             if self._trace is not None:
-                entries = self._module().entries_for_trace(entries, self._trace)
+                entries = _questions().entries_for_trace(entries, self._trace)
             self._entries = entries
         return self._entries
 
     def generate(self, entry: Any, seed: int, lang: str) -> dict:
-        return self._module().generate_question(entry, seed, lang, trace=self._trace)
+        return _questions().generate_question(entry, seed, lang, trace=self._trace)
 
 
 def _candidates(spec: PaperSpec, section: SectionSpec, k: int,

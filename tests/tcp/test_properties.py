@@ -30,7 +30,8 @@ def test_wraparound_preset_crosses_2_32():
 
 
 # --------------------------------------------------------------------- random scripts
-def _script(draw):
+@st.composite
+def scripts(draw):
     steps = [{"both": "connect"}] if draw(st.integers(0, 3)) == 0 else [{"A": "connect"}]
     for _ in range(draw(st.integers(0, 4))):
         if draw(st.integers(0, 3)) == 0:
@@ -58,11 +59,6 @@ def _script(draw):
                "mss": draw(st.sampled_from([536, 1460])), "msl": draw(st.integers(1, 300))}
     isn = {"A": draw(st.integers(0, MOD - 1)), "B": draw(st.integers(0, MOD - 1))}
     return {"isn": isn, "options": options, "steps": steps}, ending == "abort"
-
-
-@st.composite
-def scripts(draw):
-    return _script(draw)
 
 
 @given(scripts())
