@@ -11,11 +11,13 @@ settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 
 def pytest_configure(config):
-    """A compiled simulator (scripts/bootstrap builds it with mypyc) that is older than its
-    source would test the old code: refuse, and say how to rebuild."""
-    tcp = Path(__file__).resolve().parents[1] / "quizgen" / "tcp"
-    for so in tcp.glob("*.so"):
-        source = tcp / (so.name.split(".")[0] + ".py")
+    """A compiled module (scripts/bootstrap builds the simulator and the question types with
+    mypyc) that is older than its source would test the old code: refuse, and say how to
+    rebuild."""
+    package = Path(__file__).resolve().parents[1] / "quizgen"
+    for so in package.rglob("*.so"):
+        source = so.parent / (so.name.split(".")[0] + ".py")
         if source.exists() and source.stat().st_mtime > so.stat().st_mtime:
-            raise SystemExit(f"{so.name} is older than {source.name}: run 'bash scripts/bootstrap' "
-                             "to compile the simulator again (or delete quizgen/tcp/*.so)")
+            raise SystemExit(f"{so.relative_to(package.parent)} is older than {source.name}: run "
+                             "'bash scripts/bootstrap' to compile it again (or delete "
+                             "quizgen/*/*.so)")

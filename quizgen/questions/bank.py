@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError
+from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
 from quizgen import yamlutil
@@ -72,16 +72,41 @@ class BankEntry:
 
 
 # ---------------------------------------------------------------------- templates
-_ENV: SandboxedEnvironment | None = None
+class _Environment(SandboxedEnvironment):
+    """The sandbox, with one shortcut: ``seg.ack`` on a plain dict (all a template is given of
+    the trace) reads the key first, as ``seg['ack']`` does in the sandbox, rather than first
+    failing to find a Python attribute. Everything else goes through the sandbox's checks."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute in obj:
+            return obj[attribute]
+        return super().getattr(obj, attribute)
+
+
+_ENV: _Environment | None = None
+_GLOBALS: dict[str, Any] = {}
 
 
 def template_env() -> SandboxedEnvironment:
-    global _ENV
+    global _ENV, _GLOBALS
     if _ENV is None:
-        env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=True)
+        env = _Environment(undefined=StrictUndefined, autoescape=True)
         env.globals.update(blank=markup.blank, describe=markup.describe, m=markup.MACROS)
-        _ENV = env
+        _ENV, _GLOBALS = env, dict(env.globals)
     return _ENV
+
+
+def _render(template: Template, variables: dict[str, Any]) -> str:
+    """``template.render(variables)`` for ``variables`` that already hold the environment's
+    globals: Jinja's render copies its globals into a new dict for every call, a fifth of a
+    question's rendering time. Errors go through Jinja's handler as in render (template lines
+    in the traceback)."""
+    ctx = template.new_context(variables, shared=True)
+    try:
+        return template.environment.concat(template.root_render_func(ctx))  # type: ignore[attr-defined]
+    except Exception:
+        template.environment.handle_exception()
+    raise AssertionError("unreachable: handle_exception always raises")
 
 
 def _template_line(exc: BaseException) -> int | None:
@@ -119,7 +144,8 @@ def load_bank(path: str | Path) -> list[BankEntry]:
     name = doc.get("bank", path.stem)
     if not isinstance(name, str) or not name:
         raise BankError("bank must be a name", file=source, line=lines.get("bank"), field="bank")
-    entries, seen = [], {}
+    entries: list[BankEntry] = []
+    seen: dict[str, int | None] = {}
     for i, raw in enumerate(doc["entries"]):
         entry = _entry(raw, f"entries[{i}]", name, source, lines)
         if entry.id in seen:
@@ -305,15 +331,15 @@ def generate_question(entry: BankEntry, seed: int, lang: str,
         parts, extra, diagram = kinds.KINDS[entry.type](entry, trace, rng, lang)
     except kinds.GenerationError as exc:
         raise entry.error(f"seed {seed}: {exc}", "ask") from None
-    context = _context(trace, lang)
-    context.update(extra)
+    template_env()
+    context = {**_GLOBALS, **_context(trace, lang), **extra}
     context["answer"] = {p["id"]: _answer_of(p) for p in parts}
     context["part"] = {p["id"]: p for p in parts}
     rendered = {}
     for key in ("prompt", "explanation"):
         template, text_line = entry.templates[lang][key]
         try:
-            rendered[key] = template.render(context).strip()
+            rendered[key] = _render(template, context).strip()
         except SecurityError as exc:
             raise _render_error(entry, key, lang, text_line, exc,
                                 f"template tries to reach Python internals ({exc})") from None
@@ -331,11 +357,6 @@ def generate_question(entry: BankEntry, seed: int, lang: str,
     }
 
 
-def _whole(seconds: float | None) -> float | int | None:
-    """Seconds as an int when whole (240, not 240.0)."""
-    return int(seconds) if seconds is not None and seconds == int(seconds) else seconds
-
-
 def _answer_of(part: dict) -> Any:
     """A part's answer as an explanation shows it: the value, or the correct choice's text."""
     if part["kind"] == "choice":
@@ -350,23 +371,17 @@ def _render_error(entry, key, lang, text_line, exc, message) -> BankError:
     return BankError(message, file=entry.source, line=line, field=f"{entry.id}: {key}.{lang}")
 
 
+# state(name) in a template: the state's name in the question's language
+_STATE = {"zh": lambda s: state_label(s, "zh"), "en": lambda s: state_label(s, "en")}
+
+
 def _context(trace: dict, lang: str) -> dict[str, Any]:
-    """What templates may read. A value the trace does not have (y of a refused connection,
-    u of a capture that ends early) is left out, so a template using it fails loudly instead
-    of printing None."""
-    v = trace["values"]
-    marks = {k: s for k, s in lm.find_landmarks(trace).items() if s is not None}
-    closer = v["closer"]
-    context = {
-        "lang": lang, "x": v["x"], "y": v["y"], "u": v["u"], "v": v["v"], "w": v["w"],
-        "closer": closer, "peer": {"A": "B", "B": "A"}.get(closer), "values": v,
-        "seg": marks, "segments": trace["segments"], "events": trace["events"],
-        "options": trace["options"], "msl": trace["options"]["msl"], "scenario": trace["scenario"],
-        "sent": {"A": lm.sent_bytes(trace, "A"), "B": lm.sent_bytes(trace, "B")},
-        "state": lambda s: state_label(s, lang),
-        "time_wait": _whole(lm.time_in(trace, closer, "TIME-WAIT")) if closer else None,
-    }
-    return {k: val for k, val in context.items() if val is not None}
+    """What templates may read: the trace's values and segments (see landmarks.template_view),
+    the language, and state(name) to name a state in it."""
+    context = lm.template_view(trace)
+    context["lang"] = lang
+    context["state"] = _STATE[lang]
+    return context
 
 
 def _shape(steps: list[dict[str, str]]) -> list[tuple[str, str]]:
@@ -408,7 +423,8 @@ def load_banks(paths: list[str | Path] | None = None) -> list[BankEntry]:
         files += sorted(p.glob("*.yaml")) if p.is_dir() else [p]
     key = tuple(str(f.resolve()) for f in files)
     if key not in _CACHE:
-        entries, where = [], {}
+        entries: list[BankEntry] = []
+        where: dict[str, str] = {}
         for f in files:
             for e in load_bank(f):
                 if e.id in where:

@@ -73,6 +73,7 @@ def state(entry, trace: dict, rng: random.Random, lang: str) -> Result:
     answer = lm.state_after(trace, who, seg)
     if answer is None:
         raise GenerationError(f"segment {seg['n']} does not change {who}'s state")
+    part: dict[str, Any]
     if ask.get("form", "choice") == "text":
         part = {"id": "state", "kind": "text", "label": "state" if lang == "en" else "状态",
                 "answer": answer, "accept": spellings(answer)}

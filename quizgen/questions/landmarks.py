@@ -144,3 +144,33 @@ def sent_bytes(trace: Trace, who: str) -> list[int]:
         if what and what.startswith("send "):
             out.append(int(what.split()[1]))
     return out
+
+
+_PEER = {"A": "B", "B": "A"}
+
+
+def template_view(trace: Trace) -> dict[str, Any]:
+    """What bank templates may read of a trace. A value the trace does not have (y of a
+    refused connection, u of a capture that ends early) is left out, so a template using it
+    fails loudly instead of printing None."""
+    v = trace["values"]
+    closer = v["closer"]
+    view: dict[str, Any] = {
+        "values": v, "seg": {k: s for k, s in find_landmarks(trace).items() if s is not None},
+        "segments": trace["segments"], "events": trace["events"], "options": trace["options"],
+        "sent": {"A": sent_bytes(trace, "A"), "B": sent_bytes(trace, "B")},
+    }
+    for name in ("x", "y", "u", "v", "w"):
+        if v[name] is not None:
+            view[name] = v[name]
+    if trace["options"].get("msl") is not None:
+        view["msl"] = trace["options"]["msl"]
+    if trace["scenario"] is not None:
+        view["scenario"] = trace["scenario"]
+    if closer is not None:
+        view["closer"] = closer
+        view["peer"] = _PEER[closer]
+        seconds = time_in(trace, closer, "TIME-WAIT")
+        if seconds is not None:     # whole seconds as an int (240, not 240.0)
+            view["time_wait"] = int(seconds) if seconds == int(seconds) else seconds
+    return view

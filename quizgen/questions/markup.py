@@ -6,7 +6,7 @@ question's budget. Every value is escaped; the result is Markup, safe to embed.
 
 from __future__ import annotations
 
-from types import SimpleNamespace
+from typing import Any
 
 from markupsafe import Markup, escape
 
@@ -36,7 +36,7 @@ def segment_row(seg: dict, blanks: dict | None = None, show_len: bool | None = N
     cols += ["seq", "ack"]
     if show_len if show_len is not None else (seg.get("len") or "len" in blanks):
         cols.append("len")
-    cells = []
+    cells: list[str] = []
     for c in cols:
         if c in blanks:
             cells.append(blank(blanks[c]))
@@ -57,4 +57,5 @@ def inline(seg: dict) -> Markup:
     return Markup(f'<span class="qg-inline">({escape(describe(seg))})</span>')
 
 
-MACROS = SimpleNamespace(segment_row=segment_row, inline=inline)
+# A dict, not a namespace: the sandbox reads a dict's keys without its attribute checks.
+MACROS: dict[str, Any] = {"segment_row": segment_row, "inline": inline}
