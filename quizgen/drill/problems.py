@@ -12,7 +12,7 @@ from typing import Any
 
 from quizgen.errors import QuizgenError
 from quizgen.questions.bank import BankEntry, generate_question
-from quizgen.questions.command import as_text
+from quizgen.questions.text import plain_text
 
 SEED_RANGE = 2**31
 
@@ -42,13 +42,8 @@ def problems(entries: Sequence[BankEntry], seed: int, lang: str) -> Iterator[dic
 
 
 def plain(fragment: str) -> str:
-    """An HTML fragment as plain text, the way ``quizgen question`` prints a prompt (tables
-    as ``a | b |`` rows, a blank as ``[part_id]``): ``as_text`` of a question holding only
-    ``fragment``, whose layout is a header line, a blank line, the prompt, then the key."""
-    text = as_text({"title": "", "qid": "", "points": 0, "prompt": fragment, "parts": [],
-                    "explanation": ""})
-    body = text.split("\n", 2)[2]
-    return body[:body.rindex("\nkey:")].strip()
+    """An HTML fragment as plain text, as ``quizgen question`` prints it."""
+    return plain_text(fragment)
 
 
 def solution_ladder(q: Mapping[str, Any]) -> tuple[Mapping[str, Any], Mapping[str, Any] | None]:

@@ -10,6 +10,7 @@ import click
 from quizgen.errors import QuizgenError
 from quizgen.questions.bank import (entries_for_trace, find_entry, generate_question, load_bank,
                                     load_banks)
+from quizgen.questions.text import as_text
 
 LANG = click.Choice(["zh", "en"])
 
@@ -59,40 +60,6 @@ def question(entry_id: str, seed: int, lang: str, as_json: bool, banks: tuple[st
         click.echo(json.dumps(q, ensure_ascii=False, indent=2))
         return
     click.echo(as_text(q))
-
-
-def as_text(q: dict) -> str:
-    """A plain-text view of a question and its key, for the terminal."""
-    from html import unescape
-    import re
-
-    def plain(html: str) -> str:
-        html = re.sub(r'<span class="qg-blank" data-part="([^"]+)"></span>', r"[\1]", html)
-        html = re.sub(r"</t[dh]>", " | ", html)
-        html = re.sub(r"</tr>|<br\s*/?>|</p>", "\n", html)
-        return unescape(re.sub(r"<[^>]+>", "", html)).strip()
-
-    lines = [f"{q['title']}  ({q['qid']}, {q['points']} pt)", "", plain(q["prompt"]), ""]
-    for p in q["parts"]:
-        if p["kind"] == "choice":
-            for c in p["choices"]:
-                lines.append(f"  {c['id']}) {plain(c['text'])}")
-        elif p["kind"] == "order":
-            for item in p["items"]:
-                lines.append(f"  {item['id']}: {plain(item['text'])}")
-    lines += ["", "key:"]
-    for p in q["parts"]:
-        if p["kind"] == "choice":
-            ans = ", ".join(c["id"] for c in p["choices"] if c["correct"])
-        elif p["kind"] == "order":
-            ans = " < ".join(p["answer"])
-        elif p["kind"] == "text":
-            ans = " / ".join(p["accept"])
-        else:
-            ans = p["answer"]
-        lines.append(f"  {p['label'] or p['id']}: {ans}")
-    lines += ["", plain(q["explanation"])]
-    return "\n".join(lines)
 
 
 @click.group(name="banks")

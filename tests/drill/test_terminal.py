@@ -207,10 +207,14 @@ def test_bad_options_are_one_line_errors():
 
 
 def test_plain_text_of_html():
-    """plain() reuses ``quizgen question``'s as_text: this fails if its layout changes."""
+    """Blanks as [part], tables as aligned columns (Chinese counted two columns wide), the
+    text unescaped exactly once."""
     from quizgen.drill.problems import plain
 
     html = ('<p>A &amp; B <span class="qg-blank" data-part="seq"></span></p>'
-            "<table><tr><th>x</th><th>y</th></tr><tr><td>1</td><td>2</td></tr></table>")
-    assert plain(html) == "A & B [seq]\nx | y | \n1 | 2 |"
+            "<table><tr><th>SYN</th><th>seq</th><th>序号</th></tr>"
+            '<tr><td>1</td><td><span class="qg-blank" data-part="seq"></span></td>'
+            "<td>&amp;lt;</td></tr></table><p>after</p>")
+    assert plain(html) == "A & B [seq]\n\nSYN  seq    序号\n1    [seq]  &lt;\n\nafter"
     assert plain("") == "" and plain("<p>key:</p>") == "key:"
+    assert plain("<table></table>") == ""

@@ -1,0 +1,71 @@
+"""Plain-text views of question data, for the terminal (``quizgen question``, ``quizgen drill``).
+
+Prompts and explanations are HTML fragments (docs/question-data.md). As text, a blank becomes
+``[part_id]``, a table becomes aligned columns between blank lines, paragraphs and rows become lines.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from html import escape, unescape
+from typing import Any
+
+_BLANK = re.compile(r'<span class="qg-blank" data-part="([^"]+)"></span>')
+_TABLE = re.compile(r"<table\b[^>]*>(.*?)</table>", re.S | re.I)
+_ROW = re.compile(r"<tr\b[^>]*>(.*?)</tr>", re.S | re.I)
+_CELL = re.compile(r"<t[dh]\b[^>]*>(.*?)</t[dh]>", re.S | re.I)
+_BREAK = re.compile(r"</tr>|<br\s*/?>|</p>|</li>", re.I)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _width(text: str) -> int:
+    """Terminal columns: Chinese characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _table(match: re.Match) -> str:
+    rows = [[" ".join(unescape(_TAG.sub("", cell)).split()) for cell in _CELL.findall(row)]
+            for row in _ROW.findall(match.group(1))]
+    rows = [r for r in rows if r]
+    if not rows:
+        return ""
+    widths = [max(_width(r[i]) for r in rows if i < len(r)) for i in range(max(map(len, rows)))]
+    lines = ["  ".join(cell + " " * (widths[i] - _width(cell)) for i, cell in enumerate(r)).rstrip()
+             for r in rows]
+    # escaped again: the fragment around it is unescaped once at the end
+    return "\n\n" + escape("\n".join(lines), quote=False) + "\n\n"
+
+
+def plain_text(html: str) -> str:
+    """An HTML fragment as plain text."""
+    text = _BLANK.sub(r"[\1]", html)
+    text = _TABLE.sub(_table, text)
+    text = _BREAK.sub("\n", text)
+    text = unescape(_TAG.sub("", text))
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(line.rstrip() for line in text.split("\n"))).strip()
+
+
+def as_text(q: dict[str, Any]) -> str:
+    """A question and its key as plain text."""
+    lines = [f"{q['title']}  ({q['qid']}, {q['points']} pt)", "", plain_text(q["prompt"]), ""]
+    for p in q["parts"]:
+        if p["kind"] == "choice":
+            for c in p["choices"]:
+                lines.append(f"  {c['id']}) {plain_text(c['text'])}")
+        elif p["kind"] == "order":
+            for item in p["items"]:
+                lines.append(f"  {item['id']}: {plain_text(item['text'])}")
+    lines += ["", "答案：" if q.get("lang") == "zh" else "key:"]
+    for p in q["parts"]:
+        if p["kind"] == "choice":
+            ans = ", ".join(c["id"] for c in p["choices"] if c["correct"])
+        elif p["kind"] == "order":
+            ans = " < ".join(p["answer"])
+        elif p["kind"] == "text":
+            ans = " / ".join(p["accept"])
+        else:
+            ans = p["answer"]
+        lines.append(f"  {p['label'] or p['id']}: {ans}")
+    lines += ["", plain_text(q["explanation"])]
+    return "\n".join(lines)

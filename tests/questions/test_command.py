@@ -1,0 +1,62 @@
+"""``quizgen question`` and ``quizgen banks``: what a teacher sees in the terminal."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from quizgen.cli import cli
+from quizgen.questions import generate_question, load_banks
+from quizgen.questions.bank import find_entry
+from quizgen.resources import banks_dir
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_question_json_is_the_generated_question_byte_for_byte():
+    first = run("question", "hs-piggyback-fill", "--seed", "3", "--lang", "en", "--json")
+    again = run("question", "hs-piggyback-fill", "--seed", "3", "--lang", "en", "--json")
+    assert first.exit_code == 0 and first.output == again.output
+    assert json.loads(first.output) == generate_question(find_entry("hs-piggyback-fill"), 3, "en")
+
+
+def test_question_text_shows_the_segment_as_aligned_columns_and_the_key():
+    q = generate_question(find_entry("hs-piggyback-fill"), 3, "en")
+    out = run("question", "hs-piggyback-fill", "--seed", "3", "--lang", "en").output
+    lines = out.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.split()[:3] == ["SYN", "ACK", "FIN"])
+    head, row = lines[header], lines[header + 1]
+    # every column starts at the same place in the header and in the row
+    starts = [i for i, ch in enumerate(head) if ch != " " and (i == 0 or head[i - 1] == " ")]
+    row_starts = [i for i, ch in enumerate(row) if ch != " " and (i == 0 or row[i - 1] == " ")]
+    assert starts == row_starts and len(starts) == len(head.split())
+    cells = dict(zip(head.split(), row.split()))
+    blanks = {p["id"] for p in q["parts"]}
+    for field, cell in cells.items():
+        if cell.startswith("["):
+            assert cell.strip("[]") in blanks
+    # the key: each part's answer, read off the trace
+    key = lines[lines.index("key:") + 1:]
+    for p in q["parts"]:
+        assert f"  {p['label']}: {p['answer']}" in key
+
+
+def test_question_text_in_chinese_names_the_key_in_chinese():
+    out = run("question", "hs-state-a-syn", "--seed", "1", "--lang", "zh").output
+    q = generate_question(find_entry("hs-state-a-syn"), 1, "zh")
+    assert "答案：" in out and "key:" not in out
+    assert f"状态: {' / '.join(q['parts'][0]['accept'])}" in out
+
+
+def test_banks_list_names_every_builtin_entry():
+    out = run("banks", "list").output
+    assert [line.split()[0] for line in out.splitlines()] == [e.id for e in load_banks()]
+
+
+def test_banks_check_the_builtin_folder():
+    r = run("banks", "check", str(banks_dir()))
+    assert r.exit_code == 0
+    assert r.output.splitlines()[-1] == f"{len(load_banks())} entries valid"
