@@ -412,6 +412,17 @@ def builtin_bank_paths() -> list[Path]:
     return sorted(banks_dir().glob("*.yaml"))
 
 
+def bank_files(path: str | Path) -> list[Path]:
+    """The bank files a path names: the file itself, or a folder's *.yaml and *.yml files."""
+    p = Path(path)
+    if not p.is_dir():
+        return [p]
+    files = sorted([*p.glob("*.yaml"), *p.glob("*.yml")])
+    if not files:
+        raise BankError("no bank files (*.yaml, *.yml) in this folder", file=str(p))
+    return files
+
+
 _CACHE: dict[tuple[str, ...], list[BankEntry]] = {}
 
 
@@ -419,8 +430,7 @@ def load_banks(paths: list[str | Path] | None = None) -> list[BankEntry]:
     """Entries of the given bank files or folders (default: the built-in banks), validated."""
     files: list[Path] = []
     for p in (paths or builtin_bank_paths()):
-        p = Path(p)
-        files += sorted(p.glob("*.yaml")) if p.is_dir() else [p]
+        files += bank_files(p)
     key = tuple(str(f.resolve()) for f in files)
     if key not in _CACHE:
         entries: list[BankEntry] = []

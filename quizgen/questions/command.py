@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import click
 
 from quizgen.errors import QuizgenError
-from quizgen.questions.bank import (entries_for_trace, find_entry, generate_question, load_bank,
-                                    load_banks)
+from quizgen.questions.bank import (bank_files, entries_for_trace, find_entry, generate_question,
+                                    load_bank, load_banks)
 from quizgen.questions.text import as_text
 
 LANG = click.Choice(["zh", "en"])
@@ -81,8 +80,7 @@ def check(paths: tuple[str, ...]) -> None:
     """Validate bank files (or folders of them): one line per problem, exit 2 on the first."""
     total = 0
     for p in paths:
-        path = Path(p)
-        for f in (sorted(path.glob("*.yaml")) if path.is_dir() else [path]):
+        for f in bank_files(p):
             entries = load_bank(f)
             total += len(entries)
             click.echo(f"ok  {f}: {len(entries)} entries")

@@ -61,3 +61,17 @@ def test_broken_bank_used_by_question_command():
 def test_unknown_question_id():
     r = CliRunner().invoke(cli, ["question", "no-such-id"])
     assert r.exit_code == 2 and "no question with id 'no-such-id'" in r.output
+
+
+@pytest.mark.parametrize("command", [["banks", "check"], ["banks", "list", "--bank"]])
+def test_a_folder_without_banks_is_an_error(command, tmp_path):
+    (tmp_path / "notes.txt").write_text("not a bank")
+    r = CliRunner().invoke(cli, [*command, str(tmp_path)])
+    assert r.exit_code == 2
+    assert r.output == f"error: {tmp_path}: no bank files (*.yaml, *.yml) in this folder\n"
+
+
+def test_a_folder_of_yml_banks(tmp_path):
+    (tmp_path / "mine.yml").write_text((HERE / "ok_minimal.yaml").read_text())
+    r = CliRunner().invoke(cli, ["banks", "list", "--bank", str(tmp_path)])
+    assert r.exit_code == 0 and r.output.split()[0] == "q1"
