@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError
+from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError, meta
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
 from quizgen import yamlutil
@@ -63,6 +63,7 @@ class BankEntry:
     path: str = ""                                   # where it stands in the file: entries[3]
     templates: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
     lines: dict[str, int | None] = field(default_factory=dict, repr=False)
+    names: set[str] = field(default_factory=set, repr=False)   # what its templates read
 
     def error(self, message: str, sub: str = "") -> BankError:
         """A one-line error about this entry, at the line of ``sub`` (e.g. "ask.segment")."""
@@ -220,6 +221,7 @@ def _entry(raw: Any, path: str, bank: str, source: str, lines: dict) -> BankEntr
                 raise BankError(f"template syntax error: {exc.message}", file=source, line=at,
                                 field=f"{ident}: {key}.{lang}") from None
             entry.templates.setdefault(lang, {})[key] = (compiled, text_line)
+            entry.names |= meta.find_undeclared_variables(template_env().parse(value[lang]))
     return entry
 
 
@@ -332,7 +334,7 @@ def generate_question(entry: BankEntry, seed: int, lang: str,
     except kinds.GenerationError as exc:
         raise entry.error(f"seed {seed}: {exc}", "ask") from None
     template_env()
-    context = {**_GLOBALS, **_context(trace, lang), **extra}
+    context = {**_GLOBALS, **_context(trace, lang, "states" in entry.names), **extra}
     context["answer"] = {p["id"]: _answer_of(p) for p in parts}
     context["part"] = {p["id"]: p for p in parts}
     rendered = {}
@@ -375,10 +377,11 @@ def _render_error(entry, key, lang, text_line, exc, message) -> BankError:
 _STATE = {"zh": lambda s: state_label(s, "zh"), "en": lambda s: state_label(s, "en")}
 
 
-def _context(trace: dict, lang: str) -> dict[str, Any]:
-    """What templates may read: the trace's values and segments (see landmarks.template_view),
-    the language, and state(name) to name a state in it."""
-    context = lm.template_view(trace)
+def _context(trace: dict, lang: str, states: bool) -> dict[str, Any]:
+    """What templates may read: the trace's values and segments (see landmarks.template_view;
+    ``states`` only for the templates that use it), the language, and state(name) to name a
+    state in it."""
+    context = lm.template_view(trace, states)
     context["lang"] = lang
     context["state"] = _STATE[lang]
     return context

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from quizgen.tcp.trace import states_after
+
 MOD = 1 << 32
 Trace = dict[str, Any]
 Seg = dict[str, Any]
@@ -149,10 +151,12 @@ def sent_bytes(trace: Trace, who: str) -> list[int]:
 _PEER = {"A": "B", "B": "A"}
 
 
-def template_view(trace: Trace) -> dict[str, Any]:
+def template_view(trace: Trace, states: bool = False) -> dict[str, Any]:
     """What bank templates may read of a trace. A value the trace does not have (y of a
     refused connection, u of a capture that ends early) is left out, so a template using it
-    fails loudly instead of printing None."""
+    fails loudly instead of printing None. With ``states``, also both ends' states at the moment
+    each segment is sent (after any change the sending made), by segment number:
+    ``states[3].B``."""
     v = trace["values"]
     closer = v["closer"]
     view: dict[str, Any] = {
@@ -167,6 +171,9 @@ def template_view(trace: Trace) -> dict[str, Any]:
         view["msl"] = trace["options"]["msl"]
     if trace["scenario"] is not None:
         view["scenario"] = trace["scenario"]
+    if states:
+        view["states"] = {seg["n"]: after for seg, after
+                          in zip(trace["segments"], states_after(trace["segments"], trace["events"]))}
     if closer is not None:
         view["closer"] = closer
         view["peer"] = _PEER[closer]

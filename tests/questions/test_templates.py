@@ -1,0 +1,51 @@
+"""What bank templates may read: the trace's values, segments, states and events."""
+
+from __future__ import annotations
+
+from quizgen.questions.bank import generate_question, load_bank
+from quizgen.tcp import preset_script, simulate
+
+BANK = """\
+bank: reading
+entries:
+  - id: r1
+    type: fill
+    topic: teardown
+    scenario: {preset: normal}
+    ask: {segment: fin1, fields: [seq]}
+    prompt:
+      zh: "<p>{{ x }} {{ y }} {{ u }} {{ v }} {{ w }} {{ segments|length }} {{ events|length }}</p>"
+      en: "<p>{% for s in segments %}{{ s.n }}:{{ states[s.n].A }}/{{ states[s.n].B }};{% endfor %}</p>"
+    explanation:
+      zh: "<p>{% for e in events %}{{ e.who }} {{ e.to }};{% endfor %}</p>"
+      en: "<p>{{ state(states[seg.fin1.n].A) }}</p>"
+"""
+
+
+def test_templates_read_values_segments_states_and_events(tmp_path):
+    path = tmp_path / "reading.yaml"
+    path.write_text(BANK, encoding="utf-8")
+    entry, = load_bank(path)
+    assert "states" in entry.names
+    zh, en = generate_question(entry, 5, "zh"), generate_question(entry, 5, "en")
+    trace = zh["trace"]
+    v = trace["values"]
+    assert zh["prompt"] == (f"<p>{v['x']} {v['y']} {v['u']} {v['v']} {v['w']} "
+                            f"{len(trace['segments'])} {len(trace['events'])}</p>")
+    assert zh["explanation"] == "<p>" + "".join(f"{e['who']} {e['to']};" for e in trace["events"]) + "</p>"
+    # the states at each send, as the simulator's own Trace reports them
+    same = simulate(preset_script("normal", seed=trace["seed"]))
+    after = same.states_after()
+    assert en["prompt"] == "<p>" + "".join(f"{s['n']}:{a['A']}/{a['B']};"
+                                           for s, a in zip(trace["segments"], after)) + "</p>"
+    # sending the first FIN puts A in FIN-WAIT-1 (the seed article's first wave)
+    assert en["explanation"] == "<p>FIN-WAIT-1</p>"
+
+
+def test_states_are_computed_only_for_templates_that_read_them(tmp_path):
+    path = tmp_path / "plain.yaml"
+    path.write_text(BANK.replace("states[s.n].A", "s.seq").replace("states[s.n].B", "s.ack")
+                    .replace("state(states[seg.fin1.n].A)", "x"), encoding="utf-8")
+    entry, = load_bank(path)
+    assert "states" not in entry.names
+    assert generate_question(entry, 5, "en")["prompt"].startswith("<p>1:")
