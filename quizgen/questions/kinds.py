@@ -37,13 +37,14 @@ def _segment(trace: dict, ref: Any) -> dict:
 
 
 def _field_part(seg: dict, field: str) -> dict:
+    source = {"segment": seg["n"], "field": field}
     if field in FLAG_FIELDS:
         return {"id": f"{field.lower()}_flag", "kind": "bit", "label": field,
-                "answer": int(field in seg["flags"])}
+                "answer": int(field in seg["flags"]), "source": source}
     value = seg[field]
     if value is None:
         raise GenerationError(f"segment {seg['n']} ({','.join(seg['flags'])}) has no {field}: its ACK flag is off")
-    return {"id": field, "kind": "number", "label": field, "answer": value}
+    return {"id": field, "kind": "number", "label": field, "answer": value, "source": source}
 
 
 # --------------------------------------------------------------------- fill-in-the-field
@@ -84,6 +85,7 @@ def state(entry, trace: dict, rng: random.Random, lang: str) -> Result:
                 "multiple": False,
                 "choices": [{"id": "abcd"[i], "text": state_label(s, lang), "correct": s == answer,
                              "feedback": MEANING[lang][s]} for i, s in enumerate(options)]}
+    part["source"] = {"segment": seg["n"], "who": who}
     return [part], {"asked": seg, "who": who, "expected": answer}, None
 
 
@@ -150,7 +152,8 @@ def choice(entry, trace: dict, rng: random.Random, lang: str) -> Result:
             "multiple": False,
             "choices": [{"id": "abcd"[i], "text": describe(c), "correct": name is None,
                          "feedback": right_fb if name is None else MISTAKES[name][lang]}
-                        for i, (name, c) in enumerate(options)]}
+                        for i, (name, c) in enumerate(options)],
+            "source": {"segment": seg["n"]}}
     return [part], {"asked": seg, "given": given}, None
 
 
@@ -207,7 +210,8 @@ def truefalse(entry, trace: dict, rng: random.Random, lang: str) -> Result:
     truth = claimed == fact
     fb = {"en": ("Right.", "No: the trace shows otherwise."), "zh": ("正确。", "错误：仿真结果并非如此。")}[lang]
     part = {"id": "claim", "kind": "truefalse", "label": "", "answer": truth,
-            "feedback_true": fb[0] if truth else fb[1], "feedback_false": fb[1] if truth else fb[0]}
+            "feedback_true": fb[0] if truth else fb[1], "feedback_false": fb[1] if truth else fb[0],
+            "source": {"claim": entry.ask["claim"], "claimed": claimed}}
     return [part], {"claimed": claimed, "fact": fact, "truth": truth}, None
 
 
@@ -220,12 +224,14 @@ def ordering(entry, trace: dict, rng: random.Random, lang: str) -> Result:
         if len(set(path)) != len(path):
             raise GenerationError(f"{who} passes through a state twice")
         texts = [state_label(s, lang) for s in path]
+        source: dict[str, Any] = {"states_of": who}
     else:
         lo, hi = _range(trace, ask.get("range", "all"))
         segs = [s for s in lm.first_sends(trace) if lo <= s["n"] <= hi]
         texts = [f"{s['from']}→{s['to']}: {describe(s)}" for s in segs]
         if len(set(texts)) != len(texts):
             raise GenerationError("two segments read the same")
+        source = {"segments": [s["n"] for s in segs]}
     ids = [f"i{k + 1}" for k in range(len(texts))]
     shown = list(zip(ids, texts))
     for _ in range(10):   # a shuffle that already is the answer asks nothing
@@ -233,7 +239,7 @@ def ordering(entry, trace: dict, rng: random.Random, lang: str) -> Result:
         if [i for i, _ in shown] != ids or len(ids) < 2:
             break
     part = {"id": "order", "kind": "order", "label": "",
-            "items": [{"id": i, "text": t} for i, t in shown], "answer": ids}
+            "items": [{"id": i, "text": t} for i, t in shown], "answer": ids, "source": source}
     return [part], {"who": ask.get("who")}, None
 
 
@@ -250,23 +256,25 @@ def _range(trace: dict, name: str) -> tuple[int, int]:
 
 
 # --------------------------------------------------------------------- computation
-def _compute(name: str, trace: dict) -> int:
+def _compute(name: str, trace: dict) -> tuple[int, dict[str, Any]]:
+    """A value and where it was read (a part's ``source``)."""
     v = trace["values"]
     if name in ("x", "y", "u", "v", "w"):
         if v[name] is None:
             raise GenerationError(f"the trace has no {name}")
-        return v[name]
+        return v[name], {"value": name}
     if name in lm.LANDMARKS or "." in name:
         mark, _, field = name.partition(".")
-        value = _segment(trace, mark)[field or "seq"]
+        seg = _segment(trace, mark)
+        value = seg[field or "seq"]
         if value is None:
             raise GenerationError(f"{name} does not exist here")
-        return value
+        return value, {"segment": seg["n"], "field": field or "seq"}
     if name == "time_wait":
         d = lm.time_in(trace, v["closer"], "TIME-WAIT")
         if d is None:
             raise GenerationError("nobody passes through TIME-WAIT here")
-        return int(d)
+        return int(d), {"time_in": "TIME-WAIT", "who": v["closer"]}
     raise GenerationError(f"unknown value {name!r}")
 
 
@@ -285,8 +293,9 @@ def compute_name_ok(name: Any) -> bool:
 def compute(entry, trace: dict, rng: random.Random, lang: str) -> Result:
     parts = []
     for item in entry.ask["values"]:
+        value, source = _compute(item["value"], trace)
         parts.append({"id": item["id"], "kind": "number", "label": item.get("label", item["id"]),
-                      "answer": _compute(item["value"], trace)})
+                      "answer": value, "source": source})
     return parts, {}, None
 
 
@@ -306,7 +315,8 @@ def ladder(entry, trace: dict, rng: random.Random, lang: str) -> Result:
         if seg[field] is None:
             raise GenerationError(f"segment {seg['n']} has no {field}")
         pid = f"s{seg['n']}_{field}"
-        parts.append({"id": pid, "kind": "number", "label": f"#{seg['n']} {field}", "answer": seg[field]})
+        parts.append({"id": pid, "kind": "number", "label": f"#{seg['n']} {field}", "answer": seg[field],
+                      "source": {"segment": seg["n"], "field": field}})
         blanks.append({"segment": seg["n"], "field": field, "part": pid})
     diagram = {"segments": [s["n"] for s in segs], "blanks": blanks, "show_states": True}
     return parts, {"chosen": [{"segment": s, "field": f} for s, f in chosen]}, diagram

@@ -1,6 +1,7 @@
 """In the spirit of R/exams' stresstest_exercise: every built-in entry over many seeds renders in
-both languages, its answers are values of its trace, its distractors are distinct and never the
-answer, no blank is ambiguous, and the same seed gives the same question byte for byte."""
+both languages, its answers are the values at the places of the trace each part names (read
+again by an oracle of this test's own), its distractors are distinct and never the answer, no
+blank is ambiguous, and the same seed gives the same question byte for byte."""
 
 import json
 import os
@@ -28,6 +29,107 @@ def trace_numbers(trace):
         nums.update(x for x in (s["seq"], s["ack"], s["len"]) if x is not None)
     nums.update(x for x in trace["values"].values() if isinstance(x, int))
     return nums
+
+
+# ---------------------------------------------------------------- an oracle of its own
+# Each part says where in the trace its answer was read (``source``). These functions read
+# that place again with code of their own, written apart from quizgen.questions.
+MOD = 2**32
+FLAGS = ("SYN", "ACK", "FIN", "RST")
+
+
+def seg_at(trace, n):
+    return trace["segments"][n - 1]
+
+
+def state_after(trace, who, n):
+    return [e["to"] for e in trace["events"] if e["who"] == who and e["segment"] == n][-1]
+
+
+def time_in(trace, who, state):
+    times = [(e["time"], e["to"]) for e in trace["events"] if e["who"] == who]
+    return next(int(b[0] - a[0]) for a, b in zip(times, times[1:]) if a[1] == state)
+
+
+def rfc_name(label):
+    """The RFC name in a state label: 'FIN-WAIT-2' or '终止等待2（FIN-WAIT-2）'."""
+    return label.rsplit("（", 1)[-1].rstrip("）")
+
+
+def fact(claim, trace):
+    segs, v = trace["segments"], trace["values"]
+    closer = v["closer"]
+    peer = {"A": "B", "B": "A"}.get(closer)
+    hs3 = next(s for s in segs if s["from"] == "A" and "SYN" not in s["flags"]
+               and s["ack"] == (v["y"] + 1) % MOD) if v["y"] is not None else None
+    fin1 = next((s for s in segs if "FIN" in s["flags"]), None)
+    fin1_ack = next((s for s in segs if s["from"] == peer and s["ack"] == (v["u"] + 1) % MOD), None)
+    if claim == "syn_consumes":
+        return (hs3["seq"] - v["x"]) % MOD
+    if claim == "fin_consumes":
+        return (fin1_ack["ack"] - fin1["seq"]) % MOD - fin1["len"]
+    if claim == "pure_ack_consumes":
+        after = next(s for s in segs if s["from"] == "A" and s["n"] > hs3["n"])
+        return (after["seq"] - hs3["seq"]) % MOD
+    if claim == "syn_carries_data":
+        return any(s["len"] for s in segs if "SYN" in s["flags"])
+    if claim == "hs3_carries_data":
+        return hs3["len"] > 0
+    if claim == "time_wait":
+        return time_in(trace, closer, "TIME-WAIT")
+    if claim == "closed_first":
+        closed = sorted((e["time"], e["who"]) for e in trace["events"] if e["to"] == "CLOSED")
+        return closed[0][1]
+    if claim == "fin_ack_value":
+        return fin1_ack["ack"]
+    if claim == "rst_state":
+        rst = next(s for s in segs if "RST" in s["flags"])
+        return state_after(trace, rst["to"], rst["n"])
+    raise AssertionError(f"the oracle does not know the claim {claim!r}")
+
+
+def check_against_trace(p, trace):
+    """The part's answer is what its source in the trace holds."""
+    src = p["source"]
+    if p["kind"] in ("number", "bit"):
+        if "field" in src:
+            seg = seg_at(trace, src["segment"])
+            want = int(src["field"] in seg["flags"]) if src["field"] in FLAGS else seg[src["field"]]
+        elif "value" in src:
+            want = trace["values"][src["value"]]
+        else:
+            want = time_in(trace, src["who"], src["time_in"])
+        assert p["answer"] == want, (p, src)
+    elif p["kind"] == "text":
+        assert p["answer"] == state_after(trace, src["who"], src["segment"])
+    elif p["kind"] == "choice" and "who" in src:          # which state: the right option
+        right, = [c for c in p["choices"] if c["correct"]]
+        assert rfc_name(right["text"]) == state_after(trace, src["who"], src["segment"])
+    elif p["kind"] == "choice":                           # a whole segment
+        seg = seg_at(trace, src["segment"])
+        for c in p["choices"]:
+            words = c["text"].split(", ")
+            flags = {w[:-2] for w in words if w.endswith("=1")}
+            nums = dict(w.split("=") for w in words if not w.endswith("=1"))
+            is_it = (flags == set(seg["flags"]) - {"PSH"} and nums.get("seq") == str(seg["seq"])
+                     and nums.get("ack") == (None if seg["ack"] is None else str(seg["ack"])))
+            assert c["correct"] == is_it, (c, seg)
+    elif p["kind"] == "truefalse":
+        assert p["answer"] == (src["claimed"] == fact(src["claim"], trace)), (src, p["answer"])
+    elif p["kind"] == "order":
+        items = {i["id"]: i["text"] for i in p["items"]}
+        shown = [items[i] for i in p["answer"]]
+        if "states_of" in src:
+            want = [e["to"] for e in trace["events"] if e["who"] == src["states_of"]]
+            assert [rfc_name(t) for t in shown] == want
+        else:
+            assert len(shown) == len(src["segments"])
+            for text, n in zip(shown, src["segments"]):
+                seg = seg_at(trace, n)
+                assert text.startswith(f"{seg['from']}→{seg['to']}: ") and f"seq={seg['seq']}" in text
+            assert src["segments"] == sorted(src["segments"])
+    else:
+        raise AssertionError(p["kind"])
 
 
 def check_question(q):
@@ -66,6 +168,7 @@ def check_question(q):
             assert len(texts) == len(set(texts))
         else:
             raise AssertionError(kind)
+        check_against_trace(p, trace)
     if q["diagram"]:
         n = len(trace["segments"])
         assert all(1 <= s <= n for s in q["diagram"]["segments"])
