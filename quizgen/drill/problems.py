@@ -1,4 +1,5 @@
-"""Which problems a drill draws, and the plain-text and diagram views the drills share.
+"""Which problems a drill draws, and the solution diagram the drills share (plain text:
+``quizgen.questions.text``).
 
 All randomness comes from one ``random.Random(seed)``: the same seed, filters and banks give
 the same problems in the same order.
@@ -12,7 +13,6 @@ from typing import Any
 
 from quizgen.errors import QuizgenError
 from quizgen.questions.bank import BankEntry, generate_question
-from quizgen.questions.text import plain_text
 
 SEED_RANGE = 2**31
 
@@ -39,11 +39,6 @@ def problems(entries: Sequence[BankEntry], seed: int, lang: str) -> Iterator[dic
     while True:
         entry = rng.choice(entries)
         yield generate_question(entry, rng.randrange(SEED_RANGE), lang)
-
-
-def plain(fragment: str) -> str:
-    """An HTML fragment as plain text, as ``quizgen question`` prints it."""
-    return plain_text(fragment)
 
 
 def solution_ladder(q: Mapping[str, Any]) -> tuple[Mapping[str, Any], Mapping[str, Any] | None]:

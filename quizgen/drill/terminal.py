@@ -15,7 +15,8 @@ from typing import Any
 import click
 
 from quizgen.drill import check
-from quizgen.drill.problems import plain, solution_ladder
+from quizgen.drill.problems import solution_ladder
+from quizgen.questions.text import plain_text
 from quizgen.drill.words import word
 from quizgen.render.ladder import ladder_text
 
@@ -81,7 +82,7 @@ class Drill:
         points = word("points", lang).format(n=f"{q['points']:g}")
         self.say(click.style(f"{word('problem', lang).format(n=n)} · {q['title']}", bold=True)
                  + f"  ({points}, d{q['difficulty']})")
-        self.say(plain(q["prompt"]))
+        self.say(plain_text(q["prompt"]))
         if q.get("diagram"):
             self.say(ladder_text(q, reveal=False))
         correct = True
@@ -101,7 +102,7 @@ class Drill:
         lang = self.lang
         options = part.get("choices") or part.get("items") or ()
         for letter, option in zip(check.LETTERS, options):
-            self.say(f"  {letter}) {plain(option['text'])}")
+            self.say(f"  {letter}) {plain_text(option['text'])}")
         prompt = " — ".join(filter(None, (_name(part), _how(part, lang))))
         while True:
             raw = self.ask(f"{prompt} > ")
@@ -118,14 +119,14 @@ class Drill:
             self.say(click.style(f"  ✗ {word('wrong', lang)}", fg="red") + " — "
                      + word("answer_is", lang).format(answer=verdict.expected))
         if verdict.feedback and not verdict.correct:
-            self.say(f"    {plain(verdict.feedback)}")
+            self.say(f"    {plain_text(verdict.feedback)}")
         return verdict.correct
 
     def solution(self, q: Mapping[str, Any]) -> None:
         self.say("")
         self.say(click.style(word("explanation", self.lang), bold=True))
-        feedback = [plain(p["feedback"]) for p in q["parts"] if p.get("feedback")]
-        self.say("\n".join(feedback + [plain(q.get("explanation", ""))]).strip())
+        feedback = [plain_text(p["feedback"]) for p in q["parts"] if p.get("feedback")]
+        self.say("\n".join(feedback + [plain_text(q.get("explanation", ""))]).strip())
         self.say("")
         self.say(click.style(word("diagram", self.lang), bold=True))
         source, request = solution_ladder(q)

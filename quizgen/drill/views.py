@@ -21,7 +21,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from quizgen.drill import check
-from quizgen.drill.problems import plain, solution_ladder
+from quizgen.drill.problems import solution_ladder
+from quizgen.questions.text import plain_text
 from quizgen.drill.words import word, words
 from quizgen.render.ladder import ladder_svg
 from quizgen.resources import templates_dir
@@ -73,7 +74,7 @@ def problem_view(q: Mapping[str, Any], number: int = 1) -> ProblemView:
     marked = set(_BLANK.findall(prompt))
     fields = []
     for part in q["parts"]:
-        options = [(letter, safe_html(o["text"]), plain(o["text"]))
+        options = [(letter, safe_html(o["text"]), plain_text(o["text"]))
                    for letter, o in zip(check.LETTERS, part.get("choices") or part.get("items") or ())]
         fields.append(FieldView(id=part["id"], name=field_name(part["id"]), kind=part["kind"],
                                 label=str(part.get("label") or ""),

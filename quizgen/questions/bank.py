@@ -85,15 +85,14 @@ class _Environment(SandboxedEnvironment):
 
 
 _ENV: _Environment | None = None
-_GLOBALS: dict[str, Any] = {}
 
 
 def template_env() -> SandboxedEnvironment:
-    global _ENV, _GLOBALS
+    global _ENV
     if _ENV is None:
         env = _Environment(undefined=StrictUndefined, autoescape=True)
         env.globals.update(blank=markup.blank, describe=markup.describe, m=markup.MACROS)
-        _ENV, _GLOBALS = env, dict(env.globals)
+        _ENV = env
     return _ENV
 
 
@@ -333,8 +332,7 @@ def generate_question(entry: BankEntry, seed: int, lang: str,
         parts, extra, diagram = kinds.KINDS[entry.type](entry, trace, rng, lang)
     except kinds.GenerationError as exc:
         raise entry.error(f"seed {seed}: {exc}", "ask") from None
-    template_env()
-    context = {**_GLOBALS, **_context(trace, lang, "states" in entry.names), **extra}
+    context = {**template_env().globals, **_context(trace, lang, "states" in entry.names), **extra}
     context["answer"] = {p["id"]: _answer_of(p) for p in parts}
     context["part"] = {p["id"]: p for p in parts}
     rendered = {}

@@ -15,7 +15,8 @@ import pytest
 
 from quizgen.drill import check
 from quizgen.drill.pack import pack_html
-from quizgen.drill.problems import plain, problems
+from quizgen.drill.problems import problems
+from quizgen.questions.text import plain_text
 from quizgen.errors import QuizgenError
 from quizgen.files import write_new
 from quizgen.questions import generate_question, load_banks
@@ -77,9 +78,9 @@ def test_key_is_not_readable_at_a_glance(questions, page):
     assert len(key) == len(questions)
     visible = re.sub(r'data-blob="[^"]+"', "", page)
     for q, k in zip(questions, key):
-        explanation = plain(q["explanation"])
+        explanation = plain_text(q["explanation"])
         assert explanation[:40] not in visible                     # only in the blob
-        assert explanation[:40] in plain(k["explanation"])
+        assert explanation[:40] in plain_text(k["explanation"])
         assert "<svg" in k["ladder"] and "qg-blank" not in k["ladder"]
         for part, spec in zip(q["parts"], k["parts"]):
             assert spec["id"] == part["id"] and spec["x"] == check.expected(part, "en")

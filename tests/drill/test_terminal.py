@@ -204,17 +204,3 @@ def test_bad_options_are_one_line_errors():
                       cwd=str(ROOT), encoding="utf-8", withexitstatus=True, timeout=60)
     text, status = out
     assert status == 2 and "unknown topic 'nope'" in text and "Traceback" not in text
-
-
-def test_plain_text_of_html():
-    """Blanks as [part], tables as aligned columns (Chinese counted two columns wide), the
-    text unescaped exactly once."""
-    from quizgen.drill.problems import plain
-
-    html = ('<p>A &amp; B <span class="qg-blank" data-part="seq"></span></p>'
-            "<table><tr><th>SYN</th><th>seq</th><th>序号</th></tr>"
-            '<tr><td>1</td><td><span class="qg-blank" data-part="seq"></span></td>'
-            "<td>&amp;lt;</td></tr></table><p>after</p>")
-    assert plain(html) == "A & B [seq]\n\nSYN  seq    序号\n1    [seq]  &lt;\n\nafter"
-    assert plain("") == "" and plain("<p>key:</p>") == "key:"
-    assert plain("<table></table>") == ""

@@ -9,6 +9,7 @@ from click.testing import CliRunner
 from quizgen.cli import cli
 from quizgen.questions import generate_question, load_banks
 from quizgen.questions.bank import find_entry
+from quizgen.questions.text import plain_text
 from quizgen.resources import banks_dir
 
 
@@ -60,3 +61,15 @@ def test_banks_check_the_builtin_folder():
     r = run("banks", "check", str(banks_dir()))
     assert r.exit_code == 0
     assert r.output.splitlines()[-1] == f"{len(load_banks())} entries valid"
+
+
+def test_plain_text_of_html():
+    """Blanks as [part], tables as aligned columns (Chinese counted two columns wide), the
+    text unescaped exactly once."""
+    html = ('<p>A &amp; B <span class="qg-blank" data-part="seq"></span></p>'
+            "<table><tr><th>SYN</th><th>seq</th><th>序号</th></tr>"
+            '<tr><td>1</td><td><span class="qg-blank" data-part="seq"></span></td>'
+            "<td>&amp;lt;</td></tr></table><p>after</p>")
+    assert plain_text(html) == "A & B [seq]\n\nSYN  seq    序号\n1    [seq]  &lt;\n\nafter"
+    assert plain_text("") == "" and plain_text("<p>key:</p>") == "key:"
+    assert plain_text("<table></table>") == ""
