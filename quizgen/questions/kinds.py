@@ -7,15 +7,15 @@ A type never renders anything; bank templates present what it returns.
 from __future__ import annotations
 
 import random
-from typing import Any, Callable
+from typing import Any, Callable, Final
 
 from quizgen.questions import landmarks as lm
 from quizgen.questions.markup import describe
 from quizgen.questions.names import (CONFUSED, MEANING, MISTAKES, spellings, state_label)
 
-MOD = 1 << 32
-FLAG_FIELDS = ("SYN", "ACK", "FIN", "RST")
-NUMBER_FIELDS = ("seq", "ack", "len")
+MOD: Final = 1 << 32
+FLAG_FIELDS: Final = ("SYN", "ACK", "FIN", "RST")
+NUMBER_FIELDS: Final = ("seq", "ack", "len")
 
 
 class GenerationError(Exception):
@@ -200,8 +200,8 @@ def _claim_facts(claim: str, trace: dict) -> tuple[Any, Any]:
     raise GenerationError(f"unknown claim {claim!r}")
 
 
-CLAIMS = ("syn_consumes", "fin_consumes", "pure_ack_consumes", "syn_carries_data",
-          "hs3_carries_data", "time_wait", "closed_first", "fin_ack_value", "rst_state")
+CLAIMS: Final = ("syn_consumes", "fin_consumes", "pure_ack_consumes", "syn_carries_data",
+                 "hs3_carries_data", "time_wait", "closed_first", "fin_ack_value", "rst_state")
 
 
 def truefalse(entry, trace: dict, rng: random.Random, lang: str) -> Result:
@@ -278,7 +278,7 @@ def _compute(name: str, trace: dict) -> tuple[int, dict[str, Any]]:
     raise GenerationError(f"unknown value {name!r}")
 
 
-COMPUTE_NAMES = "x, y, u, v, w, time_wait, or LANDMARK.seq|ack|len"
+COMPUTE_NAMES: Final = "x, y, u, v, w, time_wait, or LANDMARK.seq|ack|len"
 
 
 def compute_name_ok(name: Any) -> bool:
@@ -322,7 +322,7 @@ def ladder(entry, trace: dict, rng: random.Random, lang: str) -> Result:
     return parts, {"chosen": [{"segment": s, "field": f} for s, f in chosen]}, diagram
 
 
-KINDS: dict[str, Callable[..., Result]] = {
+KINDS: Final[dict[str, Callable[..., Result]]] = {
     "fill": fill, "state": state, "choice": choice, "truefalse": truefalse,
     "ordering": ordering, "compute": compute, "ladder": ladder,
 }

@@ -6,16 +6,16 @@ functions only look things up, they never compute protocol values.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from quizgen.tcp.trace import states_after
 
-MOD = 1 << 32
+MOD: Final = 1 << 32
 Trace = dict[str, Any]
 Seg = dict[str, Any]
 
 #: Landmark names a bank can ask about (``segment: synack``), with what they are.
-LANDMARKS = {
+LANDMARKS: Final = {
     "syn": "the first SYN (first handshake, seq = x)",
     "syn_b": "B's SYN in a simultaneous open",
     "synack": "the first SYN,ACK (second handshake, seq = y, ack = x+1)",
@@ -148,7 +148,7 @@ def sent_bytes(trace: Trace, who: str) -> list[int]:
     return out
 
 
-_PEER = {"A": "B", "B": "A"}
+_PEER: Final = {"A": "B", "B": "A"}
 
 
 def template_view(trace: Trace, states: bool = False) -> dict[str, Any]:

@@ -6,11 +6,11 @@ question's budget. Every value is escaped; the result is Markup, safe to embed.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from markupsafe import Markup, escape
 
-FLAGS = ("SYN", "ACK", "FIN", "RST")
+FLAGS: Final = ("SYN", "ACK", "FIN", "RST")
 
 
 def blank(part_id: str) -> Markup:
@@ -58,4 +58,4 @@ def inline(seg: dict) -> Markup:
 
 
 # A dict, not a namespace: the sandbox reads a dict's keys without its attribute checks.
-MACROS: dict[str, Any] = {"segment_row": segment_row, "inline": inline}
+MACROS: Final[dict[str, Any]] = {"segment_row": segment_row, "inline": inline}

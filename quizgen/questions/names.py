@@ -4,23 +4,24 @@ strings, and the feedback for known mistakes. Bank templates carry everything el
 from __future__ import annotations
 
 import re
+from typing import Final
 
-STATES = ["CLOSED", "LISTEN", "SYN-SENT", "SYN-RECEIVED", "ESTABLISHED", "FIN-WAIT-1",
-          "FIN-WAIT-2", "CLOSE-WAIT", "CLOSING", "LAST-ACK", "TIME-WAIT"]
+STATES: Final = ["CLOSED", "LISTEN", "SYN-SENT", "SYN-RECEIVED", "ESTABLISHED", "FIN-WAIT-1",
+                 "FIN-WAIT-2", "CLOSE-WAIT", "CLOSING", "LAST-ACK", "TIME-WAIT"]
 
 #: Linux's names (include/net/tcp_states.h, as `ss` prints them).
-LINUX = {"CLOSED": "CLOSE", "LISTEN": "LISTEN", "SYN-SENT": "SYN_SENT", "SYN-RECEIVED": "SYN_RECV",
-         "ESTABLISHED": "ESTABLISHED", "FIN-WAIT-1": "FIN_WAIT1", "FIN-WAIT-2": "FIN_WAIT2",
-         "CLOSE-WAIT": "CLOSE_WAIT", "CLOSING": "CLOSING", "LAST-ACK": "LAST_ACK",
-         "TIME-WAIT": "TIME_WAIT"}
+LINUX: Final = {"CLOSED": "CLOSE", "LISTEN": "LISTEN", "SYN-SENT": "SYN_SENT",
+                "SYN-RECEIVED": "SYN_RECV", "ESTABLISHED": "ESTABLISHED", "FIN-WAIT-1": "FIN_WAIT1",
+                "FIN-WAIT-2": "FIN_WAIT2", "CLOSE-WAIT": "CLOSE_WAIT", "CLOSING": "CLOSING",
+                "LAST-ACK": "LAST_ACK", "TIME-WAIT": "TIME_WAIT"}
 
 #: The seed article's Chinese names (and the usual ones for states it does not name).
-ZH = {"CLOSED": "关闭", "LISTEN": "监听", "SYN-SENT": "同步已发送", "SYN-RECEIVED": "同步收到",
-      "ESTABLISHED": "已建立连接", "FIN-WAIT-1": "终止等待1", "FIN-WAIT-2": "终止等待2",
-      "CLOSE-WAIT": "关闭等待", "CLOSING": "同时关闭", "LAST-ACK": "最后确认", "TIME-WAIT": "时间等待"}
+ZH: Final = {"CLOSED": "关闭", "LISTEN": "监听", "SYN-SENT": "同步已发送", "SYN-RECEIVED": "同步收到",
+             "ESTABLISHED": "已建立连接", "FIN-WAIT-1": "终止等待1", "FIN-WAIT-2": "终止等待2",
+             "CLOSE-WAIT": "关闭等待", "CLOSING": "同时关闭", "LAST-ACK": "最后确认", "TIME-WAIT": "时间等待"}
 
 #: What each state means, for the feedback on a wrong choice.
-MEANING = {
+MEANING: Final = {
     "en": {
         "CLOSED": "CLOSED: no connection at all (before the start, or after the end).",
         "LISTEN": "LISTEN: a server waiting for a SYN.",
@@ -50,7 +51,7 @@ MEANING = {
 }
 
 #: The pairs students really confuse: each state's three most tempting wrong answers.
-CONFUSED = {
+CONFUSED: Final = {
     "CLOSED": ["TIME-WAIT", "LAST-ACK", "LISTEN"],
     "LISTEN": ["SYN-RECEIVED", "CLOSED", "SYN-SENT"],
     "SYN-SENT": ["SYN-RECEIVED", "LISTEN", "ESTABLISHED"],
@@ -99,7 +100,7 @@ def state_label(state: str, lang: str) -> str:
 
 
 #: Feedback naming each known mistake, for distractors built from it.
-MISTAKES = {
+MISTAKES: Final = {
     "no_plus_one": {"en": "Forgets that SYN and FIN each use one sequence number: ack must be one more.",
                     "zh": "忘记了 SYN 和 FIN 各消耗一个序号：确认号应再加 1。"},
     "swapped": {"en": "Swaps seq and ack: seq is the sender's own number, ack the next number it expects from the peer.",
@@ -118,7 +119,7 @@ MISTAKES = {
                      "zh": "纯确认报文段（无数据、无 SYN/FIN）不消耗序号，seq 不应加 1。"},
 }
 
-UI = {
+UI: Final = {
     "en": {"sends": "sends", "state": "state", "true": "True", "false": "False"},
     "zh": {"sends": "发送", "state": "状态", "true": "正确", "false": "错误"},
 }

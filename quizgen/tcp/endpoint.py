@@ -9,35 +9,47 @@ carries out in simulated time.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
 from quizgen.tcp import seq as sq
 from quizgen.tcp.segment import Segment
 from quizgen.tcp.states import (TRANSITIONS, Action, Input, State, TransitionError,
                                 transition)
 
-INITIAL_RTO_MS = 1000          # RFC 6298 section 2.1
-RETRANSMIT = "retransmit"
-TIME_WAIT = "time-wait"
+INITIAL_RTO_MS: Final = 1000          # RFC 6298 section 2.1
+RETRANSMIT: Final = "retransmit"
+TIME_WAIT: Final = "time-wait"
 
 # Speed: the hot paths below add and compare sequence numbers inline, as seq.add, seq.lt and
 # seq.le do, with these constants from seq; each such place says which one it spells out.
-_MOD, _HALF = sq.MOD, sq.HALF
+_MOD: Final = sq.MOD
+_HALF: Final = sq.HALF
 
 # The flag sets the endpoint sends, made once rather than for every segment.
-_SYN = frozenset({"SYN"})
-_SYN_ACK = frozenset({"SYN", "ACK"})
-_ACK = frozenset({"ACK"})
-_PSH_ACK = frozenset({"PSH", "ACK"})
-_FIN = frozenset({"FIN"})
-_FIN_ACK = frozenset({"FIN", "ACK"})
-_RST = frozenset({"RST"})
-_RST_ACK = frozenset({"RST", "ACK"})
+_SYN: Final = frozenset({"SYN"})
+_SYN_ACK: Final = frozenset({"SYN", "ACK"})
+_ACK: Final = frozenset({"ACK"})
+_PSH_ACK: Final = frozenset({"PSH", "ACK"})
+_FIN: Final = frozenset({"FIN"})
+_FIN_ACK: Final = frozenset({"FIN", "ACK"})
+_RST: Final = frozenset({"RST"})
+_RST_ACK: Final = frozenset({"RST", "ACK"})
 
 # States and inputs the hot paths test, as module constants: cheaper than State.X each time.
-_CLOSED, _LISTEN, _SYN_SENT, _SYN_RECEIVED = State.CLOSED, State.LISTEN, State.SYN_SENT, State.SYN_RECEIVED
-_ESTABLISHED, _CLOSE_WAIT = State.ESTABLISHED, State.CLOSE_WAIT
-_IN_RST, _IN_SYN, _IN_SYN_ACK, _IN_ACK = Input.RST, Input.SYN, Input.SYN_ACK, Input.ACK
-_IN_ACK_OF_FIN, _IN_DATA, _IN_FIN, _IN_DUPLICATE = Input.ACK_OF_FIN, Input.DATA, Input.FIN, Input.DUPLICATE
+_CLOSED: Final = State.CLOSED
+_LISTEN: Final = State.LISTEN
+_SYN_SENT: Final = State.SYN_SENT
+_SYN_RECEIVED: Final = State.SYN_RECEIVED
+_ESTABLISHED: Final = State.ESTABLISHED
+_CLOSE_WAIT: Final = State.CLOSE_WAIT
+_IN_RST: Final = Input.RST
+_IN_SYN: Final = Input.SYN
+_IN_SYN_ACK: Final = Input.SYN_ACK
+_IN_ACK: Final = Input.ACK
+_IN_ACK_OF_FIN: Final = Input.ACK_OF_FIN
+_IN_DATA: Final = Input.DATA
+_IN_FIN: Final = Input.FIN
+_IN_DUPLICATE: Final = Input.DUPLICATE
 
 
 class CallError(Exception):
@@ -48,23 +60,34 @@ class ProtocolError(Exception):
     """A segment the endpoint cannot accept; with two correct endpoints it means a model bug."""
 
 
-@dataclass(slots=True)
+# The outputs of an endpoint. Their __init__s are written out (init=False): a generated one
+# stays interpreted Python under mypyc, and dozens are made for every trace.
+@dataclass(slots=True, init=False)
 class Send:
     segment: Segment
 
+    def __init__(self, segment: Segment) -> None:
+        self.segment = segment
 
-@dataclass(slots=True)
+
+@dataclass(slots=True, init=False)
 class Change:
     before: State
     after: State
     cause: str                      # a call ("connect", "close", ...), "receive" or "timer"
     segment: Segment | None         # the segment received, or the first one sent by the call
 
+    def __init__(self, before: State, after: State, cause: str, segment: Segment | None) -> None:
+        self.before, self.after, self.cause, self.segment = before, after, cause, segment
 
-@dataclass(slots=True)
+
+@dataclass(slots=True, init=False)
 class Timer:
     kind: str                       # RETRANSMIT or TIME_WAIT
     delay_ms: int | None            # None cancels the timer
+
+    def __init__(self, kind: str, delay_ms: int | None) -> None:
+        self.kind, self.delay_ms = kind, delay_ms
 
 
 @dataclass(frozen=True)
@@ -361,5 +384,5 @@ class Endpoint:
 
 
 #: action -> the method that carries it out, looked up once
-_HANDLERS = {a: getattr(Endpoint, "_do_" + a.name.lower()) for a in Action}
-_CALL_CAUSE = {i: i.value for i in Input}
+_HANDLERS: Final = {a: getattr(Endpoint, "_do_" + a.name.lower()) for a in Action}
+_CALL_CAUSE: Final = {i: i.value for i in Input}

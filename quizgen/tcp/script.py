@@ -19,14 +19,14 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Final
 
 from quizgen import yamlutil
 from quizgen.errors import ScriptError
 from quizgen.tcp.seq import MOD, in_range
 
 #: Every option, its default (the textbook behaviour) and what values it takes.
-OPTION_DEFAULTS: dict[str, Any] = {
+OPTION_DEFAULTS: Final[dict[str, Any]] = {
     "fin_ack": "separate",   # "merge": the peer's application closes at once; its FIN carries the ACK (Linux)
     "piggyback": False,      # True: A's first send rides on the third handshake segment
     "rst_ack": False,        # True: an abort's RST also carries ACK (Linux)
@@ -35,7 +35,7 @@ OPTION_DEFAULTS: dict[str, Any] = {
     "fin_has_ack": False,    # True: the active closer's FIN carries ACK too (RFC 9293, Linux)
     "mss": 1460,             # bytes; a larger send goes as several segments
 }
-_OPTION_CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
+_OPTION_CHECKS: Final[dict[str, tuple[Callable[[Any], bool], str]]] = {
     "fin_ack": (lambda v: v in ("separate", "merge"), "'separate' or 'merge'"),
     "piggyback": (lambda v: isinstance(v, bool), "true or false"),
     "rst_ack": (lambda v: isinstance(v, bool), "true or false"),
@@ -44,15 +44,15 @@ _OPTION_CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "msl": (lambda v: _is_int(v) and 1 <= v <= 86400, "a whole number of seconds from 1 to 86400"),
     "mss": (lambda v: _is_int(v) and 1 <= v <= 65495, "a whole number of bytes from 1 to 65495"),
 }
-MAX_SEND = 1 << 20
-_CALLS = ("connect", "send", "close", "abort")
+MAX_SEND: Final = 1 << 20
+_CALLS: Final = ("connect", "send", "close", "abort")
 
 
 def _is_int(v: Any) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Step:
     who: str             # "A", "B", "both", "lose" or "wait"
     verb: str            # a call name; "lose"/"wait" for those steps
@@ -60,11 +60,20 @@ class Step:
     line: int | None
     text: str            # as written, for messages and the trace
 
+    # written out: a generated __init__ stays interpreted under mypyc (several per script);
+    # object.__setattr__ as the generated one does, the dataclass being frozen
+    def __init__(self, who: str, verb: str, arg: Any, line: int | None, text: str) -> None:
+        object.__setattr__(self, "who", who)
+        object.__setattr__(self, "verb", verb)
+        object.__setattr__(self, "arg", arg)
+        object.__setattr__(self, "line", line)
+        object.__setattr__(self, "text", text)
+
     def as_dict(self) -> dict[str, Any]:
         return {self.who: self.text.split(": ", 1)[1]}
 
 
-@dataclass
+@dataclass(init=False)
 class Script:
     isn: dict[str, int]
     options: dict[str, Any]
@@ -73,6 +82,14 @@ class Script:
     seed: int | None = None
     source: str = "<script>"
     params: dict[str, Any] = field(default_factory=dict)
+
+    # written out: a generated __init__ stays interpreted under mypyc (one per trace)
+    def __init__(self, isn: dict[str, int], options: dict[str, Any], steps: list[Step],
+                 scenario: str = "script", seed: int | None = None, source: str = "<script>",
+                 params: dict[str, Any] | None = None) -> None:
+        self.isn, self.options, self.steps = isn, options, steps
+        self.scenario, self.seed, self.source = scenario, seed, source
+        self.params = {} if params is None else params
 
     @property
     def simultaneous_open(self) -> bool:
@@ -205,7 +222,7 @@ def _bad(msg: str, text: str, line: int | None, source: str) -> ScriptError:
 
 # ---------------------------------------------------------------------- presets
 #: Parameters every preset takes, with their default ranges (inclusive).
-PRESET_PARAMS: dict[str, tuple[int, int]] = {
+PRESET_PARAMS: Final[dict[str, tuple[int, int]]] = {
     "isn": (0, MOD - 1),       # both ISNs are drawn from this range
     "bytes": (1, 1000),        # each send's byte count
     "msl": (120, 120),
@@ -217,7 +234,7 @@ def _preset(fn: Callable[[Callable[[], int]], dict]) -> Callable[[Callable[[], i
     return fn
 
 
-PRESETS: dict[str, Callable] = {}
+PRESETS: Final[dict[str, Callable]] = {}
 
 
 @_preset
@@ -330,7 +347,7 @@ def _draws_like_randint() -> bool:
 
 
 # a Python that draws differently: use its randint as it is
-_RANDINT_BITS = _draws_like_randint()
+_RANDINT_BITS: Final = _draws_like_randint()
 
 
 def _randint(rng: random.Random, lo: int, hi: int) -> int:

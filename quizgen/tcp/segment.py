@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import combinations
+from typing import Final
 
 #: Flag names in the order they are written ("SYN,ACK", "FIN,ACK", "RST,ACK", "PSH,ACK").
-FLAG_ORDER = ("SYN", "FIN", "RST", "PSH", "ACK")
-_KNOWN = frozenset(FLAG_ORDER)
+FLAG_ORDER: Final = ("SYN", "FIN", "RST", "PSH", "ACK")
+_KNOWN: Final = frozenset(FLAG_ORDER)
 
 #: Every set of known flags -> its flags in FLAG_ORDER; all 32 are listed once, here, so that
 #: naming a segment's flags is a dict lookup instead of a scan (it happens for every segment).
-FLAGS_IN_ORDER: dict[frozenset[str], tuple[str, ...]] = {
+FLAGS_IN_ORDER: Final[dict[frozenset[str], tuple[str, ...]]] = {
     frozenset(c): c for k in range(len(FLAG_ORDER) + 1) for c in combinations(FLAG_ORDER, k)}
 
 

@@ -7,9 +7,11 @@ out inline, with ``MOD`` and ``HALF`` from here, and say so where they do.)
 
 from __future__ import annotations
 
-MOD = 1 << 32
-HALF = 1 << 31
-_HALF = HALF        # the old private name
+from typing import Final
+
+MOD: Final = 1 << 32
+HALF: Final = 1 << 31
+_HALF: Final = HALF        # the old private name
 
 
 def add(a: int, n: int) -> int:

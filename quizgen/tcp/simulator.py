@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from heapq import heappop, heappush
+from typing import Final
 
 from quizgen.errors import ScriptError
 from quizgen.tcp.endpoint import (RETRANSMIT, TIME_WAIT, Behaviour, CallError, Change,
@@ -19,18 +20,18 @@ from quizgen.tcp.segment import FLAGS_IN_ORDER, Segment
 from quizgen.tcp.states import Input, State
 from quizgen.tcp.trace import Trace
 
-LATENCY_MS = 50
-_NAME = {s: s.value for s in State}
-_CALL = {i.value: i for i in Input}      # a step's verb -> its Input, without Input(verb)
-MAX_EVENTS = 10_000          # a run that needs more has a bug; fail instead of looping
+LATENCY_MS: Final = 50
+_NAME: Final = {s: s.value for s in State}
+_CALL: Final = {i.value: i for i in Input}      # a step's verb -> its Input, without Input(verb)
+MAX_EVENTS: Final = 10_000          # a run that needs more has a bug; fail instead of looping
 
 # The four timers, (who, kind), each with a slot in Simulator.due. The slots are in sorted
 # order, so scanning them in order and taking the first of the earliest breaks ties the way
 # comparing (due, who, kind) tuples would: A's before B's, retransmission before 2MSL.
-_TIMERS = (("A", RETRANSMIT), ("A", TIME_WAIT), ("B", RETRANSMIT), ("B", TIME_WAIT))
-_SLOT_BASE = {"A": 0, "B": 2}            # + 1 for TIME_WAIT
-_ALL_SLOTS = (0, 1, 2, 3)
-_RETRANSMIT_SLOTS = (0, 2)
+_TIMERS: Final = (("A", RETRANSMIT), ("A", TIME_WAIT), ("B", RETRANSMIT), ("B", TIME_WAIT))
+_SLOT_BASE: Final = {"A": 0, "B": 2}            # + 1 for TIME_WAIT
+_ALL_SLOTS: Final = (0, 1, 2, 3)
+_RETRANSMIT_SLOTS: Final = (0, 2)
 
 
 @lru_cache(maxsize=64)
@@ -126,14 +127,15 @@ class Simulator:
         self.now = target
 
     # ------------------------------------------------------------------ recording
-    def _apply(self, who: str, outputs: list) -> None:
+    def _apply(self, who: str, outputs: list[Send | Change | Timer]) -> None:
         """Carry out what an endpoint returned: segments go out (numbered and recorded, unless
         lost, then in flight), state changes are recorded, timers are set or cancelled."""
         now = self.now
         seconds = now / 1000
         for out in outputs:
-            kind = type(out)
-            if kind is Send:
+            # isinstance, not type(out) is: it narrows the type, so mypyc reads the fields
+            # directly instead of looking the attributes up by name
+            if isinstance(out, Send):
                 seg = out.segment
                 segments = self.segments
                 n = len(segments) + 1
@@ -150,11 +152,11 @@ class Simulator:
                                  "lost": lost, "time": seconds})
                 if not lost:
                     heappush(self.flight, (now + LATENCY_MS, n, seg))
-            elif kind is Change:
-                seg = out.segment
+            elif isinstance(out, Change):
+                via = out.segment
                 self.events.append({
                     "time": seconds, "who": who, "cause": out.cause,
-                    "segment": None if seg is None else self._numbers.get(id(seg)),
+                    "segment": None if via is None else self._numbers.get(id(via)),
                     "from": _NAME[out.before], "to": _NAME[out.after]})
             else:   # a Timer: set or cancel it
                 delay = out.delay_ms

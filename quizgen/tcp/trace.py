@@ -14,7 +14,7 @@ from typing import Any
 from quizgen.tcp import seq as sq
 
 
-@dataclass
+@dataclass(init=False)
 class Trace:
     scenario: str
     seed: int | None
@@ -24,6 +24,13 @@ class Trace:
     values: dict[str, Any]
     segments: list[dict[str, Any]]
     events: list[dict[str, Any]]
+
+    # written out: a generated __init__ stays interpreted under mypyc (one per trace)
+    def __init__(self, scenario: str, seed: int | None, options: dict[str, Any],
+                 isn: dict[str, int], steps: list[dict[str, str]], values: dict[str, Any],
+                 segments: list[dict[str, Any]], events: list[dict[str, Any]]) -> None:
+        self.scenario, self.seed, self.options, self.isn = scenario, seed, options, isn
+        self.steps, self.values, self.segments, self.events = steps, values, segments, events
 
     @classmethod
     def build(cls, script, segments: list[dict], events: list[dict]) -> "Trace":
