@@ -245,6 +245,13 @@ def _check_scenario(entry: BankEntry, path: str, err) -> None:
         raise err(exc.message, "scenario") from None
 
 
+#: The keys of ``ask`` each type takes (docs/banks.md says what each means).
+ASK_KEYS: dict[str, set[str]] = {
+    "fill": {"segment", "fields", "random", "diagram"}, "state": {"segment", "who", "form"},
+    "choice": {"segment", "given"}, "truefalse": {"claim"}, "ordering": {"order", "who", "range"},
+    "compute": {"values"}, "ladder": {"range", "blanks", "random"}}
+
+
 def _check_ask(entry: BankEntry, err) -> None:
     ask, t = entry.ask, entry.type
     if not isinstance(ask, dict):
@@ -258,10 +265,7 @@ def _check_ask(entry: BankEntry, err) -> None:
 
     segment_ok = (lambda v: (isinstance(v, int) and v >= 1) or v in lm.LANDMARKS)
     segment_what = f"a segment number or one of {', '.join(lm.LANDMARKS)}"
-    allowed = {"fill": {"segment", "fields", "random", "diagram"}, "state": {"segment", "who", "form"},
-               "choice": {"segment", "given"}, "truefalse": {"claim"},
-               "ordering": {"order", "who", "range"}, "compute": {"values"},
-               "ladder": {"range", "blanks", "random"}}[t]
+    allowed = ASK_KEYS[t]
     for key in ask:
         if key not in allowed:
             raise err(f"unknown key for type {t} (known: {', '.join(sorted(allowed))})", f"ask.{key}")
