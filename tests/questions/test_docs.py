@@ -51,3 +51,14 @@ def test_it_names_everything_a_bank_can_say():
     wanted = (set(kinds.KINDS) | set(kinds.CLAIMS) | set(lm.LANDMARKS) | set(PRESETS)
               | set(PRESET_PARAMS) | {k for keys in ASK_KEYS.values() for k in keys})
     assert wanted - named == set()
+
+
+def test_the_readme_bank_example_loads(tmp_path):
+    readme = (DOC.parents[1] / "README.md").read_text(encoding="utf-8")
+    bank, = [b for b in re.findall(r"```yaml\n(.*?)```", readme, re.S) if b.startswith("bank:")]
+    path = tmp_path / "readme.yaml"
+    path.write_text(bank, encoding="utf-8")
+    entry, = load_bank(path)
+    q = generate_question(entry, 3, "en")
+    check_question(q)
+    assert str(q["parts"][-1]["answer"]) in q["explanation"]
