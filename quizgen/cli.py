@@ -19,7 +19,7 @@ _COMMANDS: dict[str, str] = {
     "paper": "quizgen.render.command:paper",
     "key": "quizgen.render.command:key",
     "export": "quizgen.export.command:export",
-    "question": "quizgen.questions.command:question",
+    "question": "quizgen.render.command:question",
     "banks": "quizgen.questions.command:banks",
     "drill": "quizgen.drill.command:drill",
     "serve": "quizgen.drill.command:serve",

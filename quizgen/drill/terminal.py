@@ -16,7 +16,7 @@ import click
 
 from quizgen.drill import check
 from quizgen.drill.problems import solution_ladder
-from quizgen.questions.text import plain_text
+from quizgen.render.text import plain_text
 from quizgen.drill.words import word
 from quizgen.render.ladder import ladder_text
 

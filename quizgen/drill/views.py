@@ -22,7 +22,7 @@ from markupsafe import Markup
 
 from quizgen.drill import check
 from quizgen.drill.problems import solution_ladder
-from quizgen.questions.text import plain_text
+from quizgen.render.text import plain_text
 from quizgen.drill.words import word, words
 from quizgen.render.ladder import ladder_svg
 from quizgen.resources import templates_dir

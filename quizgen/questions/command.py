@@ -1,15 +1,12 @@
-"""``quizgen question`` and ``quizgen banks``."""
+"""``quizgen banks``, and the options the commands that generate questions share (``--bank``,
+``--pcap``, ``--stream``, ``--relative``)."""
 
 from __future__ import annotations
-
-import json
 
 import click
 
 from quizgen.errors import QuizgenError
-from quizgen.questions.bank import (bank_files, entries_for_trace, find_entry, generate_question,
-                                    load_bank, load_banks)
-from quizgen.questions.text import as_text
+from quizgen.questions.bank import bank_files, load_bank, load_banks
 
 LANG = click.Choice(["zh", "en"])
 
@@ -37,28 +34,6 @@ def capture_trace(pcap: str | None, stream: int | None, relative: bool) -> dict 
         return None
     from quizgen.capture import trace_from_pcap   # only --pcap needs the capture reader
     return trace_from_pcap(pcap, stream=stream, relative=relative)
-
-
-@click.command(name="question")
-@click.argument("entry_id")
-@click.option("--seed", type=int, default=1, show_default=True)
-@click.option("--lang", type=LANG, default="zh", show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Print the question data as JSON.")
-@bank_option
-@capture_options
-def question(entry_id: str, seed: int, lang: str, as_json: bool, banks: tuple[str, ...],
-             pcap: str | None, stream: int | None, relative: bool) -> None:
-    """Print one question and its key."""
-    entry = find_entry(entry_id, load_banks(list(banks) or None))
-    trace = capture_trace(pcap, stream, relative)
-    if trace is not None and not entries_for_trace([entry], trace):
-        raise QuizgenError(f"question {entry_id!r} cannot be asked of this connection (it lacks "
-                           "a segment, value or state the question needs)", file=pcap, field="--pcap")
-    q = generate_question(entry, seed, lang, trace=trace)
-    if as_json:
-        click.echo(json.dumps(q, ensure_ascii=False, indent=2))
-        return
-    click.echo(as_text(q))
 
 
 @click.group(name="banks")

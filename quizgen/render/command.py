@@ -1,4 +1,5 @@
-"""``quizgen paper`` and ``quizgen key``: exam papers and answer keys as HTML and PDF files.
+"""``quizgen paper`` and ``quizgen key``: exam papers and answer keys as HTML and PDF files;
+``quizgen question``: one question and its key in the terminal.
 
 Every target is checked before anything is written (existing files need ``--force``); all
 files of a run are written to temporary names beside their targets and renamed into place
@@ -7,6 +8,7 @@ only when every one of them is complete, so a failed run leaves nothing half-wri
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
@@ -17,10 +19,12 @@ from typing import Iterable, Sequence
 import click
 
 from quizgen.errors import QuizgenError
+from quizgen.questions.bank import entries_for_trace, find_entry, generate_question, load_banks
+from quizgen.questions.command import LANG, bank_option, capture_options, capture_trace
 from quizgen.render.html import render_html
-from quizgen.questions.command import bank_option, capture_options, capture_trace
 from quizgen.render.paper import (BankSource, QuestionSource, class_set, load_roster,
                                   load_spec, paper_for_code)
+from quizgen.render.text import as_text
 from quizgen.resources import templates_dir
 
 FORMATS = ("html", "pdf")
@@ -214,3 +218,25 @@ def key(ctx: click.Context, code: str, spec: str, out_dir: str, formats: str,
     files, pages = write_documents(documents, Path(out_dir), fmts, force=force, jobs=1,
                                    progress=False)
     _report(files, pages, Path(out_dir), started)
+
+
+@click.command(name="question")
+@click.argument("entry_id")
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--lang", type=LANG, default="zh", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the question data as JSON.")
+@bank_option
+@capture_options
+def question(entry_id: str, seed: int, lang: str, as_json: bool, banks: tuple[str, ...],
+             pcap: str | None, stream: int | None, relative: bool) -> None:
+    """Print one question and its key."""
+    entry = find_entry(entry_id, load_banks(list(banks) or None))
+    trace = capture_trace(pcap, stream, relative)
+    if trace is not None and not entries_for_trace([entry], trace):
+        raise QuizgenError(f"question {entry_id!r} cannot be asked of this connection (it lacks "
+                           "a segment, value or state the question needs)", file=pcap, field="--pcap")
+    q = generate_question(entry, seed, lang, trace=trace)
+    if as_json:
+        click.echo(json.dumps(q, ensure_ascii=False, indent=2))
+        return
+    click.echo(as_text(q))

@@ -16,7 +16,7 @@ import pytest
 from quizgen.drill import check
 from quizgen.drill.pack import pack_html
 from quizgen.drill.problems import problems
-from quizgen.questions.text import plain_text
+from quizgen.render.text import plain_text
 from quizgen.errors import QuizgenError
 from quizgen.files import write_new
 from quizgen.questions import generate_question, load_banks

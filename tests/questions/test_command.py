@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from quizgen.cli import cli
 from quizgen.questions import generate_question, load_banks
 from quizgen.questions.bank import find_entry
-from quizgen.questions.text import plain_text
+from quizgen.render.text import plain_text
 from quizgen.resources import banks_dir
 
 
@@ -73,3 +73,16 @@ def test_plain_text_of_html():
     assert plain_text(html) == "A & B [seq]\n\nSYN  seq    序号\n1    [seq]  &lt;\n\nafter"
     assert plain_text("") == "" and plain_text("<p>key:</p>") == "key:"
     assert plain_text("<table></table>") == ""
+
+
+def test_question_text_draws_the_ladder_blank_then_filled():
+    q = generate_question(find_entry("hs-ladder"), 2, "en")
+    out = run("question", "hs-ladder", "--seed", "2", "--lang", "en").output
+    before_key, key = out.split("\nkey:\n")
+    blanks = [b for b in q["diagram"]["blanks"]]
+    # the question's diagram: a blank box for every asked number, none of the answers
+    assert before_key.count("[__________]") == len(blanks)
+    for p in q["parts"]:
+        assert f"[{p['answer']:^10}]" not in before_key
+        assert f"[{p['answer']:^10}]" in key          # the key's diagram is filled in
+        assert f"  {p['label']}: {p['answer']}" in key

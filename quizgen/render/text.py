@@ -1,7 +1,8 @@
 """Plain-text views of question data, for the terminal (``quizgen question``, ``quizgen drill``).
 
 Prompts and explanations are HTML fragments (docs/question-data.md). As text, a blank becomes
-``[part_id]``, a table becomes aligned columns between blank lines, paragraphs and rows become lines.
+``[part_id]``, a table becomes aligned columns between blank lines, paragraphs and rows become
+lines; a question's ladder diagram is drawn as text (blank in the question, filled in the key).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import re
 import unicodedata
 from html import escape, unescape
 from typing import Any
+
+from quizgen.render.ladder import ladder_text
 
 _BLANK = re.compile(r'<span class="qg-blank" data-part="([^"]+)"></span>')
 _TABLE = re.compile(r"<table\b[^>]*>(.*?)</table>", re.S | re.I)
@@ -47,16 +50,17 @@ def plain_text(html: str) -> str:
 
 
 def as_text(q: dict[str, Any]) -> str:
-    """A question and its key as plain text."""
-    lines = [f"{q['title']}  ({q['qid']}, {q['points']} pt)", "", plain_text(q["prompt"]), ""]
+    """A question and its key as plain text, its parts one blank line apart."""
+    asked = [f"{q['title']}  ({q['qid']}, {q['points']} pt)", plain_text(q["prompt"])]
+    if q.get("diagram"):
+        asked.append(ladder_text(q, reveal=False).rstrip("\n"))
+    options = []
     for p in q["parts"]:
         if p["kind"] == "choice":
-            for c in p["choices"]:
-                lines.append(f"  {c['id']}) {plain_text(c['text'])}")
+            options += [f"  {c['id']}) {plain_text(c['text'])}" for c in p["choices"]]
         elif p["kind"] == "order":
-            for item in p["items"]:
-                lines.append(f"  {item['id']}: {plain_text(item['text'])}")
-    lines += ["", "答案：" if q.get("lang") == "zh" else "key:"]
+            options += [f"  {item['id']}: {plain_text(item['text'])}" for item in p["items"]]
+    key = ["答案：" if q.get("lang") == "zh" else "key:"]
     for p in q["parts"]:
         if p["kind"] == "choice":
             ans = ", ".join(c["id"] for c in p["choices"] if c["correct"])
@@ -66,6 +70,9 @@ def as_text(q: dict[str, Any]) -> str:
             ans = " / ".join(p["accept"])
         else:
             ans = p["answer"]
-        lines.append(f"  {p['label'] or p['id']}: {ans}")
-    lines += ["", plain_text(q["explanation"])]
-    return "\n".join(lines)
+        key.append(f"  {p['label'] or p['id']}: {ans}")
+    solved = [plain_text(q["explanation"])]
+    if q.get("diagram"):
+        solved.append(ladder_text(q, reveal=True, lang=q["lang"]).rstrip("\n"))
+    blocks = [*asked, "\n".join(options), "\n".join(key), *solved]
+    return "\n\n".join(b for b in blocks if b)
