@@ -196,3 +196,35 @@ def test_same_seed_same_bytes(entry):
     b = json.dumps(generate_question(entry, 12345, "zh"), ensure_ascii=False, sort_keys=True)
     assert a == b
     assert a != json.dumps(generate_question(entry, 12346, "zh"), ensure_ascii=False, sort_keys=True)
+
+
+def _wrong(p):
+    """The part with its answer changed: the oracle must notice."""
+    m = json.loads(json.dumps(p))
+    if m["kind"] == "number":
+        m["answer"] = (m["answer"] + 1) % MOD
+    elif m["kind"] == "bit":
+        m["answer"] = 1 - m["answer"]
+    elif m["kind"] == "truefalse":
+        m["answer"] = not m["answer"]
+    elif m["kind"] == "text":
+        m["answer"] = "CLOSING" if m["answer"] != "CLOSING" else "LISTEN"
+    elif m["kind"] == "choice":
+        marks = [c["correct"] for c in m["choices"]]
+        for c, mark in zip(m["choices"], marks[1:] + marks[:1]):
+            c["correct"] = mark
+    elif m["kind"] == "order":
+        m["answer"] = m["answer"][::-1]
+    return m
+
+
+def test_the_oracle_catches_every_wrong_answer():
+    caught = 0
+    for entry in ENTRIES:
+        q = generate_question(entry, 7, "en")
+        for p in q["parts"]:
+            check_against_trace(p, q["trace"])
+            with pytest.raises(AssertionError):
+                check_against_trace(_wrong(p), q["trace"])
+            caught += 1
+    assert caught >= len(ENTRIES)
