@@ -29,7 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError, meta
+from jinja2 import (StrictUndefined, Template, TemplateError, TemplateRuntimeError,
+                    TemplateSyntaxError, meta)
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
 from quizgen import yamlutil
@@ -73,15 +74,36 @@ class BankEntry:
 
 
 # ---------------------------------------------------------------------- templates
+#: What a template's ``*`` and ``**`` may make: a value too large to print is a mistake, and
+#: computing it could take the process's memory and minutes (the sandbox does not limit them).
+MAX_REPEAT = 100_000          # items or characters from sequence * n
+MAX_EXPONENT = 4096           # a ** b: |b| at most this (a printed int has at most 4300 digits)
+
+
 class _Environment(SandboxedEnvironment):
-    """The sandbox, with one shortcut: ``seg.ack`` on a plain dict (all a template is given of
-    the trace) reads the key first, as ``seg['ack']`` does in the sandbox, rather than first
-    failing to find a Python attribute. Everything else goes through the sandbox's checks."""
+    """The sandbox, with one shortcut and two limits. The shortcut: ``seg.ack`` on a plain dict
+    (all a template is given of the trace) reads the key first, as ``seg['ack']`` does in the
+    sandbox, rather than first failing to find a Python attribute. Everything else goes
+    through the sandbox's checks. The limits: ``*`` and ``**`` refuse results that could take
+    the machine's memory or minutes to compute."""
+
+    intercepted_binops = frozenset({"*", "**"})
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if type(obj) is dict and attribute in obj:
             return obj[attribute]
         return super().getattr(obj, attribute)
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(right, int) and abs(right) > MAX_EXPONENT:
+            raise TemplateRuntimeError(f"the exponent {right} is too large (at most {MAX_EXPONENT})")
+        if operator == "*":
+            for seq, n in ((left, right), (right, left)):
+                if (isinstance(seq, (str, list, tuple)) and isinstance(n, int)
+                        and len(seq) * n > MAX_REPEAT):
+                    raise TemplateRuntimeError(f"repeating {len(seq)} items {n} times is too "
+                                               f"much (at most {MAX_REPEAT} in all)")
+        return super().call_binop(context, operator, left, right)
 
 
 _ENV: _Environment | None = None

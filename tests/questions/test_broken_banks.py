@@ -28,6 +28,9 @@ EXPECTED = {
     "runtime_error.yaml": (9, ["q1: explanation.zh", "division"]),
     "unknown_landmark.yaml": (7, ["q1: ask.segment"]),
     "unknown_compute_value.yaml": (7, ["c1: ask.values", "time_wait"]),
+    # the sandbox does not limit * and **; without our limits these take minutes or all memory
+    "huge_power.yaml": (12, ["q1: prompt.en", "exponent 10000000000 is too large"]),
+    "huge_string.yaml": (12, ["q1: explanation.zh", "too much"]),
 }
 
 
