@@ -2,7 +2,8 @@
 
 Prompts and explanations are HTML fragments (docs/question-data.md). As text, a blank becomes
 ``[part_id]``, a table becomes aligned columns between blank lines, paragraphs and rows become
-lines; a question's ladder diagram is drawn as text (blank in the question, filled in the key).
+lines, ``2<sup>32</sup>`` becomes ``2^32``; a question's ladder diagram is drawn as text (blank
+in the question, filled in the key).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ _TABLE = re.compile(r"<table\b[^>]*>(.*?)</table>", re.S | re.I)
 _ROW = re.compile(r"<tr\b[^>]*>(.*?)</tr>", re.S | re.I)
 _CELL = re.compile(r"<t[dh]\b[^>]*>(.*?)</t[dh]>", re.S | re.I)
 _BREAK = re.compile(r"</tr>|<br\s*/?>|</p>|</li>", re.I)
+_SUP = re.compile(r"<sup\b[^>]*>(.*?)</sup>", re.S | re.I)     # 2<sup>32</sup> -> 2^32
+_SUB = re.compile(r"<sub\b[^>]*>(.*?)</sub>", re.S | re.I)
 _TAG = re.compile(r"<[^>]+>")
 
 
@@ -43,6 +46,7 @@ def _table(match: re.Match) -> str:
 def plain_text(html: str) -> str:
     """An HTML fragment as plain text."""
     text = _BLANK.sub(r"[\1]", html)
+    text = _SUB.sub(r"_\1", _SUP.sub(r"^\1", text))
     text = _TABLE.sub(_table, text)
     text = _BREAK.sub("\n", text)
     text = unescape(_TAG.sub("", text))

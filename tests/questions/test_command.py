@@ -73,6 +73,7 @@ def test_plain_text_of_html():
     assert plain_text(html) == "A & B [seq]\n\nSYN  seq    序号\n1    [seq]  &lt;\n\nafter"
     assert plain_text("") == "" and plain_text("<p>key:</p>") == "key:"
     assert plain_text("<table></table>") == ""
+    assert plain_text("<p>modulo 2<sup>32</sup>, x<sub>1</sub></p>") == "modulo 2^32, x_1"
 
 
 def test_question_text_draws_the_ladder_blank_then_filled():
