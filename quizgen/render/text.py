@@ -72,6 +72,9 @@ def as_text(q: dict[str, Any]) -> str:
             ans = " < ".join(p["answer"])
         elif p["kind"] == "text":
             ans = " / ".join(p["accept"])
+        elif p["kind"] == "truefalse":
+            ans = {("zh", True): "正确", ("zh", False): "错误"}.get((q.get("lang"), p["answer"]),
+                                                                 str(p["answer"]).lower())
         else:
             ans = p["answer"]
         key.append(f"  {p['label'] or p['id']}: {ans}")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from click.testing import CliRunner
 
 from quizgen.cli import cli
@@ -87,3 +89,12 @@ def test_question_text_draws_the_ladder_blank_then_filled():
         assert f"[{p['answer']:^10}]" not in before_key
         assert f"[{p['answer']:^10}]" in key          # the key's diagram is filled in
         assert f"  {p['label']}: {p['answer']}" in key
+
+
+@pytest.mark.parametrize("lang, words", [("zh", ("正确", "错误")), ("en", ("true", "false"))])
+def test_question_text_gives_a_truefalse_key_in_words(lang, words):
+    q = generate_question(find_entry("tf-syn-consumes"), 4, lang)
+    out = run("question", "tf-syn-consumes", "--seed", "4", "--lang", lang).output
+    want = words[0] if q["parts"][0]["answer"] else words[1]
+    label = q["parts"][0]["label"] or q["parts"][0]["id"]
+    assert f"  {label}: {want}\n" in out
