@@ -49,3 +49,23 @@ def test_states_are_computed_only_for_templates_that_read_them(tmp_path):
     entry, = load_bank(path)
     assert "states" not in entry.names
     assert generate_question(entry, 5, "en")["prompt"].startswith("<p>1:")
+
+
+def test_builtin_templates_do_no_arithmetic():
+    """The rule of correctness: answers come from the question types' code, templates only
+    show values. No built-in template adds, subtracts, multiplies or divides anything."""
+    import yaml
+    from jinja2 import nodes
+
+    from quizgen.questions.bank import builtin_bank_paths, template_env
+
+    arithmetic = (nodes.Add, nodes.Sub, nodes.Mul, nodes.Div, nodes.FloorDiv, nodes.Mod, nodes.Pow)
+    checked = 0
+    for path in builtin_bank_paths():
+        for entry in yaml.safe_load(path.read_text(encoding="utf-8"))["entries"]:
+            for key in ("prompt", "explanation"):
+                for lang, source in entry[key].items():
+                    found = list(template_env().parse(source).find_all(arithmetic))
+                    assert not found, f"{path.name} {entry['id']} {key}.{lang} computes: {found}"
+                    checked += 1
+    assert checked >= 4 * 40
