@@ -9,11 +9,10 @@ in the question, filled in the key).
 from __future__ import annotations
 
 import re
-import unicodedata
 from html import escape, unescape
 from typing import Any
 
-from quizgen.render.ladder import ladder_text
+from quizgen.render.ladder import display_width, ladder_text
 
 _BLANK = re.compile(r'<span class="qg-blank" data-part="([^"]+)"></span>')
 _TABLE = re.compile(r"<table\b[^>]*>(.*?)</table>", re.S | re.I)
@@ -25,20 +24,16 @@ _SUB = re.compile(r"<sub\b[^>]*>(.*?)</sub>", re.S | re.I)
 _TAG = re.compile(r"<[^>]+>")
 
 
-def _width(text: str) -> int:
-    """Terminal columns: Chinese characters take two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
 def _table(match: re.Match) -> str:
     rows = [[" ".join(unescape(_TAG.sub("", cell)).split()) for cell in _CELL.findall(row)]
             for row in _ROW.findall(match.group(1))]
     rows = [r for r in rows if r]
     if not rows:
         return ""
-    widths = [max(_width(r[i]) for r in rows if i < len(r)) for i in range(max(map(len, rows)))]
-    lines = ["  ".join(cell + " " * (widths[i] - _width(cell)) for i, cell in enumerate(r)).rstrip()
-             for r in rows]
+    widths = [max(display_width(r[i]) for r in rows if i < len(r))
+              for i in range(max(map(len, rows)))]
+    lines = ["  ".join(cell + " " * (widths[i] - display_width(cell)) for i, cell in enumerate(r))
+             .rstrip() for r in rows]
     # escaped again: the fragment around it is unescaped once at the end
     return "\n\n" + escape("\n".join(lines), quote=False) + "\n\n"
 
