@@ -6,9 +6,16 @@ the problem from the token and grades the answers on the server. A token is sign
 encrypted: anyone can read it. So the question is generated not from the token's seed but
 from an HMAC of it under the server's secret (:func:`question_seed`); otherwise a student
 could decode a token and print its key with ``quizgen question ID --seed S``. A result exists only as the
-answer to that POST: there is no page to fetch for a token. The score lives in the signed
-session cookie, which also remembers the nonces of recently answered problems, so a replayed
-answer is refused (409) rather than counted twice. Tokens expire (``max_age``).
+answer to that POST: there is no page to fetch for a token. Tokens expire (``max_age``).
+
+Each problem is answered once: the server remembers the nonces of answered tokens until they
+expire (:class:`Answered`, in memory), so a second POST of a token, with whatever cookie or
+none, is refused (409) and shows no solution. Tokens name the server process that drew them:
+one drawn before a restart is refused (410), since the answered nonces died with the old
+process. The score lives in the signed session cookie: a tally for the student's own
+practice, counting each answered problem once. A student cannot raise it (they cannot sign a
+cookie, nor answer a problem twice), but can lower it by sending an older cookie or none:
+it is no grade.
 
 Every bad request gets a 4xx page saying what was wrong: a tampered or foreign token (400),
 an expired one (410), a problem the banks do not hold (404), a malformed body (400, 415),
@@ -19,9 +26,12 @@ problem again with a hint under the field (422), as the terminal asks again.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import hmac
 import random
 import secrets
+import threading
+import time
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
@@ -47,7 +57,7 @@ from quizgen.questions.bank import LANGS, BankEntry, generate_question
 MAX_BODY = 64 * 1024          # bytes: a form of answers is a few hundred
 MAX_TOKEN = 512               # characters
 MAX_ANSWER = 200              # characters in one field
-MAX_SEEN = 64                 # answered problems the session remembers
+MAX_ANSWERED = 100_000        # answered problems the server remembers (about 17 MB when full)
 CACHE_SIZE = 1024             # problems kept between their GET and their POST
 TOKEN_SALT = "quizgen-drill-problem"
 
@@ -60,8 +70,47 @@ def question_seed(secret: bytes | str, entry_id: str, seed: int) -> int:
     return int.from_bytes(digest[:4], "big") % SEED_RANGE
 
 
+class Answered:
+    """The answered problems' nonces, each kept until its token expires, so that no token is
+    answered twice. Thread-safe (waitress serves from several threads). Bounded: past
+    ``capacity`` the nonce issued first is forgotten, and from then on every token issued
+    up to that one is refused as too old (so a forgotten nonce can never be answered again).
+    """
+
+    def __init__(self, max_age: int, capacity: int = MAX_ANSWERED) -> None:
+        self.max_age = max_age
+        self.capacity = capacity
+        self.by_issue: list[tuple[int, str]] = []      # heap of (issue time, nonce)
+        self.nonces: set[str] = set()
+        self.floor = -1                 # tokens issued at or before this time are refused
+        self.lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self.nonces)
+
+    def claim(self, nonce: str, issued: int, now: int | None = None) -> None:
+        """Mark a token (its nonce, its issue time) answered; an HTTP error if it cannot be."""
+        now = int(time.time()) if now is None else now     # whole seconds, as itsdangerous
+        with self.lock:
+            while self.by_issue and self.by_issue[0][0] + self.max_age < now:
+                self.nonces.discard(heapq.heappop(self.by_issue)[1])
+            if nonce in self.nonces:
+                raise _fail(409, "this problem was already answered; get a new one")
+            if issued + self.max_age < now:    # expired since its token was read
+                raise _fail(410, "this problem has expired; get a new one")
+            if issued <= self.floor:
+                raise _fail(410, "this problem is too old to answer now (the server has "
+                                 "answered too many since); get a new one")
+            self.nonces.add(nonce)
+            heapq.heappush(self.by_issue, (issued, nonce))
+            if len(self.nonces) > self.capacity:
+                first, forgotten = heapq.heappop(self.by_issue)
+                self.nonces.discard(forgotten)
+                self.floor = max(self.floor, first)
+
+
 class Problems:
-    """Draws problems and signs / reads their tokens."""
+    """Draws problems, signs / reads their tokens, and spends each token once."""
 
     def __init__(self, entries: Sequence[BankEntry], secret: bytes | str, *, lang: str,
                  max_age: int, seed: int | None = None) -> None:
@@ -72,6 +121,8 @@ class Problems:
         self.rng = random.Random(secrets.randbits(64) if seed is None else seed)
         self.secret = secret
         self.signer = URLSafeTimedSerializer(secret, salt=TOKEN_SALT)
+        self.answered = Answered(max_age)
+        self.run = secrets.token_hex(4)    # this process: tokens of an earlier one are refused
         # the POST for a problem finds it as its GET left it: generated once, not twice
         self.prepared = lru_cache(maxsize=CACHE_SIZE)(self._prepare)
 
@@ -86,15 +137,17 @@ class Problems:
         pool = select_entries(self.entries, topics, difficulty) if (topics or difficulty) else self.entries
         entry = self.rng.choice(pool)
         seed = self.rng.randrange(SEED_RANGE)
-        token = self.signer.dumps({"e": entry.id, "s": seed, "l": lang, "n": secrets.token_hex(8)})
+        token = self.signer.dumps({"e": entry.id, "s": seed, "l": lang, "n": secrets.token_hex(8),
+                                   "r": self.run})
         return (*self.prepared(entry.id, seed, lang), token)
 
-    def read(self, token: str) -> tuple[dict, ProblemView, str]:
-        """(question, view, nonce) of a token; raises an HTTP error saying what is wrong."""
+    def read(self, token: str) -> tuple[dict, ProblemView, str, int]:
+        """(question, view, nonce, issue time) of a token; raises an HTTP error saying what
+        is wrong."""
         if not token or len(token) > MAX_TOKEN:
             raise _fail(400, "missing or oversized problem token")
         try:
-            data = self.signer.loads(token, max_age=self.max_age)
+            data, issued = self.signer.loads(token, max_age=self.max_age, return_timestamp=True)
         except SignatureExpired:
             raise _fail(410, "this problem has expired; get a new one") from None
         except BadSignature:
@@ -106,7 +159,11 @@ class Problems:
         entry = self.by_id.get(data["e"])
         if entry is None:
             raise _fail(404, f"unknown problem {data['e']!r} (not in this server's banks)")
-        return (*self.prepared(entry.id, data["s"], data["l"]), data["n"])
+        if data.get("r") != self.run:
+            raise _fail(410, "the server has restarted since this problem was drawn; "
+                             "get a new one")
+        return (*self.prepared(entry.id, data["s"], data["l"]), data["n"],
+                int(issued.timestamp()))
 
 
 def _fail(status: int, message: str) -> HTTPException:
@@ -145,18 +202,15 @@ def _answers(q: dict) -> tuple[dict[str, Any], dict[str, list[str]], dict[str, s
     return parsed, values, hints
 
 
-def _record(nonce: str, correct: bool) -> dict[str, int]:
-    """Count an answered problem in the session's score; 409 if it was answered before."""
-    seen = list(session.get("seen", []))
-    if nonce in seen:
-        raise _fail(409, "this problem was already answered; get a new one")
+def _count(correct: bool) -> dict[str, int]:
+    """The session's score with one more answered problem (the problem is spent already)."""
     score = dict(session.get("score", {"answered": 0, "right": 0, "streak": 0, "best": 0}))
     score["answered"] += 1
     score["right"] += int(correct)
     score["streak"] = score["streak"] + 1 if correct else 0
     score["best"] = max(score["best"], score["streak"])
     session["score"] = score
-    session["seen"] = (seen + [nonce])[-MAX_SEEN:]
+    session.pop("seen", None)      # what cookies of earlier versions remembered
     return score
 
 
@@ -217,14 +271,15 @@ def create_app(entries: Sequence[BankEntry], *, secret: bytes | str | None = Non
         if request.mimetype not in ("application/x-www-form-urlencoded", "multipart/form-data"):
             raise _fail(415, "answers are sent as a form (application/x-www-form-urlencoded)")
         token = request.form.get("token", "")
-        q, view, nonce = problems.read(token)
+        q, view, nonce, issued = problems.read(token)
         parsed, values, hints = _answers(q)
-        if hints:
+        if hints:                      # nothing graded or shown: the problem stays open
             return page("web_problem.html.j2", 422, page_lang=q["lang"], view=view,
                         token=token, values=values, hints=hints)
+        problems.answered.claim(nonce, issued)      # once per token, from any cookie
         verdicts = {p["id"]: check.grade(p, parsed[p["id"]], q["lang"]) for p in q["parts"]}
         correct = all(v.correct for v in verdicts.values())
-        score = _record(nonce, correct)
+        score = _count(correct)
         return page("web_result.html.j2", page_lang=q["lang"], view=view,
                     values=values, verdicts=verdicts, correct=correct, score=score,
                     solution=solution_view(q))

@@ -3,10 +3,8 @@ results, and every bad request a 4xx with a clear message (never a 500)."""
 
 from __future__ import annotations
 
-import base64
 import html
 import http.client
-import json
 import random
 import re
 import time
@@ -14,10 +12,12 @@ from urllib.parse import urlsplit
 
 import pytest
 from itsdangerous import URLSafeTimedSerializer
+from werkzeug.exceptions import HTTPException
 
 from quizgen.drill import check
 from quizgen.drill.web import MAX_BODY, TOKEN_SALT, create_app
 from quizgen.questions import find_entry, generate_question, load_banks
+from quizgen.render.text import plain_text
 from tests.drill.conftest import SECRET, question_of
 from tests.drill.support import hostile_bank, typed
 
@@ -113,7 +113,8 @@ def test_token_does_not_give_the_key_away(client, entries):
     give the served problem: that is generated from the seed keyed by the server's secret."""
     for _ in range(5):
         token, served = new_problem(client, entries)
-        data = json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))
+        valid, data = URLSafeTimedSerializer("not-the-secret").loads_unsafe(token)
+        assert not valid and data["e"] in {e.id for e in entries}     # readable without it
         public = generate_question(find_entry(data["e"], entries), data["s"], data["l"])
         assert public["trace"] != served["trace"]
         assert post(client, token, form(public, "right")).status_code in (200, 422)
@@ -124,6 +125,87 @@ def test_replay_is_refused(client, entries):
     assert post(client, token, form(q, "right")).status_code == 200
     again = post(client, token, form(q, "right"))
     assert again.status_code == 409 and "already answered" in message(again)
+
+
+COOKIE = "quizgen_drill"
+
+
+def no_solution(page: str, q: dict) -> bool:
+    """The page shows nothing of ``q``'s solution: no explanation, diagram or key."""
+    explanation = plain_text(q["explanation"])[:40]
+    return ('class="qg-solution"' not in page and "Explanation" not in page and "<svg" not in page
+            and "answer:" not in page and (not explanation or explanation not in page))
+
+
+def test_replay_with_an_old_cookie_or_none_is_refused(client, entries):
+    """The server, not the cookie, remembers answered problems: a POST replayed with the
+    cookie from before the answer, or with no cookie, is refused and shows no solution."""
+    token, q = new_problem(client, entries)
+    assert post(client, token, form(q, "right")).status_code == 200       # score 1/1
+    before = client.get_cookie(COOKIE).value
+    token, q = new_problem(client, entries)
+    peek = post(client, token, form(q, "wrong"))                           # peek: score 1/2
+    assert peek.status_code == 200 and "score 1/2" in peek.get_data(as_text=True)
+    for cookie in (before, None):
+        if cookie is None:
+            client.delete_cookie(COOKIE)
+        else:
+            client.set_cookie(COOKIE, cookie)
+        again = post(client, token, form(q, "right"))
+        page = again.get_data(as_text=True)
+        assert again.status_code == 409 and "already answered" in message(again)
+        assert no_solution(page, q) and "✓" not in page
+        assert "Set-Cookie" not in again.headers                       # nothing counted
+        assert ("score 1/1 " in page) if cookie else ('id="qg-score"' not in page)
+    client.set_cookie(COOKIE, before)
+    assert "score 1/1 " in client.get("/").get_data(as_text=True)           # still 1 of 1
+
+
+def test_concurrent_replays_count_once(app, entries):
+    """The same answer posted at once from many clients (no cookies): one is counted."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    token, q = new_problem(app.test_client(), entries)
+    answers = form(q, "right")
+    with ThreadPoolExecutor(8) as pool:
+        statuses = list(pool.map(lambda _: post(app.test_client(), token, answers).status_code,
+                                 range(16)))
+    assert sorted(statuses) == [200] + [409] * 15
+
+
+def test_tokens_of_an_earlier_server_process_are_refused(client, entries):
+    """The answered nonces live in the process: after a restart (same secret) a token drawn
+    before it could be answered again, so it is refused instead."""
+    token, q = new_problem(client, entries)
+    assert post(client, token, form(q, "wrong")).status_code == 200
+    restarted = create_app(entries, secret=SECRET, lang="en").test_client()
+    again = post(restarted, token, form(q, "right"))
+    assert again.status_code == 410 and "restarted" in message(again)
+    assert no_solution(again.get_data(as_text=True), q)
+
+
+def test_answered_problems_are_bounded_and_expire():
+    from quizgen.drill.web import Answered
+
+    answered = Answered(max_age=100, capacity=3)
+    for n, issued in enumerate((10, 11, 12)):
+        answered.claim(f"n{n}", issued, now=20)
+    with pytest.raises(HTTPException) as refused:
+        answered.claim("n1", 11, now=20)
+    assert refused.value.code == 409
+    answered.claim("n3", 13, now=20)             # full: the first issued (10) is forgotten...
+    assert len(answered) == 3
+    with pytest.raises(HTTPException) as refused:
+        answered.claim("n0", 10, now=20)         # ...and every token issued until then refused
+    assert refused.value.code == 410 and "too old" in refused.value.description
+    with pytest.raises(HTTPException):
+        answered.claim("n4", 10, now=20)
+    answered.claim("n5", 14, now=20)
+    answered.claim("n6", 200, now=200)           # tokens issued at 10-14 expired at 110-114
+    assert len(answered) == 1
+    with pytest.raises(HTTPException) as refused:
+        answered.claim("n7", 99, now=200)        # expired since it was read: not claimable
+    assert refused.value.code == 410
 
 
 def test_result_exists_only_as_the_answer_to_a_post(client, entries):
