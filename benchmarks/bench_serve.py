@@ -28,6 +28,7 @@ import json
 import os
 import random
 import re
+import secrets
 import signal
 import subprocess
 import sys
@@ -129,11 +130,12 @@ def loopback_only(url: str) -> str:
 
 def start_server(threads: int, banks: list[str]) -> tuple[subprocess.Popen, str]:
     cmd = [sys.executable, "-m", "quizgen", "serve", "--host", "127.0.0.1", "--port", "0",
-           "--threads", str(threads), "--secret", "bench-serve", "--lang", "en"]
+           "--threads", str(threads), "--lang", "en"]
     for bank in banks:
         cmd += ["--bank", bank]
+    env = dict(os.environ, PYTHONUNBUFFERED="1", QUIZGEN_SECRET=secrets.token_urlsafe(32))
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                            text=True, env=dict(os.environ, PYTHONUNBUFFERED="1"))
+                            text=True, env=env)
     line = proc.stdout.readline()
     match = re.search(r"(http://\S+/)", line)
     if not match:

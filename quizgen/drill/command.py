@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 import itertools
+import os
+import re
 import secrets
 import signal
+import tempfile
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
+from quizgen.errors import QuizgenError
 from quizgen.questions.bank import load_banks
 from quizgen.questions.command import LANG, bank_option
 
 DIFFICULTY = click.IntRange(1, 3)
+MIN_SECRET = 32               # characters of a --secret
+#: keys people pick; a secret whose letters are only these (and digits, signs) is refused
+COMMON_WORDS = ("password", "passw", "pass", "qwertyuiop", "qwerty", "asdfghjkl", "asdf",
+                "zxcvbnm", "letmein", "welcome", "admin", "secret", "changeme", "default",
+                "iloveyou", "monkey", "dragon", "master", "login", "hello", "test", "abc",
+                "quizgen", "drill", "serve", "teacher", "student", "class", "key")
 
 
 def _filters(f):
@@ -71,8 +82,10 @@ def _ask(prompt: str) -> str:
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
               help="Port to listen on (0: any free port).")
 @click.option("--secret", envvar="QUIZGEN_SECRET", default=None, metavar="TEXT",
-              help="Key that signs problem tokens and score cookies (or QUIZGEN_SECRET); "
-                   "default: a random key, so tokens die with the server.")
+              help=f"Key that signs problem tokens and score cookies (or QUIZGEN_SECRET): "
+                   f"{MIN_SECRET} or more random characters. Default: a key generated once "
+                   "and kept in $XDG_CONFIG_HOME/quizgen/serve-secret "
+                   "(~/.config/quizgen/serve-secret).")
 @click.option("--max-age", type=click.IntRange(60, 7 * 86400), default=2 * 3600, show_default=True,
               help="Seconds a problem stays answerable.")
 @click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True,
@@ -86,6 +99,8 @@ def serve(topics: tuple[str, ...], difficulty: int | None, lang: str, banks: tup
     from quizgen.drill.problems import select_entries
     from quizgen.drill.web import MAX_BODY, create_app
 
+    from_env = click.get_current_context().get_parameter_source("secret") is ParameterSource.ENVIRONMENT
+    secret, secret_note = serve_secret(secret, "QUIZGEN_SECRET" if from_env else "--secret")
     entries = select_entries(load_banks(list(banks) or None), topics, difficulty)
     app = create_app(entries, secret=secret, lang=lang, max_age=max_age)
     try:
@@ -93,8 +108,6 @@ def serve(topics: tuple[str, ...], difficulty: int | None, lang: str, banks: tup
                                max_request_body_size=MAX_BODY, connection_limit=1000,
                                channel_timeout=60, clear_untrusted_proxy_headers=True)
     except OSError as exc:
-        from quizgen.errors import QuizgenError
-
         raise QuizgenError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
     shown = f"[{host}]" if ":" in host else host
     signal.signal(signal.SIGTERM, _interrupt)      # a service manager's stop, like Ctrl-C
@@ -104,9 +117,8 @@ def serve(topics: tuple[str, ...], difficulty: int | None, lang: str, banks: tup
         if host not in ("127.0.0.1", "localhost", "::1"):
             click.echo("note: listening beyond this machine; anyone on the network can reach it",
                        err=True)
-        if secret is None:
-            click.echo("note: random secret: problems and scores end when the server stops",
-                       err=True)
+        if secret_note:
+            click.echo(secret_note, err=True)
         server.run()           # returns on Ctrl-C (waitress catches the KeyboardInterrupt)
     except KeyboardInterrupt:  # one that arrives before the loop runs
         pass
@@ -117,3 +129,89 @@ def serve(topics: tuple[str, ...], difficulty: int | None, lang: str, banks: tup
 
 def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
+
+
+# ------------------------------------------------------------------------- the secret
+def weak_secret(secret: str) -> str | None:
+    """Why ``secret`` is too weak to sign tokens (guessable offline from one token), or None."""
+    if len(secret) < MIN_SECRET:
+        return f"{len(secret)} characters"
+    if len(set(secret)) < 8:
+        return f"too few different characters ({len(set(secret))})"
+    if any(secret[k:] == secret[:-k] for k in range(1, len(secret) // 2 + 1)):
+        return "a short piece repeated"
+    steps = sum(abs(ord(a) - ord(b)) <= 1 for a, b in zip(secret, secret[1:]))
+    if steps > 2 * (len(secret) - 1) // 3:
+        return "mostly runs like aaa or abc"
+    letters = re.sub(r"[^a-z]", "", secret.lower())
+    if re.fullmatch(f"(?:{'|'.join(COMMON_WORDS)})*", letters):
+        return "only common passwords, digits and signs"
+    return None
+
+
+def secret_file() -> Path:
+    """Where the generated secret is kept: $XDG_CONFIG_HOME/quizgen/serve-secret, or
+    ~/.config/quizgen/serve-secret (a relative XDG_CONFIG_HOME is ignored, as XDG says)."""
+    config = os.environ.get("XDG_CONFIG_HOME", "")
+    root = Path(config) if os.path.isabs(config) else Path.home() / ".config"
+    return root / "quizgen" / "serve-secret"
+
+
+def serve_secret(given: str | None, option: str = "--secret") -> tuple[str, str | None]:
+    """The key of ``quizgen serve`` and a note for the teacher: ``given`` if it is strong
+    enough (``option`` names where it came from), else the kept one, generated the first time."""
+    if given is not None:
+        why = weak_secret(given)
+        if why:
+            raise QuizgenError(
+                f"too weak to sign tokens ({why}): use {MIN_SECRET} or more random characters, "
+                "e.g. from python3 -c 'import secrets; print(secrets.token_urlsafe(32))', "
+                f"or leave it out to use a generated key kept in {secret_file()}", field=option)
+        return given, None
+    path = secret_file()
+    secret, made = _kept_secret(path)
+    kept = f"a new secret, kept in {path}" if made else f"the secret kept in {path}"
+    return secret, (f"note: signing with {kept}: scores carry over a restart, problems drawn "
+                    "before it do not")
+
+
+def _kept_secret(path: Path) -> tuple[str, bool]:
+    """(the secret in ``path``, False), or (a new one, True) written there first: mode 0600,
+    whole or not at all (a temporary file beside it, then linked to its name)."""
+    if path.exists():
+        return _read_secret(path), False
+    fresh = secrets.token_urlsafe(32)
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".serve-secret.", suffix=".tmp", dir=path.parent)
+        try:                                             # mkstemp makes it 0600
+            with os.fdopen(fd, "w", encoding="ascii") as fh:
+                fh.write(fresh + "\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.link(tmp, path)       # fails if another server made one meanwhile: use that
+        except FileExistsError:
+            return _read_secret(path), False
+        finally:
+            os.unlink(tmp)
+    except OSError as exc:
+        raise QuizgenError(f"cannot keep a generated secret here ({exc.strerror}); make the "
+                           "folder writable or give --secret", file=str(path)) from None
+    return fresh, True
+
+
+def _read_secret(path: Path) -> str:
+    broken = "delete it and quizgen serve makes a new one"
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise QuizgenError(f"cannot read the kept secret ({exc.strerror})", file=str(path)) from None
+    try:
+        secret = data.decode("ascii").strip()
+    except UnicodeDecodeError:
+        raise QuizgenError(f"not a quizgen serve secret (not text); {broken}",
+                           file=str(path)) from None
+    why = weak_secret(secret) or ("spaces inside" if len(secret.split()) > 1 else None)
+    if why:
+        raise QuizgenError(f"not a usable secret ({why}); {broken}", file=str(path))
+    return secret

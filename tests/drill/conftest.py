@@ -24,7 +24,7 @@ CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 CHROMIUM_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
                   "--no-first-run", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
-SECRET = "drill-test-secret"
+SECRET = "Xq3vT9bLp2Rk7mWz4NcY8hJd6FsA1eGu"     # a strong one: quizgen serve refuses weak keys
 
 
 @pytest.fixture(scope="session")
@@ -61,12 +61,14 @@ def browser():
         shutil.rmtree(profile, ignore_errors=True)
 
 
-def start_serve(*extra: str, timeout: float = 60) -> tuple[subprocess.Popen, str]:
-    """``quizgen serve --port 0`` as a subprocess; (process, its URL)."""
+def start_serve(*extra: str, timeout: float = 60, secret: str | None = SECRET,
+                env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
+    """``quizgen serve --port 0`` as a subprocess (``--secret secret`` unless None; ``env``
+    added to the environment); (process, its URL)."""
     cmd = [sys.executable, "-m", "quizgen", "serve", "--port", "0", "--bank", str(BANK),
-           "--secret", SECRET, *extra]
+           *(["--secret", secret] if secret is not None else []), *extra]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=dict(os.environ, PYTHONUNBUFFERED="1"))
+                            text=True, env=dict(os.environ, PYTHONUNBUFFERED="1", **(env or {})))
     ready, _, _ = select.select([proc.stdout], [], [], timeout)
     line = proc.stdout.readline() if ready else ""
     match = re.search(r"(http://\S+/)", line)
@@ -99,13 +101,13 @@ def server():
         stop_serve(proc)
 
 
-def question_of(token: str, entries) -> dict:
-    """The question a token of the test server (secret SECRET) stands for."""
+def question_of(token: str, entries, secret: str = SECRET) -> dict:
+    """The question a token of the test server (its secret: SECRET) stands for."""
     from itsdangerous import URLSafeTimedSerializer
 
     from quizgen.drill.web import TOKEN_SALT, question_seed
     from quizgen.questions import find_entry, generate_question
 
-    data = URLSafeTimedSerializer(SECRET, salt=TOKEN_SALT).loads(token)
+    data = URLSafeTimedSerializer(secret, salt=TOKEN_SALT).loads(token)
     return generate_question(find_entry(data["e"], entries),
-                             question_seed(SECRET, data["e"], data["s"]), data["l"])
+                             question_seed(secret, data["e"], data["s"]), data["l"])

@@ -39,12 +39,12 @@ def message(resp) -> str:
     return html.unescape(found.group(1)) if found else ""
 
 
-def new_problem(client, entries, query: str = "") -> tuple[str, dict]:
-    """(token, question) of a fresh problem page."""
+def new_problem(client, entries, query: str = "", secret: str = SECRET) -> tuple[str, dict]:
+    """(token, question) of a fresh problem page (of an app signing with ``secret``)."""
     resp = client.get("/" + query)
     assert resp.status_code == 200, message(resp)
     token = re.search(r'name="token" value="([^"]+)"', resp.get_data(as_text=True)).group(1)
-    return token, question_of(token, entries)
+    return token, question_of(token, entries, secret)
 
 
 def form(q: dict, how: str, rng=None) -> dict[str, list[str]]:
