@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import Any
 
-import nh3
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
@@ -26,18 +25,14 @@ from quizgen.render.text import plain_text
 from quizgen.drill.words import word, words
 from quizgen.render.ladder import ladder_svg
 from quizgen.resources import templates_dir
+from quizgen.safehtml import clean
 
-_TAGS = {"p", "br", "div", "span", "b", "strong", "i", "em", "u", "sub", "sup", "small", "code",
-         "pre", "ul", "ol", "li", "table", "thead", "tbody", "tr", "th", "td", "caption"}
-_ATTRIBUTES = {"*": {"class"}, "span": {"class", "data-part"}, "td": {"colspan", "rowspan"},
-               "th": {"colspan", "rowspan"}}
 _BLANK = re.compile(r'<span class="qg-blank" data-part="([a-z0-9_]+)"></span>')
 
 
 def safe_html(fragment: str) -> Markup:
-    """A question's HTML fragment, reduced to harmless, balanced markup."""
-    return Markup(nh3.clean(str(fragment or ""), tags=_TAGS, attributes=_ATTRIBUTES,
-                            clean_content_tags={"script", "style"}, link_rel=None))
+    """A question's HTML fragment, reduced to harmless, balanced markup (quizgen.safehtml)."""
+    return Markup(clean(fragment))
 
 
 @dataclass

@@ -13,6 +13,7 @@ from pathlib import Path
 from quizgen.errors import QuizgenError
 from quizgen.export._common import DiagramFn, check_questions
 from quizgen.files import write_new
+from quizgen.safehtml import clean_question
 
 FORMATS: dict[str, str] = {
     "moodle": "quizgen.export.moodle",
@@ -29,6 +30,7 @@ def render(questions: list[dict], fmt: str, *, diagram_svg: DiagramFn | None = N
     if fmt not in FORMATS:
         raise QuizgenError(f"unknown export format {fmt!r} (choose from {', '.join(FORMATS)})")
     check_questions(questions)
+    questions = [clean_question(q) for q in questions]     # bank HTML, on every export path
     return importlib.import_module(FORMATS[fmt]).write(questions, diagram_svg)
 
 

@@ -19,6 +19,7 @@ from quizgen.render.fonts import FONT_STACK
 from quizgen.render.i18n import format_points, section_number, strings
 from quizgen.render.ladder import ladder_svg
 from quizgen.resources import templates_dir
+from quizgen.safehtml import clean, clean_question
 
 BLANK_RE = re.compile(r'<span class="qg-blank" data-part="([a-z0-9_]+)"></span>')
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -94,6 +95,7 @@ def question_view(question: Mapping[str, Any], number: int, *, key: bool,
                   lang: str | None = None) -> QuestionView:
     """A question as the templates show it; ``lang`` is the paper's (its UI words)."""
     lang = lang or question["lang"]
+    question = clean_question(question)          # bank HTML, whatever made this question
     inline_ids = set(BLANK_RE.findall(question["prompt"]))
     parts = []
     for part in question["parts"]:
@@ -147,6 +149,7 @@ def render_html(paper: Mapping[str, Any], *, key: bool = False,
     """The student's paper (``key=False``; with the key after it when ``key_appended``) or
     the answer key (``key=True``) as one self-contained HTML document."""
     lang = paper["lang"]
+    paper = {**paper, "instructions": clean(paper.get("instructions") or "")}
     docs = [("key" if key else "paper", _sections(paper, key))]
     if key_appended and not key:
         docs.append(("key", _sections(paper, True)))

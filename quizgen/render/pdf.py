@@ -12,6 +12,10 @@ Where a naive render's time goes, and what is done about it:
 * layout and drawing remain (tens of milliseconds a page): ``jobs`` worker processes,
   forked after WeasyPrint is imported so they start at once, share them out.
 
+WeasyPrint reads nothing quizgen did not make: its ``url_fetcher`` (:class:`_OwnAssets`)
+serves the batch's own font files and ``data:`` URLs and refuses every other URL, ``file:``,
+``http(s):`` or any scheme (bank HTML is sanitised before it gets here; this is the second wall).
+
 With ``SOURCE_DATE_EPOCH`` set, the PDF's dates are that time, and the same HTML gives the
 same bytes; without it they are now.
 """
@@ -21,6 +25,7 @@ from __future__ import annotations
 import datetime
 import multiprocessing
 import os
+import re
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
@@ -60,14 +65,41 @@ def _pdf_date() -> str:
     return when.strftime("D:%Y%m%d%H%M%SZ")
 
 
+_FONT_URL = re.compile(r'url\("(file:[^"]+)"\)')
+
+
+def _own_assets(font_css: str):
+    """A WeasyPrint URL fetcher serving only ``data:`` URLs and the font files ``font_css``
+    names; anything else (a local file, a URL on the network) is refused."""
+    from urllib.request import url2pathname
+
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    fonts = {url: Path(url2pathname(url.removeprefix("file:"))) for url in
+             _FONT_URL.findall(font_css)}
+
+    class _OwnAssets(URLFetcher):
+        def fetch(self, url, headers=None):
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            if url in fonts:
+                return URLFetcherResponse(url, fonts[url].read_bytes())
+            raise ValueError(f"quizgen serves no {url.split(':', 1)[0]!r} URL to the PDF: "
+                             f"{url[:80]}")
+
+    return _OwnAssets(timeout=1, allowed_protocols={"data", "file"}, allow_redirects=False)
+
+
 class PdfRenderer:
     """Renders HTML documents to PDF with one font configuration (make one per batch)."""
 
     def __init__(self, font_css: str) -> None:
         weasyprint, FontConfiguration = _weasyprint()
         self._html = weasyprint.HTML
+        self._fetcher = _own_assets(font_css)
         self._font_config = FontConfiguration()
-        self._stylesheets = [weasyprint.CSS(string=font_css, font_config=self._font_config)]
+        self._stylesheets = [weasyprint.CSS(string=font_css, font_config=self._font_config,
+                                            url_fetcher=self._fetcher)]
         self._date = _pdf_date()
         self._full_fonts = not _native_subsetting()
 
@@ -83,7 +115,7 @@ class PdfRenderer:
 
     def render(self, html: str) -> tuple[bytes, int]:
         """The PDF's bytes and its number of pages."""
-        document = self._html(string=html).render(
+        document = self._html(string=html, url_fetcher=self._fetcher).render(
             font_config=self._font_config, stylesheets=self._stylesheets)
         data = document.write_pdf(full_fonts=self._full_fonts, finisher=self._finish)
         return data, len(document.pages)

@@ -1,0 +1,72 @@
+"""The one allow-list for HTML that comes from a bank (prompts, explanations, feedback).
+
+A bank is untrusted: its templates can print any markup. Every output path (paper and key
+HTML and PDF, the drills, every LMS export) shows question HTML only after :func:`clean`, an
+allow-list sanitiser (nh3, html5ever's parser): text markup and tables stay; script, style,
+links, images, objects, forms, frames, event handlers and ``style`` attributes go, so no page
+can run script and no renderer is ever asked to fetch a file or a URL a bank names. Fragments
+come back balanced, so a bank cannot break the structure of the page around them.
+
+Questions are cleaned where they are made (``generate_question``) and again by each writer
+(:func:`clean_question`), so data from elsewhere (a JSON file of questions) is held to the
+same list. Cleaning is idempotent: quizgen's own markup passes through unchanged.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import nh3
+
+TAGS = frozenset({"p", "br", "div", "span", "b", "strong", "i", "em", "u", "sub", "sup", "small",
+                  "code", "pre", "ul", "ol", "li", "table", "thead", "tbody", "tr", "th", "td",
+                  "caption"})
+ATTRIBUTES = {"*": {"class"}, "span": {"class", "data-part"}, "td": {"colspan", "rowspan"},
+              "th": {"colspan", "rowspan"}}
+#: Tags removed with everything inside them (not just unwrapped to their text).
+DROP_CONTENT = frozenset({"script", "style", "object", "embed", "iframe", "noscript", "template",
+                          "svg", "math", "title", "textarea", "select", "option"})
+
+
+def clean(fragment: Any) -> str:
+    """``fragment`` reduced to the allow-list: harmless, balanced HTML."""
+    return nh3.clean(str(fragment or ""), tags=set(TAGS), attributes=ATTRIBUTES,
+                     clean_content_tags=set(DROP_CONTENT), link_rel=None,
+                     url_schemes=set(), strip_comments=True)
+
+
+def _clean_items(items: Any) -> Any:
+    if not isinstance(items, list):
+        return items
+    out = []
+    for item in items:
+        if isinstance(item, Mapping):
+            item = dict(item)
+            for key in ("text", "feedback"):
+                if key in item:
+                    item[key] = clean(item[key])
+        out.append(item)
+    return out
+
+
+def clean_question(q: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of question ``q`` whose every HTML field has passed :func:`clean`."""
+    out = dict(q)
+    for key in ("prompt", "explanation"):
+        if key in out:
+            out[key] = clean(out[key])
+    parts = out.get("parts")
+    if isinstance(parts, list):
+        cleaned = []
+        for part in parts:
+            if isinstance(part, Mapping):
+                part = dict(part)
+                for key in ("feedback", "feedback_true", "feedback_false"):
+                    if key in part:
+                        part[key] = clean(part[key])
+                for key in ("choices", "items"):
+                    if key in part:
+                        part[key] = _clean_items(part[key])
+            cleaned.append(part)
+        out["parts"] = cleaned
+    return out
