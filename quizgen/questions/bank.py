@@ -16,26 +16,30 @@ A bank is YAML::
         prompt: {zh: "...", en: "..."}          # Jinja2, sandboxed
         explanation: {zh: "...", en: "..."}
 
-Templates run in a SandboxedEnvironment with StrictUndefined and HTML autoescaping. They read
-the trace and the answers the question type took from it; they never compute an answer.
+Templates run in Jinja's immutable sandbox, bounded in work, size, depth and time
+(``sandbox.py``), with StrictUndefined and HTML autoescaping. They read the trace and the
+answers the question type took from it; they never compute or change an answer. What they
+print passes the HTML allow-list (``quizgen.safehtml``).
 Every problem is reported as one line naming the file, the line, the entry id and the field.
 """
 
 from __future__ import annotations
 
 import hashlib
+import html
 import random
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
-from jinja2 import (StrictUndefined, Template, TemplateError, TemplateRuntimeError,
-                    TemplateSyntaxError, meta)
-from jinja2.sandbox import SandboxedEnvironment, SecurityError
+from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, meta
+from jinja2.sandbox import SecurityError
 
-from quizgen import yamlutil
+from quizgen import safehtml, yamlutil
 from quizgen.errors import BankError, QuizgenError
 from quizgen.questions import kinds, landmarks as lm, markup
+from quizgen.questions.sandbox import BankEnvironment, render as _render
 from quizgen.questions.names import state_label
 from quizgen.resources import banks_dir
 from quizgen.tcp import simulate
@@ -74,61 +78,17 @@ class BankEntry:
 
 
 # ---------------------------------------------------------------------- templates
-#: What a template's ``*`` and ``**`` may make: a value too large to print is a mistake, and
-#: computing it could take the process's memory and minutes (the sandbox does not limit them).
-MAX_REPEAT = 100_000          # items or characters from sequence * n
-MAX_EXPONENT = 4096           # a ** b: |b| at most this (a printed int has at most 4300 digits)
+_ENV: BankEnvironment | None = None
 
 
-class _Environment(SandboxedEnvironment):
-    """The sandbox, with one shortcut and two limits. The shortcut: ``seg.ack`` on a plain dict
-    (all a template is given of the trace) reads the key first, as ``seg['ack']`` does in the
-    sandbox, rather than first failing to find a Python attribute. Everything else goes
-    through the sandbox's checks. The limits: ``*`` and ``**`` refuse results that could take
-    the machine's memory or minutes to compute."""
-
-    intercepted_binops = frozenset({"*", "**"})
-
-    def getattr(self, obj: Any, attribute: str) -> Any:
-        if type(obj) is dict and attribute in obj:
-            return obj[attribute]
-        return super().getattr(obj, attribute)
-
-    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        if operator == "**" and isinstance(right, int) and abs(right) > MAX_EXPONENT:
-            raise TemplateRuntimeError(f"the exponent {right} is too large (at most {MAX_EXPONENT})")
-        if operator == "*":
-            for seq, n in ((left, right), (right, left)):
-                if (isinstance(seq, (str, list, tuple)) and isinstance(n, int)
-                        and len(seq) * n > MAX_REPEAT):
-                    raise TemplateRuntimeError(f"repeating {len(seq)} items {n} times is too "
-                                               f"much (at most {MAX_REPEAT} in all)")
-        return super().call_binop(context, operator, left, right)
-
-
-_ENV: _Environment | None = None
-
-
-def template_env() -> SandboxedEnvironment:
+def template_env() -> BankEnvironment:
+    """The sandbox every bank template runs in (read-only and bounded: see sandbox.py)."""
     global _ENV
     if _ENV is None:
-        env = _Environment(undefined=StrictUndefined, autoescape=True)
+        env = BankEnvironment(undefined=StrictUndefined, autoescape=True)
         env.globals.update(blank=markup.blank, describe=markup.describe, m=markup.MACROS)
         _ENV = env
     return _ENV
-
-
-def _render(template: Template, variables: dict[str, Any]) -> str:
-    """``template.render(variables)`` for ``variables`` that already hold the environment's
-    globals: Jinja's render copies its globals into a new dict for every call, a fifth of a
-    question's rendering time. Errors go through Jinja's handler as in render (template lines
-    in the traceback)."""
-    ctx = template.new_context(variables, shared=True)
-    try:
-        return template.environment.concat(template.root_render_func(ctx))  # type: ignore[attr-defined]
-    except Exception:
-        template.environment.handle_exception()
-    raise AssertionError("unreachable: handle_exception always raises")
 
 
 def _template_line(exc: BaseException) -> int | None:
@@ -237,12 +197,17 @@ def _entry(raw: Any, path: str, bank: str, source: str, lines: dict) -> BankEntr
             text_line = lines.get(f"{path}.{key}.{lang}#text")
             try:
                 compiled = template_env().from_string(value[lang])
+                names = meta.find_undeclared_variables(template_env().parse(value[lang]))
             except TemplateSyntaxError as exc:
                 at = (text_line or 1) + (exc.lineno or 1) - 1
                 raise BankError(f"template syntax error: {exc.message}", file=source, line=at,
                                 field=f"{ident}: {key}.{lang}") from None
+            except (TemplateError, RecursionError, MemoryError) as exc:   # too long, too deep
+                message = str(exc) if isinstance(exc, TemplateError) else "it nests too deep"
+                raise BankError(f"template error: {message}", file=source, line=text_line,
+                                field=f"{ident}: {key}.{lang}") from None
             entry.templates.setdefault(lang, {})[key] = (compiled, text_line)
-            entry.names |= meta.find_undeclared_variables(template_env().parse(value[lang]))
+            entry.names |= names
     return entry
 
 
@@ -365,10 +330,18 @@ def generate_question(entry: BankEntry, seed: int, lang: str,
     for key in ("prompt", "explanation"):
         template, text_line = entry.templates[lang][key]
         try:
-            rendered[key] = _render(template, context).strip()
+            rendered[key] = safehtml.clean(_render(template, context).strip())
         except SecurityError as exc:
+            what = ("template tries to reach Python internals" if "'__" in str(exc) else
+                    "template does what bank templates may not (they only read what they are "
+                    "given)")
+            raise _render_error(entry, key, lang, text_line, exc, f"{what}: {exc}") from None
+        except RecursionError as exc:
             raise _render_error(entry, key, lang, text_line, exc,
-                                f"template tries to reach Python internals ({exc})") from None
+                                "template error: it calls itself too deep") from None
+        except MemoryError as exc:
+            raise _render_error(entry, key, lang, text_line, exc,
+                                "template error: it needs too much memory") from None
         except (TemplateError, ArithmeticError, LookupError, TypeError, ValueError, AttributeError) as exc:
             # a template mistake (undefined name, bad call, bad arithmetic): name the line
             message = " ".join(str(exc).split())
@@ -381,6 +354,38 @@ def generate_question(entry: BankEntry, seed: int, lang: str,
         "scenario": {"name": trace["scenario"], "options": trace["options"]},
         "trace": trace, "diagram": diagram,
     }
+
+
+#: The seeds ``quizgen banks check`` renders every entry with, in both languages: a template
+#: that fails only for some values (an odd x, a wrapped sequence number) fails here, not later
+#: in a drill or an export.
+CHECK_SEEDS = range(32)
+_TAG = re.compile(r"<[^>]*>")
+
+
+def check_entry(entry: BankEntry, seeds: Iterable[int] = CHECK_SEEDS) -> list[str]:
+    """Render ``entry`` for every seed in both languages (a failure raises its BankError) and
+    return warnings: a prompt that prints the answer of one of its own blanks gives it away."""
+    warnings: list[str] = []
+    for seed in seeds:
+        for lang in LANGS:
+            q = generate_question(entry, seed, lang)
+            blanks = set(markup.BLANK_RE.findall(q["prompt"]))
+            shown = html.unescape(_TAG.sub(" ", markup.BLANK_RE.sub(" ", q["prompt"])))
+            for part in q["parts"]:
+                answer = part.get("answer")
+                if part["id"] not in blanks or part["kind"] not in ("number", "text") or (
+                        part["kind"] == "number" and answer < 10):   # one digit is everywhere
+                    continue
+                if part["kind"] == "number" and re.search(rf"(?<![0-9]){answer}(?![0-9])", shown) \
+                        or part["kind"] == "text" and re.search(
+                            rf"(?<![\w-]){re.escape(str(answer))}(?![\w-])", shown):
+                    line = entry.lines.get(f"{entry.path}.prompt.{lang}#text") or entry.line
+                    warnings.append(f"{entry.source}:{line}: {entry.id}: prompt.{lang}: prints "
+                                    f"{answer}, the answer of blank {part['id']!r} (seed {seed})")
+        if warnings:
+            break                     # one seed's worth says it
+    return warnings
 
 
 def _answer_of(part: dict) -> Any:

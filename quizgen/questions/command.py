@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 
 from quizgen.errors import QuizgenError
-from quizgen.questions.bank import bank_files, load_bank, load_banks
+from quizgen.questions.bank import CHECK_SEEDS, bank_files, check_entry, load_bank, load_banks
 
 LANG = click.Choice(["zh", "en"])
 
@@ -52,11 +52,16 @@ def list_(banks: tuple[str, ...]) -> None:
 @banks.command(name="check")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 def check(paths: tuple[str, ...]) -> None:
-    """Validate bank files (or folders of them): one line per problem, exit 2 on the first."""
+    """Validate bank files (or folders of them): every entry is rendered with 32 seeds in both
+    languages; one line per problem, exit 2 on the first. Warns (exit 0) when a prompt prints
+    the answer of one of its own blanks."""
     total = 0
     for p in paths:
         for f in bank_files(p):
             entries = load_bank(f)
+            for entry in entries:
+                for warning in check_entry(entry):
+                    click.echo(f"warning: {warning}", err=True)
             total += len(entries)
             click.echo(f"ok  {f}: {len(entries)} entries")
-    click.echo(f"{total} entries valid")
+    click.echo(f"{total} entries valid ({len(CHECK_SEEDS)} seeds each, zh and en)")

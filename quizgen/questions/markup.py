@@ -6,11 +6,16 @@ question's budget. Every value is escaped; the result is Markup, safe to embed.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Final
 
 from markupsafe import Markup, escape
 
 FLAGS: Final = ("SYN", "ACK", "FIN", "RST")
+
+
+#: A blank marker as :func:`blank` writes it; group 1 is the part's id.
+BLANK_RE: Final = re.compile(r'<span class="qg-blank" data-part="([a-z0-9_]+)"></span>')
 
 
 def blank(part_id: str) -> Markup:
@@ -49,7 +54,7 @@ def segment_row(seg: dict, blanks: dict | None = None, show_len: bool | None = N
     # built by concatenation of escaped pieces: Markup.format costs ~10 us a call
     head = "".join(f"<th>{c}</th>" for c in cols)
     body = "".join(f"<td>{c}</td>" for c in cells)
-    return Markup(f'<table class="qg-seg"><tr>{head}</tr><tr>{body}</tr></table>')
+    return Markup(f'<table class="qg-seg"><tbody><tr>{head}</tr><tr>{body}</tr></tbody></table>')
 
 
 def inline(seg: dict) -> Markup:
