@@ -14,6 +14,7 @@ same list. Cleaning is idempotent: quizgen's own markup passes through unchanged
 
 from __future__ import annotations
 
+import re
 from typing import Any, Mapping
 
 import nh3
@@ -27,10 +28,16 @@ ATTRIBUTES = {"*": {"class"}, "span": {"class", "data-part"}, "td": {"colspan", 
 DROP_CONTENT = frozenset({"script", "style", "object", "embed", "iframe", "noscript", "template",
                           "svg", "math", "title", "textarea", "select", "option"})
 
+#: Control characters (no use in a question; not allowed in XML; a terminal obeys them) and
+#: lone surrogates (not text: no file can hold them).
+_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
 
 def clean(fragment: Any) -> str:
-    """``fragment`` reduced to the allow-list: harmless, balanced HTML."""
-    return nh3.clean(str(fragment or ""), tags=set(TAGS), attributes=ATTRIBUTES,
+    """``fragment`` reduced to the allow-list: harmless, balanced HTML, with no control
+    characters (tab and newline stay) and no lone surrogates (each becomes U+FFFD)."""
+    text = _NOT_TEXT.sub(lambda m: "\ufffd" if m.group() >= "\ud800" else "", str(fragment or ""))
+    return nh3.clean(text, tags=set(TAGS), attributes=ATTRIBUTES,
                      clean_content_tags=set(DROP_CONTENT), link_rel=None,
                      url_schemes=set(), strip_comments=True)
 

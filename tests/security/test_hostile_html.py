@@ -224,3 +224,11 @@ def test_the_pdf_renderer_fetches_nothing_but_its_own_fonts(tmp_path, listener):
                            check=True).stdout
     assert "Noto" in fonts or "CID" in fonts, fonts       # its own fonts did load
     assert pages == 1 and listener.hits == []
+
+
+def test_clean_drops_control_characters_and_lone_surrogates():
+    """A terminal obeys ESC sequences and XML refuses control characters; a lone surrogate
+    cannot be written to any file (UnicodeEncodeError in every writer)."""
+    assert clean("a\x1b[2Jb\x01c\x7fd\x85e\tf\ng") == "a[2Jbcde\tf\ng"
+    assert clean("x\ud800y") == "x\ufffdy"
+    clean("\ud83d\ude00").encode("utf-8")
