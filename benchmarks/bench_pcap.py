@@ -6,7 +6,8 @@
 
 The capture is synthesised from one *real* connection: tests/capture/fixtures/ipv4_normal.pcap,
 captured off Linux on 127.0.0.1 (11 segments: handshake, 100 bytes one way, 200 the other,
-normal close). It is copied N times with quizgen's writer, each copy with other ports and other
+normal close). It is copied N times with the tests' writer
+(tests/capture/pcapwrite.py), each copy with other ports and other
 ISNs (``pcapwrite.rewrite_tcp``, checksums recomputed) and shifted in time so that 16
 connections are open at once (their packets interleave, as on a busy link). Written once as
 pcap (Ethernet) and once as pcapng.
@@ -36,9 +37,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from quizgen.capture import pcapwrite as pw
 from quizgen.capture import read_streams, trace_from_pcap
 from quizgen.capture.infer import stream_trace
+from tests.capture import pcapwrite as pw
 
 SOURCE = ROOT / "tests" / "capture" / "fixtures" / "ipv4_normal.pcap"
 OPEN_AT_ONCE = 16

@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 import pytest
 
-from quizgen.capture.pcapwrite import LINKTYPE_ETHERNET, LINKTYPE_RAW
+from tests.capture.pcapwrite import LINKTYPE_ETHERNET, LINKTYPE_RAW
 from tests.kernel import harness
 
 _ARPHRD_LINKTYPE = {harness.ARPHRD_ETHER: LINKTYPE_ETHERNET,

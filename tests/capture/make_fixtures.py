@@ -3,8 +3,8 @@
     python -m tests.capture.make_fixtures
 
 Every packet in them was captured off the Linux stack by tests/kernel/harness.py (AF_PACKET on
-``lo``, or on the two TUN devices of its netns wire) and written with quizgen's own
-``pcapwrite``. Beside them, ``fixtures/expected.json`` keeps what the harness knew of each run
+``lo``, or on the two TUN devices of its netns wire) and written with the tests' own
+writer, tests/capture/pcapwrite.py. Beside them, ``fixtures/expected.json`` keeps what the harness knew of each run
 (steps, options, ISNs), so the tests can replay it in the simulator without root.
 
 * ipv4_normal.pcap      -- 127.0.0.1, open, data both ways, normal close (pcap, Ethernet)
@@ -22,14 +22,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from quizgen.capture.pcapwrite import (
+from tests.capture import live
+from tests.capture.pcapwrite import (
     LINKTYPE_ETHERNET,
     LINKTYPE_RAW,
     ip_of_frame,
     write_pcap,
     write_pcapng,
 )
-from tests.capture import live
 
 HERE = Path(__file__).parent / "fixtures"
 

@@ -1,4 +1,4 @@
-"""``quizgen trace --pcap`` and quizgen's own pcap/pcapng writer."""
+"""``quizgen trace --pcap`` and the tests' own pcap/pcapng writer (tests/capture/pcapwrite.py)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import dpkt
 import pytest
 from click.testing import CliRunner
 
-from quizgen.capture import pcapwrite as pw
 from quizgen.capture import trace_from_pcap
 from quizgen.cli import cli
+from tests.capture import pcapwrite as pw
 from tests.capture.common import FIXTURES
 
 

@@ -1,5 +1,5 @@
 """Real connections, captured on 127.0.0.1 / ::1 / the TUN wire, written to pcap AND pcapng by
-quizgen's own writer, read back with trace_from_pcap, and compared with the simulator given the
+the tests' own writer (pcapwrite.py), read back with trace_from_pcap, and compared with the simulator given the
 same ISNs and steps: the same segments (flags minus PSH, seq, ack, len) and the same state
 changes (who, from, to, in order). Skipped with the reason where raw sockets are unavailable;
 a failure under CI."""
@@ -9,7 +9,6 @@ from __future__ import annotations
 import pytest
 
 from quizgen.capture import trace_from_pcap
-from quizgen.capture.pcapwrite import write_pcap, write_pcapng
 from tests.capture import live
 from tests.capture.common import (
     assert_agrees,
@@ -18,6 +17,7 @@ from tests.capture.common import (
     simulate_run,
     without_capture_keys,
 )
+from tests.capture.pcapwrite import write_pcap, write_pcapng
 from tests.kernel import harness
 
 

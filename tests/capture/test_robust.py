@@ -12,11 +12,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from quizgen.capture import trace_from_bytes, trace_from_pcap
-from quizgen.capture.pcapwrite import ip_tcp, write_pcap, write_pcapng
 from quizgen.cli import cli
 from quizgen.errors import QuizgenError
 from quizgen.tcp.states import State
 from tests.capture.common import FIXTURES
+from tests.capture.pcapwrite import ip_tcp, write_pcap, write_pcapng
 
 STATES = {s.value for s in State} | {None}
 NORMAL = (FIXTURES / "ipv4_normal.pcap").read_bytes()

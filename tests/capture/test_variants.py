@@ -1,6 +1,7 @@
 """The same real connection in every link type and file variant, and the awkward captures made
 from it: a packet captured twice, a missing SYN, missing packets, one direction only, a 4-tuple
-reused, a keep-alive. Built from the real packets of the fixtures with quizgen's writer."""
+reused, a keep-alive. Built from the real packets of the fixtures with the tests' writer
+(tests/capture/pcapwrite.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import dpkt
 import pytest
 
 from quizgen.capture import list_streams, trace_from_pcap
-from quizgen.capture import pcapwrite as pw
+from tests.capture import pcapwrite as pw
 from tests.capture.common import (
     FIXTURES,
     assert_agrees,

@@ -1,6 +1,6 @@
 """Write captures with the standard library only: classic pcap and a minimal pcapng.
 
-Used by the tests (real loopback captures are written out and read back) and by the benchmark
+A test tool, not part of quizgen (which only reads captures). Used by the tests (real loopback captures are written out and read back) and by the benchmark
 (a real connection copied 10,000 times with other ports and ISNs). Also the small helpers to put
 an IP packet into a link-layer frame and to rewrite a TCP header (ports, seq, ack) with correct
 checksums.
