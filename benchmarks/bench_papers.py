@@ -54,7 +54,7 @@ _GIVEN = ["伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军
 
 
 def _source_and_spec():
-    from quizgen.render.paper import BankSource, load_spec, parse_spec
+    from quizgen.paper import BankSource, load_spec, parse_spec
 
     try:
         if os.environ.get("QUIZGEN_BENCH_SOURCE") == "fixtures":
@@ -72,7 +72,7 @@ def _source_and_spec():
 
 
 def _roster(n: int):
-    from quizgen.render.paper import Student
+    from quizgen.paper import Student
 
     return [Student(f"2026{k:04d}", _SURNAMES[k % 20] + _GIVEN[(k * 7) % 20]) for k in range(n)]
 
@@ -85,7 +85,7 @@ def _peak_mb() -> float:
 
 def child(students: int, fmt: str, jobs: int) -> dict:
     from quizgen.render.command import paper_documents, write_documents
-    from quizgen.render.paper import class_set
+    from quizgen.paper import class_set
 
     source, spec, origin = _source_and_spec()
     started = time.perf_counter()
@@ -104,8 +104,8 @@ def child(students: int, fmt: str, jobs: int) -> dict:
 def naive() -> dict:
     """One two-page Chinese paper the naive way: system Noto Sans CJK, WeasyPrint's own
     per-document subsetting, a fresh FontConfiguration."""
-    from quizgen.render.html import render_html
-    from quizgen.render.paper import build_paper
+    from quizgen.render.paper_html import render_html
+    from quizgen.paper import build_paper
 
     source, spec, _ = _source_and_spec()
     html = render_html(build_paper(spec, "NAIVE0", source))

@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from quizgen.drill.words import word
-from quizgen.questions.names import normalise_state, spellings, state_label
+from quizgen.questions.data import key_text
+from quizgen.questions.names import normalise_state, spellings
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 MAX_NUMBER = 2**32 - 1
@@ -170,20 +171,8 @@ def _order(part: Mapping[str, Any], text: str, lang: str) -> list[str]:
 
 # ----------------------------------------------------------------------------- grading
 def expected(part: Mapping[str, Any], lang: str) -> str:
-    """The right answer as a student would type it."""
-    kind = part["kind"]
-    if kind in ("number", "bit"):
-        return str(part["answer"])
-    if kind == "text":
-        state = state_answer(part)
-        return state_label(state, lang) if state else str(part["answer"])
-    if kind == "truefalse":
-        return word("true" if part["answer"] else "false", lang)
-    if kind == "choice":
-        return ", ".join(letter_of(part, c["id"]) for c in part["choices"] if c.get("correct"))
-    if kind == "order":
-        return " ".join(letter_of(part, i) for i in part["answer"])
-    raise ValueError(f"unknown part kind {kind!r}")
+    """The right answer as the key writes it (letters for choices and order)."""
+    return key_text(part, lang)
 
 
 def grade(part: Mapping[str, Any], value: Any, lang: str) -> Verdict:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
@@ -24,10 +23,10 @@ from quizgen.drill.problems import solution_ladder
 from quizgen.render.text import plain_text
 from quizgen.drill.words import word, words
 from quizgen.render.ladder import ladder_svg
+from quizgen.questions.markup import BLANK_RE as _BLANK
 from quizgen.resources import templates_dir
 from quizgen.safehtml import clean
 
-_BLANK = re.compile(r'<span class="qg-blank" data-part="([a-z0-9_]+)"></span>')
 
 
 def safe_html(fragment: str) -> Markup:

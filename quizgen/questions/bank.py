@@ -25,7 +25,6 @@ Every problem is reported as one line naming the file, the line, the entry id an
 
 from __future__ import annotations
 
-import hashlib
 import html
 import random
 import re
@@ -36,16 +35,18 @@ from typing import Any, Iterable
 from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, meta
 from jinja2.sandbox import SecurityError
 
-from quizgen import safehtml, yamlutil
+from quizgen import safehtml, seeds, yamlutil
 from quizgen.errors import BankError, QuizgenError
-from quizgen.questions import kinds, landmarks as lm, markup
+from quizgen.i18n import LANGS
+from quizgen.questions import landmarks as lm, markup
+from quizgen.questions.data import answer_text, check_question
+from quizgen.questions.types import TYPES, GenerationError
 from quizgen.questions.sandbox import BankEnvironment, render as _render
 from quizgen.questions.names import state_label
 from quizgen.resources import banks_dir
 from quizgen.tcp import simulate
 from quizgen.tcp.script import PRESET_PARAMS, PRESETS, parse_script, preset_script
 
-LANGS = ("zh", "en")
 ENTRY_KEYS = {"id", "type", "topic", "tags", "difficulty", "points", "scenario", "ask", "title",
               "prompt", "explanation"}
 REQUIRED = ("id", "type", "topic", "scenario", "ask", "prompt", "explanation")
@@ -159,8 +160,8 @@ def _entry(raw: Any, path: str, bank: str, source: str, lines: dict) -> BankEntr
             raise err(f"missing '{key}'")
     if not (isinstance(ident, str) and ident and all(c.isalnum() or c in "-_." for c in ident)):
         raise err("id must be letters, digits, '-', '_' or '.'", "id")
-    if raw["type"] not in kinds.KINDS:
-        raise err(f"unknown type {raw['type']!r} (known: {', '.join(kinds.KINDS)})", "type")
+    if raw["type"] not in TYPES:
+        raise err(f"unknown type {raw['type']!r} (known: {', '.join(TYPES)})", "type")
     tags = raw.get("tags", [])
     if not (isinstance(tags, list) and all(isinstance(t, str) for t in tags)):
         raise err("tags must be a list of words", "tags")
@@ -232,73 +233,28 @@ def _check_scenario(entry: BankEntry, path: str, err) -> None:
         raise err(exc.message, "scenario") from None
 
 
-#: The keys of ``ask`` each type takes (docs/banks.md says what each means).
-ASK_KEYS: dict[str, set[str]] = {
-    "fill": {"segment", "fields", "random", "diagram"}, "state": {"segment", "who", "form"},
-    "choice": {"segment", "given"}, "truefalse": {"claim"}, "ordering": {"order", "who", "range"},
-    "compute": {"values"}, "ladder": {"range", "blanks", "random"}}
+#: The keys of ``ask`` each type takes (each type's module declares them; docs/banks.md says
+#: what each means).
+ASK_KEYS: dict[str, set[str]] = {name: set(module.ASK) for name, module in TYPES.items()}
 
 
 def _check_ask(entry: BankEntry, err) -> None:
-    ask, t = entry.ask, entry.type
+    ask, schema = entry.ask, TYPES[entry.type].ASK
     if not isinstance(ask, dict):
         raise err("ask must be a mapping", "ask")
-
-    def need(key: str, ok, what: str) -> None:
-        if key not in ask:
-            raise err(f"missing '{key}' ({what})", "ask")
-        if not ok(ask[key]):
-            raise err(f"must be {what}", f"ask.{key}")
-
-    segment_ok = (lambda v: (isinstance(v, int) and v >= 1) or v in lm.LANDMARKS)
-    segment_what = f"a segment number or one of {', '.join(lm.LANDMARKS)}"
-    allowed = ASK_KEYS[t]
     for key in ask:
-        if key not in allowed:
-            raise err(f"unknown key for type {t} (known: {', '.join(sorted(allowed))})", f"ask.{key}")
-    if t in ("fill", "state", "choice"):
-        need("segment", segment_ok, segment_what)
-    if t == "fill":
-        need("fields", lambda v: isinstance(v, list) and v and all(
-            f in kinds.FLAG_FIELDS + kinds.NUMBER_FIELDS for f in v) and len(set(v)) == len(v),
-             "a list of distinct fields from SYN, ACK, FIN, RST, seq, ack, len")
-        if "random" in ask:
-            need("random", lambda v: isinstance(v, int) and 1 <= v <= len(ask["fields"]),
-                 "how many of the fields to blank")
-    if t == "state":
-        need("who", lambda v: v in ("A", "B"), "A or B")
-        if "form" in ask:
-            need("form", lambda v: v in ("choice", "text"), "choice or text")
-    if t == "choice" and "given" in ask:
-        need("given", segment_ok, segment_what)
-    if t == "truefalse":
-        need("claim", lambda v: v in kinds.CLAIMS, f"one of {', '.join(kinds.CLAIMS)}")
-    if t == "ordering":
-        need("order", lambda v: v in ("states", "segments"), "states or segments")
-        if ask["order"] == "states":
-            need("who", lambda v: v in ("A", "B"), "A or B")
-    if t in ("ordering", "ladder") and "range" in ask:
-        need("range", lambda v: v in ("all", "handshake", "teardown"), "all, handshake or teardown")
-    if t == "compute":
-        need("values", lambda v: isinstance(v, list) and v and all(
-            isinstance(i, dict) and isinstance(i.get("id"), str) and i["id"].isidentifier()
-            and kinds.compute_name_ok(i.get("value")) for i in v),
-             f"a list of {{id, value}} with value one of {kinds.COMPUTE_NAMES}")
-    if t == "ladder":
-        if "blanks" in ask:
-            need("blanks", lambda v: isinstance(v, list) and v and all(
-                isinstance(b, dict) and segment_ok(b.get("segment")) and b.get("field") in ("seq", "ack", "len")
-                for b in v), "a list of {segment, field: seq|ack|len}")
-        elif "random" in ask:
-            need("random", lambda v: isinstance(v, int) and 1 <= v <= 12, "a number of blanks from 1 to 12")
+        if key not in schema:
+            raise err(f"unknown key for type {entry.type} (known: {', '.join(sorted(schema))})",
+                      f"ask.{key}")
+    for key, spec in schema.items():
+        if key not in ask:
+            if spec.needed(ask):
+                raise err(f"missing '{key}' ({spec.what})", "ask")
+        elif not spec.ok(ask[key], ask):
+            raise err(f"must be {spec.what}", f"ask.{key}")
 
 
 # ---------------------------------------------------------------------- generation
-def _derive(*parts: Any) -> int:
-    digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).digest()
-    return int.from_bytes(digest[:8], "big")
-
-
 def _scenario(entry: BankEntry, seed: int):
     sc = entry.scenario
     if "preset" in sc:
@@ -315,14 +271,16 @@ def generate_question(entry: BankEntry, seed: int, lang: str,
     """
     if lang not in LANGS:
         raise QuizgenError(f"unknown language {lang!r} (zh, en)", field="lang")
-    rng = random.Random(_derive(entry.id, seed))
+    rng = random.Random(seeds.derive(entry.id, seed))
     scenario_seed = rng.getrandbits(32)
     if trace is None:
         trace = simulate(_scenario(entry, scenario_seed)).to_dict()
     try:
-        parts, extra, diagram = kinds.KINDS[entry.type](entry, trace, rng, lang)
-    except kinds.GenerationError as exc:
+        parts, extra, diagram = TYPES[entry.type].generate(entry, trace, rng, lang)
+    except GenerationError as exc:
         raise entry.error(f"seed {seed}: {exc}", "ask") from None
+    for part in parts:
+        part["answer_text"] = answer_text(part, lang)
     context = {**template_env().globals, **_context(trace, lang, "states" in entry.names), **extra}
     context["answer"] = {p["id"]: _answer_of(p) for p in parts}
     context["part"] = {p["id"]: p for p in parts}
@@ -346,7 +304,7 @@ def generate_question(entry: BankEntry, seed: int, lang: str,
             # a template mistake (undefined name, bad call, bad arithmetic): name the line
             message = " ".join(str(exc).split())
             raise _render_error(entry, key, lang, text_line, exc, f"template error: {message}") from None
-    return {
+    question = {
         "qid": f"{entry.id}@{seed}", "id": entry.id, "bank": entry.bank, "type": entry.type,
         "lang": lang, "title": entry.title[lang], "topic": entry.topic, "tags": list(entry.tags),
         "difficulty": entry.difficulty, "points": entry.points, "seed": seed,
@@ -354,6 +312,8 @@ def generate_question(entry: BankEntry, seed: int, lang: str,
         "scenario": {"name": trace["scenario"], "options": trace["options"]},
         "trace": trace, "diagram": diagram,
     }
+    check_question(question)
+    return question
 
 
 #: The seeds ``quizgen banks check`` renders every entry with, in both languages: a template

@@ -21,9 +21,9 @@ import click
 from quizgen.errors import QuizgenError
 from quizgen.questions.bank import entries_for_trace, find_entry, generate_question, load_banks
 from quizgen.questions.command import LANG, bank_option, capture_options, capture_trace
-from quizgen.render.html import render_html
-from quizgen.render.paper import (BankSource, QuestionSource, class_set, load_roster,
-                                  load_spec, paper_for_code)
+from quizgen.paper import (BankSource, QuestionSource, class_set, load_roster, load_spec,
+                           paper_for_code)
+from quizgen.render.paper_html import render_html
 from quizgen.render.text import as_text
 from quizgen.resources import templates_dir
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import html
 import math
-import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from quizgen.render.fonts import FONT_STACK
-from quizgen.render.i18n import strings
+from quizgen.i18n import words as strings
+from quizgen.questions.data import answer_text
 
 SIDES = ("A", "B")
 STATE_FIELDS = {"state_A": "A", "state_B": "B"}
@@ -134,13 +134,11 @@ def _fields(seg: Mapping[str, Any]) -> list[tuple[str, str, str]]:
 
 
 def _part_answer(part: Mapping[str, Any]) -> str | None:
-    kind = part.get("kind")
-    if kind in ("number", "bit", "text"):
-        return str(part["answer"])
-    if kind == "choice" and not part.get("multiple"):
-        right = [c["text"] for c in part["choices"] if c.get("correct")]
-        return html.unescape(re.sub(r"<[^>]*>", "", right[0])) if right else None
-    return None
+    """What a blank of the diagram shows in the key: the part's answer text (a single answer:
+    a multiple choice or an order has no one label)."""
+    if part.get("kind") in ("order",) or part.get("multiple"):
+        return None
+    return answer_text(part, "en") if part.get("kind") != "truefalse" else None
 
 
 def _state_marks(events: list[Mapping[str, Any]], shown: list[Mapping[str, Any]]

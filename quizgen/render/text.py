@@ -12,9 +12,11 @@ import re
 from html import escape, unescape
 from typing import Any
 
+from quizgen.i18n import word
+from quizgen.questions.data import key_text, letters
+from quizgen.questions.markup import BLANK_RE as _BLANK
 from quizgen.render.ladder import display_width, ladder_text
 
-_BLANK = re.compile(r'<span class="qg-blank" data-part="([^"]+)"></span>')
 _TABLE = re.compile(r"<table\b[^>]*>(.*?)</table>", re.S | re.I)
 _ROW = re.compile(r"<tr\b[^>]*>(.*?)</tr>", re.S | re.I)
 _CELL = re.compile(r"<t[dh]\b[^>]*>(.*?)</t[dh]>", re.S | re.I)
@@ -55,24 +57,12 @@ def as_text(q: dict[str, Any]) -> str:
         asked.append(ladder_text(q, reveal=False).rstrip("\n"))
     options = []
     for p in q["parts"]:
-        if p["kind"] == "choice":
-            options += [f"  {c['id']}) {plain_text(c['text'])}" for c in p["choices"]]
-        elif p["kind"] == "order":
-            options += [f"  {item['id']}: {plain_text(item['text'])}" for item in p["items"]]
-    key = ["答案：" if q.get("lang") == "zh" else "key:"]
+        shown = letters(p)
+        options += [f"  {shown[c['id']]}) {plain_text(c['text'])}"
+                    for c in p.get("choices") or p.get("items") or ()]
+    key = [word("key_heading", q.get("lang", "en"))]
     for p in q["parts"]:
-        if p["kind"] == "choice":
-            ans = ", ".join(c["id"] for c in p["choices"] if c["correct"])
-        elif p["kind"] == "order":
-            ans = " < ".join(p["answer"])
-        elif p["kind"] == "text":
-            ans = " / ".join(p["accept"])
-        elif p["kind"] == "truefalse":
-            ans = {("zh", True): "正确", ("zh", False): "错误"}.get((q.get("lang"), p["answer"]),
-                                                                 str(p["answer"]).lower())
-        else:
-            ans = p["answer"]
-        key.append(f"  {p['label'] or p['id']}: {ans}")
+        key.append(f"  {p['label'] or p['id']}: {key_text(p, q.get('lang', 'en'))}")
     solved = [plain_text(q["explanation"])]
     if q.get("diagram"):
         solved.append(ladder_text(q, reveal=True, lang=q["lang"]).rstrip("\n"))

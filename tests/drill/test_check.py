@@ -137,7 +137,7 @@ def test_order_needs_every_letter_once(raw):
 
 def test_order_wrong_and_expected():
     assert not ok(ORDER, "ABC")
-    assert check.expected(ORDER, "en") == "B C A"
+    assert check.expected(ORDER, "en") == "B → C → A"
 
 
 def test_hints_speak_the_language():

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from quizgen.questions import kinds
+from quizgen.questions.types import TYPES
+from quizgen.questions.types.truefalse import CLAIMS
 from quizgen.questions import landmarks as lm
 from quizgen.questions.bank import ASK_KEYS, generate_question, load_bank
 from quizgen.tcp.script import PRESET_PARAMS, PRESETS
@@ -26,7 +27,7 @@ def test_the_example_bank_loads_and_every_entry_generates(tmp_path):
     path = tmp_path / "example.yaml"
     path.write_text(bank, encoding="utf-8")
     entries = load_bank(path)
-    assert sorted(e.type for e in entries) == sorted(kinds.KINDS)       # one of each type
+    assert sorted(e.type for e in entries) == sorted(TYPES)       # one of each type
     for e in entries:
         for seed in range(25):
             for lang in ("zh", "en"):
@@ -48,7 +49,7 @@ def test_the_scenario_snippets_load(snippet, tmp_path):
 def test_it_names_everything_a_bank_can_say():
     prose = re.sub(r"```.*?```", "", TEXT, flags=re.S)
     named = set(re.findall(r"`([^`]+)`", prose))
-    wanted = (set(kinds.KINDS) | set(kinds.CLAIMS) | set(lm.LANDMARKS) | set(PRESETS)
+    wanted = (set(TYPES) | set(CLAIMS) | set(lm.LANDMARKS) | set(PRESETS)
               | set(PRESET_PARAMS) | {k for keys in ASK_KEYS.values() for k in keys})
     assert wanted - named == set()
 

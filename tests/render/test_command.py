@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from quizgen.cli import cli
 from quizgen.render.command import sample_spec
-from quizgen.render.paper import load_spec, student_code
+from quizgen.paper import load_spec, student_code
 
 SPEC = textwrap.dedent("""\
     title: 单元测验

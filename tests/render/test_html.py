@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from quizgen.render.html import key_html, paper_html, render_html
+from quizgen.render.paper_html import key_html, paper_html, render_html
 
 
 def make_paper(questions, lang="zh", **extra):
@@ -99,5 +99,7 @@ def test_diagrams_blank_in_paper_filled_in_key(zh):
 def test_parts_asked_after_the_prompt(zh, kind):
     q = copy.deepcopy(zh[6])  # part u has no marker: asked after the prompt with its label
     q["parts"][0]["kind"] = kind
+    q["parts"][0]["answer"] = {"number": 1101, "text": "FIN-WAIT-1", "bit": 1}[kind]
+    q["parts"][0].pop("answer_text", None)
     html = paper_html(make_paper([q]))
     assert re.search(r'<span class="qg-label">u</span>\s*<span class="qg-box', html)

@@ -8,7 +8,7 @@ import textwrap
 import pytest
 
 from quizgen.errors import QuizgenError
-from quizgen.render.paper import (Student, build_paper, class_set, load_roster, load_spec,
+from quizgen.paper import (Student, build_paper, class_set, load_roster, load_spec,
                                   normalize_code, paper_for_code, parse_spec, plan_codes,
                                   student_code, variant_seed, version_code)
 

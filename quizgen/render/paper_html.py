@@ -15,14 +15,13 @@ from typing import Any, Mapping
 
 from markupsafe import Markup, escape
 
+from quizgen.i18n import format_points, section_number, words as strings
+from quizgen.questions.data import LETTERS, check_question, key_text, letters
+from quizgen.questions.markup import BLANK_RE
 from quizgen.render.fonts import FONT_STACK
-from quizgen.render.i18n import format_points, section_number, strings
 from quizgen.render.ladder import ladder_svg
 from quizgen.resources import templates_dir
 from quizgen.safehtml import clean, clean_question
-
-BLANK_RE = re.compile(r'<span class="qg-blank" data-part="([a-z0-9_]+)"></span>')
-LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _HTML_LANG = {"zh": "zh-CN", "en": "en"}
 
 
@@ -77,24 +76,11 @@ def _box(kind: str, part: str, answer: Markup | None) -> Markup:
         size, part, answer)
 
 
-def _answer(part: Mapping[str, Any], lang: str, letters: Mapping[str, str]) -> Markup:
-    kind = part["kind"]
-    if kind in ("number", "bit", "text"):
-        return escape(str(part["answer"]))
-    if kind == "choice":
-        return Markup("{}").format(", ".join(letters[c["id"]] for c in part["choices"]
-                                             if c.get("correct")))
-    if kind == "truefalse":
-        return escape(strings(lang)["true" if part["answer"] else "false"])
-    if kind == "order":
-        return escape(" → ".join(letters[i] for i in part["answer"]))
-    raise ValueError(f"unknown part kind {kind!r}")
-
-
 def question_view(question: Mapping[str, Any], number: int, *, key: bool,
                   lang: str | None = None) -> QuestionView:
     """A question as the templates show it; ``lang`` is the paper's (its UI words)."""
     lang = lang or question["lang"]
+    check_question(question)
     question = clean_question(question)          # bank HTML, whatever made this question
     inline_ids = set(BLANK_RE.findall(question["prompt"]))
     parts = []
@@ -103,10 +89,9 @@ def question_view(question: Mapping[str, Any], number: int, *, key: bool,
         choices = [(LETTERS[k], Markup(c["text"]), bool(c.get("correct")))
                    for k, c in enumerate(part.get("choices", ()))]
         items = [(LETTERS[k], Markup(i["text"])) for k, i in enumerate(part.get("items", ()))]
-        letters = {c["id"]: LETTERS[k] for k, c in enumerate(part.get("choices", ()))}
-        letters.update({i["id"]: LETTERS[k] for k, i in enumerate(part.get("items", ()))})
-        answer = _answer(part, lang, letters)
-        slots = ([_box(kind, part["id"], Markup(letters[i]) if key else None)
+        shown = letters(part)
+        answer = escape(key_text(part, question.get("lang", lang)))
+        slots = ([_box(kind, part["id"], Markup(shown[i]) if key else None)
                   for i in part["answer"]] if kind == "order" else [])
         parts.append(PartView(id=part["id"], kind=kind, label=part.get("label", ""),
                               inline=part["id"] in inline_ids, answer=answer,
