@@ -68,7 +68,6 @@ class Packet:
     time: float                 # capture time, seconds since the epoch
     src: tuple[str, int]        # (address, port)
     dst: tuple[str, int]
-    family: int                 # 4 or 6
     seq: int
     ack: int
     flags: int                  # TCP flag bits (FIN 0x01 ... CWR 0x80)
@@ -299,7 +298,7 @@ def _tcp_packet(n: int, ts: float, net) -> Packet | None:
         ip_len = net.len if net.len else hdr + len(bytes(seg))   # 0: segmentation offload
         seg_bytes = ip_len - hdr
         src, dst = socket.inet_ntop(socket.AF_INET, net.src), socket.inet_ntop(socket.AF_INET, net.dst)
-        family, ip_id = 4, net.id
+        ip_id = net.id
     elif isinstance(net, ip6.IP6):
         if getattr(net, "p", net.nxt) != 6 or 44 in net.extension_hdrs:   # 44: a fragment
             return None
@@ -309,7 +308,7 @@ def _tcp_packet(n: int, ts: float, net) -> Packet | None:
         ext = sum(h.length for h in net.all_extension_headers)
         seg_bytes = (net.plen - ext) if net.plen else len(bytes(seg))   # 0: jumbogram/offload
         src, dst = socket.inet_ntop(socket.AF_INET6, net.src), socket.inet_ntop(socket.AF_INET6, net.dst)
-        family, ip_id = 6, None
+        ip_id = None
     else:
         return None
     doff = seg.off * 4
@@ -323,7 +322,7 @@ def _tcp_packet(n: int, ts: float, net) -> Packet | None:
                 mss = struct.unpack(">H", opt[1])[0]
     fingerprint = (ip_id, seg.sum, seg.seq, seg.ack, seg.flags, seg.win, bytes(seg.opts), length,
                    hash(bytes(seg.data)))
-    return Packet(n, ts, (src, seg.sport), (dst, seg.dport), family, seg.seq, seg.ack,
+    return Packet(n, ts, (src, seg.sport), (dst, seg.dport), seg.seq, seg.ack,
                   seg.flags & 0xFF, seg.win, length, mss, fingerprint)
 
 

@@ -19,7 +19,6 @@ class Stream:
     a: tuple[str, int]              # the endpoint that sent the first SYN (else the first packet)
     b: tuple[str, int]
     packets: list[Packet] = field(default_factory=list)
-    a_by_syn: bool = False          # the first packet is a SYN or SYN,ACK: A opened it
     _syn: dict = field(default_factory=dict, repr=False)    # endpoint -> ISN of its SYN
 
     def describe(self) -> dict:
@@ -69,10 +68,9 @@ def split_streams(packets: list[Packet]) -> list[Stream]:
                 st = None                          # a new connection on the same 4-tuple
         if st is None:
             a, b = p.src, p.dst
-            by_syn = bool(p.flags & TH_SYN)
             if p.flags & (TH_SYN | TH_ACK) == TH_SYN | TH_ACK:
                 a, b = p.dst, p.src                # a SYN,ACK: its receiver sent the SYN
-            st = Stream(len(streams), a, b, a_by_syn=by_syn)
+            st = Stream(len(streams), a, b)
             streams.append(st)
             current[key] = st
         if p.flags & TH_SYN:
