@@ -93,7 +93,6 @@ class _Seg:
     gap_before: int = 0        # sender's bytes before this segment that the capture lacks
     ack_gap: int = 0           # peer's bytes this segment acknowledges that the capture lacks
     lost: bool = False
-    delivered: bool = False
 
     def segment(self) -> Segment:
         return Segment(self.side, _PEER[self.side], self.flags, self.seq, self.ack, self.length)
@@ -116,7 +115,6 @@ class _Builder:
     relative: bool
     segs: list[_Seg] = field(default_factory=list)
     events: list[dict] = field(default_factory=list)
-    steps: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     unknown: dict = field(default_factory=dict)
 
@@ -510,27 +508,18 @@ class _Builder:
             self._deliver(f, now.time)
 
     def _deliver(self, f: _Flight, time: float) -> None:
-        if f.seg is not None:
-            f.seg.delivered = True
         self._receive(f.to, f.segment, f.seg, time)
 
     def _flush(self) -> None:
-        rest = sorted((f for q in self.queues.values() for f in q), key=lambda f: f.order)
-        end_time = self.segs[-1].time if self.segs else 0.0
+        # Nothing is left on its way here: after the last segment no side sends again, so rule 2
+        # lets every queued segment arrive (_deliver_ready). Segments that occupy sequence space
+        # and whose acknowledgement is not captured: compare each with the highest ACK its peer
+        # sends after it (one backward pass).
         unconfirmed: list[int] = []
-        for f in rest:
-            if f.seg is not None and f.seg.seg_len:
-                unconfirmed.append(f.seg.i + 1)
-            self._deliver(f, end_time)
-        for q in self.queues.values():
-            q.clear()
-        # Segments that occupy sequence space and whose acknowledgement is not captured:
-        # compare each with the highest ACK its peer sends after it (one backward pass).
-        listed = set(unconfirmed)
         best: dict[str, int | None] = {"A": None, "B": None}     # highest later ACK, by sender
         for s in reversed(self.segs):
             peer = _PEER[s.side]
-            if (s.seg_len and not s.lost and "RST" not in s.flags and s.i + 1 not in listed
+            if (s.seg_len and not s.lost and "RST" not in s.flags
                     and (best[peer] is None or sq.lt(best[peer], s.end))):
                 unconfirmed.append(s.i + 1)
             if s.ack is not None and (best[s.side] is None or sq.lt(best[s.side], s.ack)):
