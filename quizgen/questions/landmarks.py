@@ -6,16 +6,16 @@ functions only look things up, they never compute protocol values.
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Any
 
 from quizgen.tcp.trace import states_after
 
-MOD: Final = 1 << 32
+MOD = 1 << 32
 Trace = dict[str, Any]
 Seg = dict[str, Any]
 
 #: Landmark names a bank can ask about (``segment: synack``), with what they are.
-LANDMARKS: Final = {
+LANDMARKS = {
     "syn": "the first SYN (first handshake, seq = x)",
     "syn_b": "B's SYN in a simultaneous open",
     "synack": "the first SYN,ACK (second handshake, seq = y, ack = x+1)",
@@ -61,8 +61,9 @@ def find_landmarks(trace: Trace) -> dict[str, Seg | None]:
     """Every landmark of the trace, found in one pass over its first sends (remembered for the
     most recent trace: one question asks about one trace many times; traces are never changed)."""
     global _last
-    if _last[0] is trace:
-        return _last[1]
+    last_trace, last_found = _last        # one read: another thread may replace it meanwhile
+    if last_trace is trace:
+        return last_found
     found = _find(trace)
     _last = (trace, found)
     return found
@@ -148,7 +149,7 @@ def sent_bytes(trace: Trace, who: str) -> list[int]:
     return out
 
 
-_PEER: Final = {"A": "B", "B": "A"}
+_PEER = {"A": "B", "B": "A"}
 
 
 def template_view(trace: Trace, states: bool = False) -> dict[str, Any]:

@@ -7,15 +7,15 @@ question's budget. Every value is escaped; the result is Markup, safe to embed.
 from __future__ import annotations
 
 import re
-from typing import Any, Final
+from typing import Any
 
 from markupsafe import Markup, escape
 
-FLAGS: Final = ("SYN", "ACK", "FIN", "RST")
+FLAGS = ("SYN", "ACK", "FIN", "RST")
 
 
 #: A blank marker as :func:`blank` writes it; group 1 is the part's id.
-BLANK_RE: Final = re.compile(r'<span class="qg-blank" data-part="([a-z0-9_]+)"></span>')
+BLANK_RE = re.compile(r'<span class="qg-blank" data-part="([a-z0-9_]+)"></span>')
 
 
 def blank(part_id: str) -> Markup:
@@ -63,4 +63,4 @@ def inline(seg: dict) -> Markup:
 
 
 # A dict, not a namespace: the sandbox reads a dict's keys without its attribute checks.
-MACROS: Final[dict[str, Any]] = {"segment_row": segment_row, "inline": inline}
+MACROS: dict[str, Any] = {"segment_row": segment_row, "inline": inline}

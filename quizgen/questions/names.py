@@ -1,27 +1,27 @@
-"""Words the question code needs in both languages: state names and their spellings, UI
-strings, and the feedback for known mistakes. Bank templates carry everything else."""
+"""Words the question code needs in both languages: state names and their spellings, and the
+feedback for known mistakes (the interface's fixed words are in quizgen/i18n.py). Bank
+templates carry everything else."""
 
 from __future__ import annotations
 
 import re
-from typing import Final
 
-STATES: Final = ["CLOSED", "LISTEN", "SYN-SENT", "SYN-RECEIVED", "ESTABLISHED", "FIN-WAIT-1",
+STATES = ["CLOSED", "LISTEN", "SYN-SENT", "SYN-RECEIVED", "ESTABLISHED", "FIN-WAIT-1",
                  "FIN-WAIT-2", "CLOSE-WAIT", "CLOSING", "LAST-ACK", "TIME-WAIT"]
 
 #: Linux's names (include/net/tcp_states.h, as `ss` prints them).
-LINUX: Final = {"CLOSED": "CLOSE", "LISTEN": "LISTEN", "SYN-SENT": "SYN_SENT",
+LINUX = {"CLOSED": "CLOSE", "LISTEN": "LISTEN", "SYN-SENT": "SYN_SENT",
                 "SYN-RECEIVED": "SYN_RECV", "ESTABLISHED": "ESTABLISHED", "FIN-WAIT-1": "FIN_WAIT1",
                 "FIN-WAIT-2": "FIN_WAIT2", "CLOSE-WAIT": "CLOSE_WAIT", "CLOSING": "CLOSING",
                 "LAST-ACK": "LAST_ACK", "TIME-WAIT": "TIME_WAIT"}
 
 #: The seed article's Chinese names (and the usual ones for states it does not name).
-ZH: Final = {"CLOSED": "关闭", "LISTEN": "监听", "SYN-SENT": "同步已发送", "SYN-RECEIVED": "同步收到",
+ZH = {"CLOSED": "关闭", "LISTEN": "监听", "SYN-SENT": "同步已发送", "SYN-RECEIVED": "同步收到",
              "ESTABLISHED": "已建立连接", "FIN-WAIT-1": "终止等待1", "FIN-WAIT-2": "终止等待2",
              "CLOSE-WAIT": "关闭等待", "CLOSING": "同时关闭", "LAST-ACK": "最后确认", "TIME-WAIT": "时间等待"}
 
 #: What each state means, for the feedback on a wrong choice.
-MEANING: Final = {
+MEANING = {
     "en": {
         "CLOSED": "CLOSED: no connection at all (before the start, or after the end).",
         "LISTEN": "LISTEN: a server waiting for a SYN.",
@@ -51,7 +51,7 @@ MEANING: Final = {
 }
 
 #: The pairs students really confuse: each state's three most tempting wrong answers.
-CONFUSED: Final = {
+CONFUSED = {
     "CLOSED": ["TIME-WAIT", "LAST-ACK", "LISTEN"],
     "LISTEN": ["SYN-RECEIVED", "CLOSED", "SYN-SENT"],
     "SYN-SENT": ["SYN-RECEIVED", "LISTEN", "ESTABLISHED"],
@@ -100,7 +100,7 @@ def state_label(state: str, lang: str) -> str:
 
 
 #: Feedback naming each known mistake, for distractors built from it.
-MISTAKES: Final = {
+MISTAKES = {
     "no_plus_one": {"en": "Forgets that SYN and FIN each use one sequence number: ack must be one more.",
                     "zh": "忘记了 SYN 和 FIN 各消耗一个序号：确认号应再加 1。"},
     "swapped": {"en": "Swaps seq and ack: seq is the sender's own number, ack the next number it expects from the peer.",
@@ -117,9 +117,4 @@ MISTAKES: Final = {
                    "zh": "只是确认时却置了 FIN 位。"},
     "seq_plus_one": {"en": "Advances seq after a pure ACK: a segment without data, SYN or FIN uses no sequence number.",
                      "zh": "纯确认报文段（无数据、无 SYN/FIN）不消耗序号，seq 不应加 1。"},
-}
-
-UI: Final = {
-    "en": {"sends": "sends", "state": "state", "true": "True", "false": "False"},
-    "zh": {"sends": "发送", "state": "状态", "true": "正确", "false": "错误"},
 }
