@@ -91,22 +91,25 @@ def _ask(prompt: str) -> str:
 @click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True,
               help="Worker threads (on 2 cores, 4 gave a p99 of 41-55 ms under 200 "
                    "simulated students where 8 gave 100-220 ms).")
+@click.option("--client-connections", type=click.IntRange(1, 1000), default=32,
+              show_default=True,
+              help="Connections one client address may hold open at once (of 1,000 in all; "
+                   "a browser opens up to 6). Raise it when students reach the server "
+                   "through one shared address (NAT, a proxy).")
 def serve(topics: tuple[str, ...], difficulty: int | None, lang: str, banks: tuple[str, ...],
-          host: str, port: int, secret: str | None, max_age: int, threads: int) -> None:
+          host: str, port: int, secret: str | None, max_age: int, threads: int,
+          client_connections: int) -> None:
     """Run the drill as a web app for a class: a fresh problem per visit, checked on the server."""
-    from waitress.server import create_server
-
     from quizgen.drill.problems import select_entries
-    from quizgen.drill.web import MAX_BODY, create_app
+    from quizgen.drill.web import create_app, create_server
 
     from_env = click.get_current_context().get_parameter_source("secret") is ParameterSource.ENVIRONMENT
     secret, secret_note = serve_secret(secret, "QUIZGEN_SECRET" if from_env else "--secret")
     entries = select_entries(load_banks(list(banks) or None), topics, difficulty)
     app = create_app(entries, secret=secret, lang=lang, max_age=max_age)
     try:
-        server = create_server(app, host=host, port=port, threads=threads, ident="quizgen",
-                               max_request_body_size=MAX_BODY, connection_limit=1000,
-                               channel_timeout=60, clear_untrusted_proxy_headers=True)
+        server = create_server(app, host=host, port=port, threads=threads,
+                               client_connections=client_connections)
     except OSError as exc:
         raise QuizgenError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
     shown = f"[{host}]" if ":" in host else host

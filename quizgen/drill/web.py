@@ -17,6 +17,9 @@ practice, counting each answered problem once. A student cannot raise it (they c
 cookie, nor answer a problem twice), but can lower it by sending an older cookie or none:
 it is no grade.
 
+:func:`create_server` is the waitress server ``quizgen serve`` runs, with bounds waitress
+lacks: connections per client address, and the time a request may take to arrive.
+
 Every bad request gets a 4xx page saying what was wrong: a tampered or foreign token (400),
 an expired one (410), a problem the banks do not hold (404), a malformed body (400, 415),
 a body over the limit (413). Answers that cannot be read (``abc`` for a number) show the
@@ -32,12 +35,17 @@ import random
 import secrets
 import threading
 import time
+from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
 from flask import Flask, Response, request, session
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from waitress.adjustments import Adjustments
+from waitress.channel import HTTPChannel
+from waitress.server import TcpWSGIServer
+from waitress.task import ErrorTask
 from werkzeug.exceptions import HTTPException
 
 from quizgen.drill import check
@@ -229,6 +237,10 @@ def create_app(entries: Sequence[BankEntry], *, secret: bytes | str | None = Non
     css = asset("drill.css")
     csp = (f"default-src 'none'; style-src {csp_hash(css)}; img-src data:; "
            "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+    security = [("Content-Security-Policy", csp), ("X-Content-Type-Options", "nosniff"),
+                ("X-Frame-Options", "DENY"), ("Referrer-Policy", "no-referrer"),
+                ("Cache-Control", "no-store")]
+    app.extensions["quizgen_headers"] = security      # waitress's own error pages send them too
 
     def page(template: str, status: int = 200, **context: Any) -> Response:
         page_lang = context.pop("page_lang", problems.lang)
@@ -239,11 +251,8 @@ def create_app(entries: Sequence[BankEntry], *, secret: bytes | str | None = Non
 
     @app.after_request
     def headers(resp: Response) -> Response:
-        resp.headers["Content-Security-Policy"] = csp
-        resp.headers["X-Content-Type-Options"] = "nosniff"
-        resp.headers["X-Frame-Options"] = "DENY"
-        resp.headers["Referrer-Policy"] = "no-referrer"
-        resp.headers["Cache-Control"] = "no-store"
+        for name, value in security:
+            resp.headers[name] = value
         return resp
 
     plainer = {404: "no such page: GET / for a problem, POST /check for its answers",
@@ -299,3 +308,115 @@ def _warm_up(problems: Problems) -> None:
                     verdicts={}, correct=False, score=score, solution=solution_view(q))
         render_page("web_error.html.j2", lang, page_title="", csp=None, status_code=400,
                     name="", message="", score=None)
+
+
+
+# ----------------------------------------------------------------- the server (waitress)
+MAX_HEADER = 16 * 1024        # bytes of request line and headers (a browser sends about 1 KiB)
+CONNECTIONS = 1000            # connections open at once, from everyone
+CLIENT_CONNECTIONS = 32       # ... from one address (a browser opens up to 6)
+REQUEST_TIMEOUT = 10          # seconds from a request's first byte to its last (headers, body)
+IDLE_TIMEOUT = 60             # seconds a kept-alive connection may wait for its next request
+
+
+class _ErrorTask(ErrorTask):
+    """An error page waitress writes itself (400, 413, 431, 501, 500): with quizgen's headers."""
+
+    def execute(self) -> None:
+        self.response_headers.extend(self.channel.server.security_headers)
+        super().execute()
+
+
+class _Channel(HTTPChannel):
+    """A connection that knows its client's address and when its current request began."""
+
+    error_task_class = _ErrorTask
+    client: str | None = None             # the address, while it counts in server.clients
+    reading_since: float | None = None    # None: no request being read (idle, or served)
+
+    def __init__(self, server: "_Server", sock, addr, adj, map=None) -> None:
+        super().__init__(server, sock, addr, adj, map)
+        self.client = addr[0]
+        server.clients[self.client] += 1
+
+    def received(self, data: bytes) -> bool:
+        if self.request is None:          # the first byte of a new request
+            self.reading_since = time.time()
+        try:
+            return super().received(data)
+        finally:
+            if self.request is None:      # all of it arrived (it is queued or answered)
+                self.reading_since = None
+
+    def del_channel(self, map=None) -> None:
+        super().del_channel(map)
+        if self.client is not None:
+            self.server.release(self.client)
+            self.client = None
+
+
+class _Server(TcpWSGIServer):
+    """waitress's server, with two more bounds: connections per client address (excess
+    ones are closed at once) and the time a request may take to arrive. waitress alone
+    only closes connections idle for ``channel_timeout``, which one sending a header
+    byte every few seconds never is: 1,100 such connections from one client took every
+    connection there was, and students waited."""
+
+    channel_class = _Channel
+
+    def __init__(self, app: Flask, *, client_connections: int, request_timeout: float,
+                 **kw: Any) -> None:
+        self.clients: Counter[str] = Counter()
+        self.client_connections = client_connections
+        self.request_timeout = request_timeout
+        self.security_headers = list(app.extensions.get("quizgen_headers", ()))
+        super().__init__(app, **kw)
+
+    def handle_accept(self) -> None:
+        try:
+            pair = self.accept()
+            if pair is None:
+                return
+            conn, addr = pair
+            if self.clients[addr[0]] >= self.client_connections:
+                conn.close()
+                return
+            self.set_socket_options(conn)
+        except OSError:                   # the client went away meanwhile, as waitress does
+            return
+        self.channel_class(self, conn, self.fix_addr(addr), self.adj, map=self._map)
+
+    def release(self, client: str) -> None:
+        self.clients[client] -= 1
+        if not self.clients[client]:
+            del self.clients[client]
+
+    def maintenance(self, now: float) -> None:
+        super().maintenance(now)          # closes the idle ones
+        cutoff = now - self.request_timeout
+        for channel in self.active_channels.values():
+            if (channel.reading_since is not None and channel.reading_since < cutoff
+                    and not channel.requests):
+                channel.will_close = True
+
+
+def create_server(app: Flask, *, host: str, port: int, threads: int = 4,
+                  connection_limit: int = CONNECTIONS,
+                  client_connections: int = CLIENT_CONNECTIONS,
+                  request_timeout: float = REQUEST_TIMEOUT) -> _Server:
+    """The waitress server ``quizgen serve`` runs ``app`` on (not started: ``.run()``).
+    Raises OSError when it cannot listen, QuizgenError for a host that is no address."""
+    try:
+        adj = Adjustments(host=host, port=port, threads=threads, ident="quizgen",
+                          max_request_body_size=MAX_BODY, max_request_header_size=MAX_HEADER,
+                          connection_limit=connection_limit, channel_timeout=IDLE_TIMEOUT,
+                          cleanup_interval=1, clear_untrusted_proxy_headers=True)
+    except ValueError:
+        raise QuizgenError(f"cannot listen on {host!r}: not an address of this machine",
+                           field="--host") from None
+    if len(adj.listen) != 1:
+        addresses = ", ".join(str(info[3][0]) for info in adj.listen)
+        raise QuizgenError(f"{host!r} names several addresses ({addresses}); give one",
+                           field="--host")
+    return _Server(app, map={}, adj=adj, sockinfo=adj.listen[0],
+                   client_connections=client_connections, request_timeout=request_timeout)

@@ -25,6 +25,18 @@ def test_smoke_run_has_no_errors():
     assert result["by_endpoint"]["POST /check"]["n"] > 0
 
 
+def test_smoke_run_with_slow_clients():
+    """50 slow-loris connections from one address: the students see no error, and the
+    server closed the ones over its 32 per address at once."""
+    out = run("--duration", "2", "--concurrency", "5", "--think", "0", "--bank", str(BANK),
+              "--slow-clients", "50", "--slow-interval", "0.5", "--json")
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert result["requests"] > 10 and result["errors"] == 0, result
+    slow = result["slow_clients"]
+    assert slow["clients"] == 50 and slow["closed_within_1s"] >= 18, slow
+
+
 def test_only_loopback():
     for url in ("http://10.0.0.1:8000/", "http://192.168.1.2/", "http://example.com/"):
         out = run("--url", url, "--duration", "1")

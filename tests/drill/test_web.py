@@ -339,3 +339,15 @@ def test_serve_stops_cleanly(how):
     proc.send_signal(getattr(signals, how))
     out, err = proc.communicate(timeout=15)
     assert proc.returncode == 0 and "stopped" in out and "Traceback" not in err
+
+
+@pytest.mark.parametrize("host", ["no-such-host.invalid", "300.1.2.3"])
+def test_serve_bad_host_is_one_line(host):
+    from click.testing import CliRunner
+
+    from quizgen.cli import cli
+
+    result = CliRunner().invoke(cli, ["serve", "--host", host, "--secret", SECRET])
+    lines = result.stderr.splitlines()
+    assert result.exit_code == 2 and len(lines) == 1, result.output
+    assert lines[0].startswith("error: --host: ") and host in lines[0]
