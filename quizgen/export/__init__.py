@@ -11,7 +11,8 @@ import importlib
 from pathlib import Path
 
 from quizgen.errors import QuizgenError
-from quizgen.export._common import DiagramFn, check_questions
+from quizgen.export.parts import DiagramFn
+from quizgen.export.validate import check_questions
 from quizgen.files import write_new
 from quizgen.safehtml import clean_question
 

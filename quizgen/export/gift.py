@@ -12,16 +12,15 @@ from __future__ import annotations
 
 import base64
 
-from quizgen.export._common import (
+from quizgen.export.grades import choice_fractions, fraction_text
+from quizgen.export.parts import (
     BLANK_MARK,
     DiagramFn,
     accepted,
     by_entry,
     category_path,
-    choice_fractions,
     diagram_file,
     diagram_img,
-    fraction_text,
     general_feedback,
     positions,
     replace_blanks,

@@ -10,30 +10,31 @@ from __future__ import annotations
 
 import base64
 
-from quizgen.export._common import (
+from quizgen.export.grades import (
+    choice_fractions,
+    fraction_text,
+    integer_weights,
+    number_text,
+    part_points,
+)
+from quizgen.export.parts import (
     BLANK_MARK,
     DiagramFn,
     accepted,
     by_entry,
     category_path,
-    cdata,
-    choice_fractions,
     diagram_file,
     diagram_img,
-    fraction_text,
     general_feedback,
-    integer_weights,
     is_multipart,
     marked_parts,
-    number_text,
     part_label,
-    part_points,
     positions,
     replace_blanks,
     shortanswer_escape,
     truefalse_choices,
-    xml_escape,
 )
+from quizgen.export.xmlzip import cdata, xml_escape
 
 NAME = "moodle"
 SUFFIX = ".xml"

@@ -20,7 +20,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from fractions import Fraction
 
-from quizgen.export._common import (
+from quizgen.export.grades import number_text, part_points
+from quizgen.export.parts import (
     BLANK_KINDS,
     BLANK_MARK,
     DiagramFn,
@@ -29,19 +30,19 @@ from quizgen.export._common import (
     diagram_file,
     diagram_img,
     general_feedback,
-    html_text,
     is_multipart,
     marked_parts,
-    number_text,
-    package_ident,
     part_label,
-    part_points,
     positions,
     replace_blanks,
-    safe_id,
     split_parts,
-    sub,
     truefalse_choices,
+)
+from quizgen.export.xmlzip import (
+    html_text,
+    package_ident,
+    safe_id,
+    sub,
     xml_bytes,
     zip_bytes,
 )

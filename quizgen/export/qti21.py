@@ -23,7 +23,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 
-from quizgen.export._common import (
+from quizgen.export.grades import part_points
+from quizgen.export.parts import (
     BLANK_KINDS,
     DiagramFn,
     blank_answer,
@@ -32,15 +33,10 @@ from quizgen.export._common import (
     diagram_img,
     general_feedback,
     marked_parts,
-    package_ident,
     part_label,
-    part_points,
-    safe_id,
-    sub,
     truefalse_choices,
-    xml_bytes,
-    zip_bytes,
 )
+from quizgen.export.xmlzip import package_ident, safe_id, sub, xml_bytes, zip_bytes
 
 NAME = "qti21"
 SUFFIX = ".zip"

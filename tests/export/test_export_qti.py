@@ -10,7 +10,7 @@ import pytest
 from qti_package_maker.common.package_integrity import check_package
 
 from quizgen.export import render
-from quizgen.export._common import safe_id
+from quizgen.export.xmlzip import safe_id
 
 from .conftest import load_sample
 from .readback import (
