@@ -37,7 +37,8 @@ class BankSource:
     """The question banks (``quizgen.questions``)."""
 
     def __init__(self, paths: Sequence[str] | None = None, trace: dict | None = None) -> None:
-        self._paths, self._entries, self._trace = paths, None, trace
+        self._paths, self._trace = paths, trace
+        self._entries: list[Any] | None = None
 
     def entries(self) -> Sequence[Any]:
         """The banks' entries; with a captured trace, those that can be asked of it."""
@@ -110,7 +111,7 @@ def plan_codes(spec: PaperSpec, roster: Sequence[Student] | None = None
     """(code, student, version) of each paper of the set, in roster order."""
     if roster is None:
         return [(version_code(spec.seed, v), None, v) for v in range(1, (spec.versions or 1) + 1)]
-    out = []
+    out: list[tuple[str, Student | None, int | None]] = []
     for student in roster:
         if spec.versions:
             v = 1 + seeds.derive("quizgen-assign", spec.seed, student.id) % spec.versions
@@ -119,11 +120,12 @@ def plan_codes(spec: PaperSpec, roster: Sequence[Student] | None = None
             out.append((student_code(spec.seed, student.id), student, None))
     if not spec.versions:
         codes: dict[str, str] = {}
-        for code, student, _ in out:
+        for code, who, _ in out:
+            sid = who.id if who else ""
             if code in codes:  # 30 bits: about 1 in 50,000 for a class of 200
-                raise QuizgenError(f"students {codes[code]!r} and {student.id!r} got the same "
+                raise QuizgenError(f"students {codes[code]!r} and {sid!r} got the same "
                                    "paper code; change the seed", file=spec.path, field="seed")
-            codes[code] = student.id
+            codes[code] = sid
     return out
 
 

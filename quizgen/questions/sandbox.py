@@ -360,7 +360,8 @@ class BankEnvironment(ImmutableSandboxedEnvironment):
             self.filters.pop(name, None)
         for name in REMOVED_GLOBALS:
             self.globals.pop(name, None)
-        self.filters = {name: _bounded_filter(name, f) for name, f in self.filters.items()}
+        for name, func in list(self.filters.items()):
+            self.filters[name] = _bounded_filter(name, func)
         self.filters["_qg_charge"] = _charge
         self.filters["_qg_value"] = _checked
         self.globals["range"] = _bounded_range

@@ -208,7 +208,8 @@ def font_face_css(texts: Iterable[str], directory: Path | None = None) -> str:
         faces = _plain_faces()
         if not faces:
             raise QuizgenError("no font is installed for the PDF (fc-match serif finds none)")
-    rules, covered_all = [], set()
+    rules: list[str] = []
+    covered_all: set[int] = set()
     for weight in ("regular", "bold"):
         path, covered = subset_face(faces[weight], wanted, directory)
         covered_all |= covered if weight == "regular" else set()

@@ -163,7 +163,8 @@ def write_pdfs(tasks: Sequence[tuple[str, str | Path]], *, jobs: int = 1,
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=context,
                              initializer=_init_worker, initargs=(font_css,)) as pool:
-        pending, queue = set(), list(reversed(tasks))
+        pending: set = set()
+        queue = list(reversed(tasks))
         while queue or pending:
             while queue and len(pending) < 2 * jobs:  # a bounded window: memory stays flat
                 html, target = queue.pop()
