@@ -1,8 +1,9 @@
 """LMS exports of generated questions: Moodle XML, GIFT, Canvas QTI 1.2 and QTI 2.1.
 
-Each writer is a module with ``NAME``, ``SUFFIX`` and ``write(questions, diagram_svg) -> bytes``
-reading only question dicts (docs/question-data.md). :func:`export` writes the result
-atomically. Output is deterministic: the same questions give byte-identical files.
+Each writer is a module with ``write(questions, diagram_svg) -> bytes`` reading only question
+dicts (docs/question-data.md); ``FORMATS`` maps a format's name to its module. :func:`export`
+writes the result atomically. Output is deterministic: the same questions give byte-identical
+files.
 """
 
 from __future__ import annotations

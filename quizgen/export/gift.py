@@ -28,9 +28,6 @@ from quizgen.export.parts import (
     split_parts,
 )
 
-NAME = "gift"
-SUFFIX = ".gift"
-
 _SPECIAL = ("\\", "~", "=", "#", "{", "}", ":")
 
 

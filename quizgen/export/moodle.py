@@ -36,9 +36,6 @@ from quizgen.export.parts import (
 )
 from quizgen.export.xmlzip import cdata, xml_escape
 
-NAME = "moodle"
-SUFFIX = ".xml"
-
 
 def write(questions: list[dict], diagram_svg: DiagramFn | None = None) -> bytes:
     out = ['<?xml version="1.0" encoding="UTF-8"?>', "<quiz>"]

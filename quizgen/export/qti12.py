@@ -47,9 +47,6 @@ from quizgen.export.xmlzip import (
     zip_bytes,
 )
 
-NAME = "qti12"
-SUFFIX = ".zip"
-
 NS = "http://www.imsglobal.org/xsd/ims_qtiasiv1p2"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 CP_NS = "http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1"

@@ -38,9 +38,6 @@ from quizgen.export.parts import (
 )
 from quizgen.export.xmlzip import package_ident, safe_id, sub, xml_bytes, zip_bytes
 
-NAME = "qti21"
-SUFFIX = ".zip"
-
 NS = "http://www.imsglobal.org/xsd/imsqti_v2p1"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 CP_NS = "http://www.imsglobal.org/xsd/imscp_v1p1"
