@@ -66,8 +66,9 @@ def _question(q: dict, diagram_svg: DiagramFn | None) -> str:
         img = _prose(diagram_img(q, f"@@PLUGINFILE@@/{name}"))
         files = (f'\n      <file name="{xml_escape(name, quote=True)}" path="/" '
                  f'encoding="base64">{base64.b64encode(data).decode("ascii")}</file>\n    ')
+    body: list[str] = []
     if is_multipart(q):
-        qtype, text, body = "cloze", _cloze_text(q, img), []
+        qtype, text = "cloze", _cloze_text(q, img)
     else:
         qtype, body = _single(q, q["parts"][0])
         text = replace_blanks(q["prompt"], lambda pid: BLANK_MARK) + img
@@ -171,9 +172,9 @@ def cloze_fields(q: dict, part: dict, weights: list[int], inline: bool) -> list[
         alts = "~".join(_alt(100, shortanswer_escape(a)) for a in accepted(part))
         return [f"{{{weight}:SHORTANSWER:{alts}}}"]
     if kind == "truefalse":
-        alts = [_alt(100 if c["correct"] else 0, c["text"], c["feedback"])
-                for c in truefalse_choices(q, part)]
-        return [f"{{{weight}:{'MULTICHOICE' if inline else 'MULTICHOICE_V'}:{'~'.join(alts)}}}"]
+        alts = "~".join(_alt(100 if c["correct"] else 0, c["text"], c["feedback"])
+                        for c in truefalse_choices(q, part))
+        return [f"{{{weight}:{'MULTICHOICE' if inline else 'MULTICHOICE_V'}:{alts}}}"]
     if kind == "choice":
         alts = "~".join(_alt(f, c["text"], c.get("feedback", ""))
                         for f, c in zip(choice_fractions(part), part["choices"]))

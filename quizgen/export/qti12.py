@@ -18,6 +18,7 @@ group per entry and part.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from fractions import Fraction
 
 from quizgen.export.grades import number_text, part_points
@@ -52,6 +53,9 @@ XSI = "http://www.w3.org/2001/XMLSchema-instance"
 CP_NS = "http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1"
 CANVAS_NS = "http://canvas.instructure.com/xsd/cccv1p0"
 FILEBASE = "$IMS-CC-FILEBASE$"
+
+#: builds an item's interaction: build(presentation, resprocessing)
+Build = Callable[[ET.Element, ET.Element], None]
 
 
 def write(questions: list[dict], diagram_svg: DiagramFn | None = None) -> bytes:
@@ -126,7 +130,8 @@ def _item(q: dict, files: dict[str, bytes], diagram_svg: DiagramFn | None) -> ET
         files[file[0]] = file[1]
         img = diagram_img(q, f"{FILEBASE}/diagrams/{file[0]}")
     if is_multipart(q):
-        qtype, answers, text, build = "fill_in_multiple_blanks_question", *_blanks(q, img)
+        qtype = "fill_in_multiple_blanks_question"
+        answers, text, build = _blanks(q, img)
     else:
         qtype, answers, build = _single(q, q["parts"][0])
         text = replace_blanks(q["prompt"], lambda pid: BLANK_MARK) + img
@@ -174,7 +179,7 @@ def _feedback(item: ET.Element, ident: str, html: str) -> None:
     _mattext(sub(sub(item, "itemfeedback", attrib={"ident": ident}), "flow_mat"), html)
 
 
-def _single(q: dict, part: dict):
+def _single(q: dict, part: dict) -> tuple[str, list[tuple[str, str]], Build]:
     """(question_type, [(answer id, feedback html)], build(presentation, resprocessing))."""
     kind = part["kind"]
     if kind in ("number", "bit"):
@@ -266,7 +271,7 @@ def _matching(pres: ET.Element, proc: ET.Element, part: dict) -> None:
         _score(cond, share, "Add")
 
 
-def _blanks(q: dict, img: str):
+def _blanks(q: dict, img: str) -> tuple[list[tuple[str, str]], str, Build]:
     """fill_in_multiple_blanks: ([(answer id, feedback)], text, build). Each part is a blank
     ``[part_id]`` (a literal ``[`` of the prompt is written ``&#91;`` so Canvas sees no other
     blank); the diagram ``img`` and then the parts without a marker follow the prompt, each

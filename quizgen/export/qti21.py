@@ -97,14 +97,15 @@ class _Builder(HTMLParser):
         if not self.skip:
             self._append_text(data)
 
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        attrs = dict(attrs)
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attr = dict(attrs)
         if self.skip:
             self.skip += tag not in _VOID
             return
-        if tag == "span" and "qg-blank" in (attrs.get("class") or "").split() and \
-                attrs.get("data-part") and self.blank:
-            self.stack[-1].append(self.blank(attrs["data-part"]))
+        part_id = attr.get("data-part")
+        if tag == "span" and "qg-blank" in (attr.get("class") or "").split() and \
+                part_id and self.blank:
+            self.stack[-1].append(self.blank(part_id))
             self.skip = 1
             return
         if tag not in _ELEMENTS:
@@ -115,13 +116,13 @@ class _Builder(HTMLParser):
             self.stack.append(ET.SubElement(self.stack[-1], "tbody"))
         keep = _COMMON_ATTRS + _ELEMENTS[tag]
         node = ET.SubElement(self.stack[-1], tag,
-                             {k: str(v) for k, v in attrs.items() if k in keep and v is not None})
+                             {k: str(v) for k, v in attr.items() if k in keep and v is not None})
         if tag == "img":
             node.set("alt", node.get("alt", ""))
         if tag not in _VOID:
             self.stack.append(node)
 
-    def handle_startendtag(self, tag: str, attrs: list) -> None:
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs)
         if tag not in _VOID:
             self.handle_endtag(tag)
