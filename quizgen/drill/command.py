@@ -39,7 +39,8 @@ def _filters(f):
 @click.option("--seed", type=click.IntRange(0), default=None,
               help="Replay the problems of an earlier drill (its seed is printed at the start).")
 @click.option("--html", "html_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write an HTML pack of problems to this file instead of drilling here.")
+              help="Write an HTML pack of problems to this file instead of drilling here: a "
+                   "self-study page, not for exams (anyone can read its answers from the file).")
 @click.option("--count", type=click.IntRange(1, 500), default=20, show_default=True,
               help="Problems in the HTML pack.")
 @click.option("--force", is_flag=True, help="Overwrite the HTML pack if it exists.")
@@ -58,6 +59,8 @@ def drill(topics: tuple[str, ...], difficulty: int | None, lang: str, banks: tup
         page = pack_html(list(itertools.islice(stream, count)), lang=lang, seed=seed)
         write_new(html_out, page.encode("utf-8"), force=force)
         click.echo(f"wrote {html_out}: {count} problems (seed {seed})")
+        click.echo("note: a self-study page: anyone can read its answers from the file; "
+                   "not for exams", err=True)
         return
     from quizgen.drill.terminal import Drill
     from quizgen.drill.words import word

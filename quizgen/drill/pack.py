@@ -1,10 +1,12 @@
 """The HTML drill pack: one self-contained page of problems checked in the browser.
 
 Inline CSS and script only (a Content-Security-Policy allows exactly those two by hash and
-nothing from the network), so it works from file:// and offline. What would give the
-answers away (the answers, explanations and filled diagrams) travels as one base64 blob of
-JSON XOR'd with a key: not secret, but not readable at a glance either. The page depends
-only on the questions and the seed: same input, same bytes.
+nothing from the network), so it works from file:// and offline. A page that checks answers
+with no server must carry them: the answers, explanations and filled diagrams travel as one
+base64 blob of JSON XOR'd with a key stored beside it. That only keeps them out of sight in
+the page source and protects nothing: anyone can decode it (a few lines of script print
+every answer). So the pack is a self-study page, not for exams, and says so at its top.
+The page depends only on the questions and the seed: same input, same bytes.
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ def _key(q: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _scramble(data: bytes, key: bytes) -> str:
+    """``data`` XOR'd with ``key``, in base64: out of sight, not secret (see the docstring)."""
     return base64.b64encode(bytes(b ^ key[i % len(key)] for i, b in enumerate(data))).decode()
 
 

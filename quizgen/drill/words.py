@@ -46,6 +46,9 @@ _WORDS: dict[str, dict[str, str]] = {
         "position": "No. {n}",
         "your_answer": "your answer",
         "needs_js": "This page needs JavaScript to check answers.",
+        "self_study": "Self-study page: the answers are in this file, and anyone can read "
+                      "them (a few lines of script print them all). Use it to practise, not "
+                      "for exams or marks.",
         "points": "{n} pt",
         "checked": "Checked: {right} of {total} problems right.",
         "error": "Error",
@@ -92,6 +95,8 @@ _WORDS: dict[str, dict[str, str]] = {
         "position": "第 {n} 个",
         "your_answer": "你的答案",
         "needs_js": "本页需要 JavaScript 才能检查答案。",
+        "self_study": "自学练习页：答案就在本文件里，任何人都能读出（几行脚本就能全部打印出来）。"
+                      "只供练习，不能用于考试或评分。",
         "points": "{n} 分",
         "checked": "已检查：{total} 题中答对 {right} 题。",
         "error": "错误",

@@ -1,6 +1,8 @@
 /* quizgen drill pack: checks the answers typed into each problem's form, in the browser.
    Mirrors quizgen/drill/check.py: forgiving about spelling, strict about the value.
-   The key (answers, explanations, filled diagrams) is a base64 blob XOR'd with a key. */
+   The key (answers, explanations, filled diagrams) is a base64 blob XOR'd with a key that
+   sits beside it: that keeps the answers out of sight in the page source, nothing more. Anyone
+   can decode it, as this script does; the page says it is for self-study, not for exams. */
 (function () {
   "use strict";
   var LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";

@@ -84,6 +84,9 @@ def test_pack_in_chromium(browser, every_kind, tmp_path):
     sections = browser.find_elements(*by("section.qg-problem"))
     assert len(sections) == len(qs)
     assert browser.find_element(*by("#qg-score")).text.startswith("Score: 0 / 7")
+    notice = browser.find_element(*by(".qg-notice"))        # says plainly what the page is
+    assert notice.is_displayed() and "not for exams" in notice.text
+    assert notice.location["y"] < sections[0].location["y"]
     rng = random.Random(3)
 
     # every kind answered right, in forgiving spellings: all fields green, explanation shown

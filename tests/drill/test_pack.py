@@ -1,5 +1,6 @@
-"""The HTML pack as a file: self-contained, deterministic, key not readable at a glance,
-hostile bank text escaped, written atomically (browser behaviour: test_browser.py)."""
+"""The HTML pack as a file: self-contained, deterministic, answers scrambled (not shown in
+the source at a glance) but readable by anyone, and saying so on the page; hostile bank
+text escaped, written atomically (browser behaviour: test_browser.py)."""
 
 from __future__ import annotations
 
@@ -91,6 +92,27 @@ def test_key_is_not_readable_at_a_glance(questions, page):
                 assert f'value="{item["id"]}"' not in page
 
 
+NOTICE = {"en": ("Self-study page", "anyone can read them", "not for exams"),
+          "zh": ("自学练习页", "任何人都能读出", "不能用于考试")}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_page_says_it_is_for_self_study_only(entries, lang):
+    """The answers are in the file (the script that checks them must read them, and so can
+    anyone): the page says so at its top, in its language, before any problem."""
+    qs = list(itertools.islice(problems(entries, 4, lang), 3))
+    page = pack_html(qs, lang=lang, seed=4)
+    notice = re.search(r'<p class="qg-notice" role="note">(.*?)</p>', page, re.DOTALL)
+    assert notice and page.index(notice.group(0)) < page.index('<section class="qg-problem"')
+    text = html.unescape(notice.group(1))
+    assert all(words in text for words in NOTICE[lang]), text
+    other = "zh" if lang == "en" else "en"
+    assert not any(words in text for words in NOTICE[other])
+    # and it is true: every answer is read back from the page alone
+    assert [[p["x"] for p in k["parts"]] for k in decode_key(page)] == \
+        [[check.expected(p, lang) for p in q["parts"]] for q in qs]
+
+
 def test_chinese_pack(entries):
     qs = list(itertools.islice(problems(entries, 3, "zh"), 3))
     page = pack_html(qs, lang="zh", seed=3)
@@ -136,6 +158,7 @@ def test_command_writes_a_pack(tmp_path):
     first = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
     assert first.returncode == 0, first.stderr
     assert "7 problems (seed 5)" in first.stdout
+    assert "self-study" in first.stderr and "not for exams" in first.stderr
     page = out.read_text(encoding="utf-8")
     assert page.count('<form class="qg-form"') == 7
     again = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
