@@ -17,16 +17,17 @@ Errors name the file, the line and the step or field.
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Final
+from typing import Any, Callable
 
 from quizgen import yamlutil
 from quizgen.errors import ScriptError
 from quizgen.tcp.seq import MOD, in_range
 
 #: Every option, its default (the textbook behaviour) and what values it takes.
-OPTION_DEFAULTS: Final[dict[str, Any]] = {
+OPTION_DEFAULTS: dict[str, Any] = {
     "fin_ack": "separate",   # "merge": the peer's application closes at once; its FIN carries the ACK (Linux)
     "piggyback": False,      # True: A's first send rides on the third handshake segment
     "rst_ack": False,        # True: an abort's RST also carries ACK (Linux)
@@ -35,7 +36,7 @@ OPTION_DEFAULTS: Final[dict[str, Any]] = {
     "fin_has_ack": False,    # True: the active closer's FIN carries ACK too (RFC 9293, Linux)
     "mss": 1460,             # bytes; a larger send goes as several segments
 }
-_OPTION_CHECKS: Final[dict[str, tuple[Callable[[Any], bool], str]]] = {
+_OPTION_CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "fin_ack": (lambda v: v in ("separate", "merge"), "'separate' or 'merge'"),
     "piggyback": (lambda v: isinstance(v, bool), "true or false"),
     "rst_ack": (lambda v: isinstance(v, bool), "true or false"),
@@ -44,15 +45,14 @@ _OPTION_CHECKS: Final[dict[str, tuple[Callable[[Any], bool], str]]] = {
     "msl": (lambda v: _is_int(v) and 1 <= v <= 86400, "a whole number of seconds from 1 to 86400"),
     "mss": (lambda v: _is_int(v) and 1 <= v <= 65495, "a whole number of bytes from 1 to 65495"),
 }
-MAX_SEND: Final = 1 << 20
-_CALLS: Final = ("connect", "send", "close", "abort")
+MAX_SEND = 1 << 20
 
 
 def _is_int(v: Any) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
 
-@dataclass(frozen=True, init=False)
+@dataclass(frozen=True)
 class Step:
     who: str             # "A", "B", "both", "lose" or "wait"
     verb: str            # a call name; "lose"/"wait" for those steps
@@ -60,20 +60,11 @@ class Step:
     line: int | None
     text: str            # as written, for messages and the trace
 
-    # written out: a generated __init__ stays interpreted under mypyc (several per script);
-    # object.__setattr__ as the generated one does, the dataclass being frozen
-    def __init__(self, who: str, verb: str, arg: Any, line: int | None, text: str) -> None:
-        object.__setattr__(self, "who", who)
-        object.__setattr__(self, "verb", verb)
-        object.__setattr__(self, "arg", arg)
-        object.__setattr__(self, "line", line)
-        object.__setattr__(self, "text", text)
-
     def as_dict(self) -> dict[str, Any]:
         return {self.who: self.text.split(": ", 1)[1]}
 
 
-@dataclass(init=False)
+@dataclass
 class Script:
     isn: dict[str, int]
     options: dict[str, Any]
@@ -83,20 +74,9 @@ class Script:
     source: str = "<script>"
     params: dict[str, Any] = field(default_factory=dict)
 
-    # written out: a generated __init__ stays interpreted under mypyc (one per trace)
-    def __init__(self, isn: dict[str, int], options: dict[str, Any], steps: list[Step],
-                 scenario: str = "script", seed: int | None = None, source: str = "<script>",
-                 params: dict[str, Any] | None = None) -> None:
-        self.isn, self.options, self.steps = isn, options, steps
-        self.scenario, self.seed, self.source = scenario, seed, source
-        self.params = {} if params is None else params
-
     @property
     def simultaneous_open(self) -> bool:
-        for s in self.steps:      # (a loop: cheaper than any() over a generator)
-            if s.who == "both" and s.verb == "connect":
-                return True
-        return False
+        return any(s.who == "both" and s.verb == "connect" for s in self.steps)
 
 
 # ---------------------------------------------------------------------- parsing
@@ -141,44 +121,39 @@ def build_script(doc: Any, *, lines: dict[str, int | None] | None = None, source
     if not isinstance(given, dict):
         raise err("options must be a mapping", "options", "options")
     for key, value in given.items():
+        path = f"options.{key}"
         if key not in OPTION_DEFAULTS:
-            path = f"options.{key}"
             raise err(f"unknown option (known: {', '.join(OPTION_DEFAULTS)})", path, path)
         ok, wanted = _OPTION_CHECKS[key]
         if not ok(value):
-            path = f"options.{key}"
             raise err(f"{value!r} is not allowed; use {wanted}", path, path)
         options[key] = value
 
+    rng = random.Random(seed if seed is not None else 0)
+    isn = {"A": rng.randrange(MOD), "B": rng.randrange(MOD)}
     given = doc.get("isn", {})
     if not isinstance(given, dict):
         raise err("isn must be a mapping like {A: 1000, B: 5000}", "isn", "isn")
     for key, value in given.items():
+        path = f"isn.{key}"
         if key not in ("A", "B"):
-            path = f"isn.{key}"
             raise err("isn names only A and B", path, path)
         if not in_range(value):
-            path = f"isn.{key}"
             raise err(f"{value!r} is outside [0, 4294967295]", path, path)
-    if "A" in given and "B" in given:
-        isn = {"A": given["A"], "B": given["B"]}
-    else:   # drawn from the seed (seeding a Random is slow: only when an ISN is missing)
-        rng = random.Random(seed if seed is not None else 0)
-        isn = {"A": rng.randrange(MOD), "B": rng.randrange(MOD)}
-        isn.update(given)
+        isn[key] = value
 
     raw_steps = doc["steps"]
     if not isinstance(raw_steps, list) or not raw_steps:
         raise err("steps must be a non-empty list", "steps", "steps")
-    if lines:
-        steps = [_step(item, lines.get(f"steps[{i}]"), source) for i, item in enumerate(raw_steps)]
-    else:   # plain data (a preset's): no line numbers to look up
-        steps = [_step(item, None, source) for item in raw_steps]
+    steps = [_step(item, lines.get(f"steps[{i}]"), source) for i, item in enumerate(raw_steps)]
     if options["piggyback"] and not any(
             a.verb == "connect" and b.who == a.who and b.verb == "send" for a, b in zip(steps, steps[1:])):
         raise err("piggyback: true needs a 'send' step right after the 'connect' step",
                   "options.piggyback", "options.piggyback")
     return Script(isn=isn, options=options, steps=steps, scenario=scenario, seed=seed, source=source)
+
+
+_SEND = re.compile(r"send\s+(-?\d+)")
 
 
 def _step(item: Any, line: int | None, source: str) -> Step:
@@ -188,41 +163,38 @@ def _step(item: Any, line: int | None, source: str) -> Step:
     (who, raw), = item.items()
     what = " ".join(str(raw).split()) if raw is not None else ""
     text = f"{who}: {what}"
-    if who == "A" or who == "B":
+
+    def bad(msg: str) -> ScriptError:
+        return ScriptError(msg, file=source, line=line, field=f"step '{text}'")
+
+    if who in ("A", "B"):
         if what in ("connect", "close", "abort"):
             return Step(who, what, None, line, text)
-        # "send N": what fullmatches send\s+(-?\d+), checked without a regex (faster): its
-        # whitespace is single spaces by now, and str.isdecimal() is what \d matches (Nd)
-        count = what[5:] if what[:5] == "send " else ""
-        if count.isdecimal() or (count[:1] == "-" and count[1:].isdecimal()):
-            nbytes = int(count)
+        m = _SEND.fullmatch(what)
+        if m:
+            nbytes = int(m.group(1))
             if not 1 <= nbytes <= MAX_SEND:
-                raise _bad(f"a send must be of 1 to {MAX_SEND} bytes, not {nbytes}", text, line, source)
+                raise bad(f"a send must be of 1 to {MAX_SEND} bytes, not {nbytes}")
             return Step(who, "send", nbytes, line, text)
-        raise _bad(f"unknown call {what!r} (use connect, send N, close, abort)", text, line, source)
+        raise bad(f"unknown call {what!r} (use connect, send N, close, abort)")
     if who == "both":
         if what in ("connect", "close"):
             return Step(who, what, None, line, text)
-        raise _bad("'both' takes connect (simultaneous open) or close (simultaneous close)",
-                   text, line, source)
+        raise bad("'both' takes connect (simultaneous open) or close (simultaneous close)")
     if who == "lose":
         if what in ("A->B", "B->A"):
             return Step("lose", "lose", what[0], line, text)
-        raise _bad("'lose' takes A->B or B->A", text, line, source)
+        raise bad("'lose' takes A->B or B->A")
     if who == "wait":
         if isinstance(raw, (int, float)) and not isinstance(raw, bool) and 0 <= raw <= 10**6:
             return Step("wait", "wait", int(round(raw * 1000)), line, text)
-        raise _bad("'wait' takes a number of seconds from 0 to 1000000", text, line, source)
-    raise _bad(f"unknown step {who!r} (use A, B, both, lose, wait)", text, line, source)
-
-
-def _bad(msg: str, text: str, line: int | None, source: str) -> ScriptError:
-    return ScriptError(msg, file=source, line=line, field=f"step '{text}'")
+        raise bad("'wait' takes a number of seconds from 0 to 1000000")
+    raise bad(f"unknown step {who!r} (use A, B, both, lose, wait)")
 
 
 # ---------------------------------------------------------------------- presets
 #: Parameters every preset takes, with their default ranges (inclusive).
-PRESET_PARAMS: Final[dict[str, tuple[int, int]]] = {
+PRESET_PARAMS: dict[str, tuple[int, int]] = {
     "isn": (0, MOD - 1),       # both ISNs are drawn from this range
     "bytes": (1, 1000),        # each send's byte count
     "msl": (120, 120),
@@ -234,7 +206,7 @@ def _preset(fn: Callable[[Callable[[], int]], dict]) -> Callable[[Callable[[], i
     return fn
 
 
-PRESETS: Final[dict[str, Callable]] = {}
+PRESETS: dict[str, Callable] = {}
 
 
 @_preset
@@ -325,35 +297,6 @@ def wraparound(n):
             "_wrap": True}
 
 
-def _randint_bits(rng: random.Random, lo: int, hi: int) -> int:
-    """``rng.randint(lo, hi)``, drawn from ``rng.getrandbits`` exactly as CPython's randint
-    draws it (random.Random._randbelow_with_getrandbits): the same numbers from the same bits,
-    in one call instead of randint's three. Checked against randint below."""
-    n = hi - lo + 1
-    k = n.bit_length()
-    r = rng.getrandbits(k)
-    while r >= n:
-        r = rng.getrandbits(k)
-    return lo + r
-
-
-def _draws_like_randint() -> bool:
-    for seed in range(16):
-        mine, theirs = random.Random(seed), random.Random(seed)
-        for lo, hi in ((0, MOD - 1), (1, 1000), (120, 120), (1, 8), (3, 5), (0, 1 << 70)):
-            if _randint_bits(mine, lo, hi) != theirs.randint(lo, hi):
-                return False
-    return True
-
-
-# a Python that draws differently: use its randint as it is
-_RANDINT_BITS: Final = _draws_like_randint()
-
-
-def _randint(rng: random.Random, lo: int, hi: int) -> int:
-    return _randint_bits(rng, lo, hi) if _RANDINT_BITS else rng.randint(lo, hi)
-
-
 def preset_script(name: str, seed: int = 1, params: dict[str, Any] | None = None,
                   options: dict[str, Any] | None = None) -> Script:
     """The preset ``name`` with its parameters drawn by ``random.Random(seed)``.
@@ -378,12 +321,12 @@ def preset_script(name: str, seed: int = 1, params: dict[str, Any] | None = None
     if not (1 <= ranges["bytes"][0] and ranges["bytes"][1] <= MAX_SEND):
         raise ScriptError(f"byte counts must lie in [1, {MAX_SEND}]", field="params.bytes")
     rng = random.Random(seed)
-    isn = {"A": _randint(rng, *ranges["isn"]), "B": _randint(rng, *ranges["isn"])}
-    doc = PRESETS[name](lambda: _randint(rng, *ranges["bytes"]))
+    isn = {"A": rng.randint(*ranges["isn"]), "B": rng.randint(*ranges["isn"])}
+    doc = PRESETS[name](lambda: rng.randint(*ranges["bytes"]))
     if doc.pop("_wrap", False):   # A's ISN a few bytes below 2**32, so A's data wraps
-        isn["A"] = MOD - _randint(rng, 1, min(8, ranges["bytes"][0]))
+        isn["A"] = MOD - rng.randint(1, min(8, ranges["bytes"][0]))
     doc["isn"] = isn
-    doc["options"] = {**doc.get("options", {}), "msl": _randint(rng, *ranges["msl"]), **(options or {})}
+    doc["options"] = {**doc.get("options", {}), "msl": rng.randint(*ranges["msl"]), **(options or {})}
     script = build_script(doc, source=f"<preset {name}>", seed=seed, scenario=name)
     script.params = {k: list(v) for k, v in ranges.items()}
     return script

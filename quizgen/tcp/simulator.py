@@ -8,51 +8,32 @@ timer keeps running across steps). At the end every timer runs out, so both endp
 
 from __future__ import annotations
 
-from functools import lru_cache
-from heapq import heappop, heappush
-from typing import Final
+import heapq
 
 from quizgen.errors import ScriptError
 from quizgen.tcp.endpoint import (RETRANSMIT, TIME_WAIT, Behaviour, CallError, Change,
                                   Endpoint, ProtocolError, Send, Timer)
 from quizgen.tcp.script import Script, Step
-from quizgen.tcp.segment import FLAGS_IN_ORDER, Segment
+from quizgen.tcp.segment import Segment
 from quizgen.tcp.states import Input, State
 from quizgen.tcp.trace import Trace
 
-LATENCY_MS: Final = 50
-_NAME: Final = {s: s.value for s in State}
-_CALL: Final = {i.value: i for i in Input}      # a step's verb -> its Input, without Input(verb)
-MAX_EVENTS: Final = 10_000          # a run that needs more has a bug; fail instead of looping
-
-# The four timers, (who, kind), each with a slot in Simulator.due. The slots are in sorted
-# order, so scanning them in order and taking the first of the earliest breaks ties the way
-# comparing (due, who, kind) tuples would: A's before B's, retransmission before 2MSL.
-_TIMERS: Final = (("A", RETRANSMIT), ("A", TIME_WAIT), ("B", RETRANSMIT), ("B", TIME_WAIT))
-_SLOT_BASE: Final = {"A": 0, "B": 2}            # + 1 for TIME_WAIT
-_ALL_SLOTS: Final = (0, 1, 2, 3)
-_RETRANSMIT_SLOTS: Final = (0, 2)
-
-
-@lru_cache(maxsize=64)
-def _behaviour(fin_ack: str, piggyback: bool, rst_ack: bool, fin_has_ack: bool, msl_s: int,
-               mss: int) -> Behaviour:
-    """Behaviour is frozen, so runs with the same options share one (it is slow to build)."""
-    return Behaviour(fin_ack=fin_ack, piggyback=piggyback, rst_ack=rst_ack,
-                     fin_has_ack=fin_has_ack, msl_s=msl_s, mss=mss)
+LATENCY_MS = 50
+_NAME = {s: s.value for s in State}
+MAX_EVENTS = 10_000          # a run that needs more has a bug; fail instead of looping
 
 
 class Simulator:
     def __init__(self, script: Script) -> None:
         o = script.options
-        behaviour = _behaviour(o["fin_ack"], o["piggyback"], o["rst_ack"], o["fin_has_ack"],
-                               o["msl"], o["mss"])
+        behaviour = Behaviour(fin_ack=o["fin_ack"], piggyback=o["piggyback"], rst_ack=o["rst_ack"],
+                              fin_has_ack=o["fin_has_ack"], msl_s=o["msl"], mss=o["mss"])
         self.script = script
         self.ends = {"A": Endpoint("A", "B", script.isn["A"], behaviour),
                      "B": Endpoint("B", "A", script.isn["B"], behaviour)}
         self.now = 0
         self.flight: list[tuple[int, int, Segment]] = []    # (arrival ms, n, segment)
-        self.due: list[int | None] = [None] * 4            # due ms by slot (see _TIMERS)
+        self.timers: dict[tuple[str, str], int] = {}        # (who, kind) -> due ms
         self.to_lose = {"A": 0, "B": 0}                     # by sender
         self.segments: list[dict] = []
         self.events: list[dict] = []
@@ -91,35 +72,38 @@ class Simulator:
         elif step.who == "wait":
             self._advance_to(self.now + step.arg)
         else:
-            inp = _CALL.get(step.verb) or Input(step.verb)     # (Input() for its error)
+            inp = Input(step.verb)
             for who in ("A", "B") if step.who == "both" else (step.who,):
                 self._apply(who, self.ends[who].call(inp, step.arg or 0))
 
+    def _next_event(self, all_timers: bool):
+        """The earliest arrival or timer; arrivals first at equal times, then A's timers."""
+        best = (self.flight[0][0], 0, "arrival", None) if self.flight else None
+        for (who, kind), due in self.timers.items():
+            if kind == TIME_WAIT and not all_timers:
+                continue
+            cand = (due, 1, who, kind)
+            if best is None or cand < best:
+                best = cand
+        return best
+
     def _run_until_quiet(self, all_timers: bool = False, until: int | None = None) -> None:
-        flight, due, ends = self.flight, self.due, self.ends
-        slots = _ALL_SLOTS if all_timers else _RETRANSMIT_SLOTS
         for _ in range(MAX_EVENTS):
-            # The earliest event: an arrival first at equal times, then the timers in slot order.
-            when = flight[0][0] if flight else None
-            slot = None
-            for i in slots:
-                t = due[i]
-                if t is not None and (when is None or t < when):
-                    when, slot = t, i
-            if when is None or (until is not None and when > until):
+            ev = self._next_event(all_timers)
+            if ev is None or (until is not None and ev[0] > until):
                 return
-            self.now = when
-            if slot is None:
-                _, n, seg = heappop(flight)
+            self.now = ev[0]
+            if ev[2] == "arrival":
+                _, n, seg = heapq.heappop(self.flight)
                 try:
-                    out = ends[seg.dst].receive(seg)
+                    out = self.ends[seg.dst].receive(seg)
                 except ProtocolError as exc:  # two correct endpoints never get here
                     raise RuntimeError(f"model error at segment {n}: {exc}") from exc
                 self._apply(seg.dst, out)
             else:
-                due[slot] = None
-                who, kind = _TIMERS[slot]
-                self._apply(who, ends[who].timeout(kind))
+                who, kind = ev[2], ev[3]
+                del self.timers[(who, kind)]
+                self._apply(who, self.ends[who].timeout(kind))
         raise RuntimeError(f"simulation did not settle after {MAX_EVENTS} events")
 
     def _advance_to(self, target: int) -> None:
@@ -127,41 +111,34 @@ class Simulator:
         self.now = target
 
     # ------------------------------------------------------------------ recording
-    def _apply(self, who: str, outputs: list[Send | Change | Timer]) -> None:
-        """Carry out what an endpoint returned: segments go out (numbered and recorded, unless
-        lost, then in flight), state changes are recorded, timers are set or cancelled."""
-        now = self.now
-        seconds = now / 1000
+    def _apply(self, who: str, outputs: list) -> None:
         for out in outputs:
-            # isinstance, not type(out) is: it narrows the type, so mypyc reads the fields
-            # directly instead of looking the attributes up by name
-            if isinstance(out, Send):
-                seg = out.segment
-                segments = self.segments
-                n = len(segments) + 1
-                src = seg.src
-                lost = self.to_lose[src] > 0
-                if lost:
-                    self.to_lose[src] -= 1
-                self._numbers[id(seg)] = n
-                self._keep.append(seg)
-                segments.append({"n": n, "from": src, "to": seg.dst,
-                                 "flags": list(FLAGS_IN_ORDER[seg.flags]),   # (a frozenset)
-                                 "seq": seg.seq,
-                                 "ack": seg.ack, "len": seg.length, "window": seg.window,
-                                 "lost": lost, "time": seconds})
-                if not lost:
-                    heappush(self.flight, (now + LATENCY_MS, n, seg))
-            elif isinstance(out, Change):
-                via = out.segment
+            kind = type(out)
+            if kind is Send:
+                self._send(out.segment)
+            elif kind is Change:
                 self.events.append({
-                    "time": seconds, "who": who, "cause": out.cause,
-                    "segment": None if via is None else self._numbers.get(id(via)),
+                    "time": self.now / 1000, "who": who, "cause": out.cause,
+                    "segment": self._numbers.get(id(out.segment)) if out.segment else None,
                     "from": _NAME[out.before], "to": _NAME[out.after]})
-            else:   # a Timer: set or cancel it
-                delay = out.delay_ms
-                slot = _SLOT_BASE[who] + (out.kind == TIME_WAIT)
-                self.due[slot] = None if delay is None else now + delay
+            else:
+                if out.delay_ms is None:
+                    self.timers.pop((who, out.kind), None)
+                else:
+                    self.timers[(who, out.kind)] = self.now + out.delay_ms
+
+    def _send(self, seg: Segment) -> None:
+        n = len(self.segments) + 1
+        lost = self.to_lose[seg.src] > 0
+        if lost:
+            self.to_lose[seg.src] -= 1
+        self._numbers[id(seg)] = n
+        self._keep.append(seg)
+        self.segments.append({"n": n, "from": seg.src, "to": seg.dst, "flags": seg.flag_list,
+                              "seq": seg.seq, "ack": seg.ack, "len": seg.length,
+                              "window": seg.window, "lost": lost, "time": self.now / 1000})
+        if not lost:
+            heapq.heappush(self.flight, (self.now + LATENCY_MS, n, seg))
 
 
 def simulate(script: Script) -> Trace:

@@ -12,7 +12,6 @@ inputs ACK_OF_FIN then FIN: FIN-WAIT-1 -> FIN-WAIT-2 -> TIME-WAIT, as Linux does
 from __future__ import annotations
 
 from enum import Enum
-from typing import Final
 
 
 class State(str, Enum):
@@ -81,7 +80,7 @@ class Action(str, Enum):
 S, I, A = State, Input, Action
 
 #: (state, input) -> (action, next state). Everything that affects a transition lives here.
-TRANSITIONS: Final[dict[tuple[State, Input], tuple[Action, State]]] = {
+TRANSITIONS: dict[tuple[State, Input], tuple[Action, State]] = {
     # CLOSED: nothing exists; a segment is answered by RST (RFC 9293 3.10.7.1)
     (S.CLOSED, I.LISTEN): (A.NONE, S.LISTEN),
     (S.CLOSED, I.CONNECT): (A.SEND_SYN, S.SYN_SENT),

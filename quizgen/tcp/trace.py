@@ -14,7 +14,7 @@ from typing import Any
 from quizgen.tcp import seq as sq
 
 
-@dataclass(init=False)
+@dataclass
 class Trace:
     scenario: str
     seed: int | None
@@ -24,13 +24,6 @@ class Trace:
     values: dict[str, Any]
     segments: list[dict[str, Any]]
     events: list[dict[str, Any]]
-
-    # written out: a generated __init__ stays interpreted under mypyc (one per trace)
-    def __init__(self, scenario: str, seed: int | None, options: dict[str, Any],
-                 isn: dict[str, int], steps: list[dict[str, str]], values: dict[str, Any],
-                 segments: list[dict[str, Any]], events: list[dict[str, Any]]) -> None:
-        self.scenario, self.seed, self.options, self.isn = scenario, seed, options, isn
-        self.steps, self.values, self.segments, self.events = steps, values, segments, events
 
     @classmethod
     def build(cls, script, segments: list[dict], events: list[dict]) -> "Trace":
@@ -53,39 +46,23 @@ class Trace:
 
 
 def textbook_values(segments: list[dict]) -> dict[str, Any]:
-    # Each value is read off the first segment that matches; one pass finds A's SYN, B's SYN
-    # and the first FIN, a second pass (from the start) the peer's ACK of it and its own FIN.
-    syn_a = syn_b = fin = None
-    for s in segments:
-        flags = s["flags"]
-        if "SYN" in flags:
-            if syn_a is None and s["from"] == "A":
-                syn_a = s
-            elif syn_b is None and s["from"] == "B":
-                syn_b = s
-        if fin is None and "FIN" in flags:
-            fin = s
-        if syn_a is not None and syn_b is not None and fin is not None:
-            break
-    u = v = w = closer = None
-    if fin is not None:
+    def first(pred):
+        return next((s for s in segments if pred(s)), None)
+
+    syn_a = first(lambda s: s["from"] == "A" and "SYN" in s["flags"])
+    syn_b = first(lambda s: s["from"] == "B" and "SYN" in s["flags"])
+    fin = first(lambda s: "FIN" in s["flags"])
+    values: dict[str, Any] = {"x": syn_a["seq"] if syn_a else None,
+                              "y": syn_b["seq"] if syn_b else None,
+                              "u": None, "v": None, "w": None, "closer": None}
+    if fin:
         closer, peer = fin["from"], "B" if fin["from"] == "A" else "A"
         u = fin["seq"]
-        u1 = sq.add(u, 1)
-        ack_of_fin = peer_fin = None
-        for s in segments:
-            if s["from"] == peer:
-                if ack_of_fin is None and s["ack"] == u1:
-                    ack_of_fin = s
-                if peer_fin is None and "FIN" in s["flags"]:
-                    peer_fin = s
-                if ack_of_fin is not None and peer_fin is not None:
-                    break
-        v = ack_of_fin["seq"] if ack_of_fin is not None else None
-        w = peer_fin["seq"] if peer_fin is not None else None
-    return {"x": syn_a["seq"] if syn_a is not None else None,
-            "y": syn_b["seq"] if syn_b is not None else None,
-            "u": u, "v": v, "w": w, "closer": closer}
+        ack_of_fin = first(lambda s: s["from"] == peer and s["ack"] == sq.add(u, 1))
+        peer_fin = first(lambda s: s["from"] == peer and "FIN" in s["flags"])
+        values.update(u=u, closer=closer, v=ack_of_fin["seq"] if ack_of_fin else None,
+                      w=peer_fin["seq"] if peer_fin else None)
+    return values
 
 
 def states_after(segments: list[dict], events: list[dict]) -> list[dict[str, str]]:
