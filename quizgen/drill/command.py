@@ -195,11 +195,15 @@ def _kept_secret(path: Path) -> tuple[str, bool]:
                 fh.write(fresh + "\n")
                 fh.flush()
                 os.fsync(fh.fileno())
-            os.link(tmp, path)       # fails if another server made one meanwhile: use that
-        except FileExistsError:
-            return _read_secret(path), False
+            try:
+                os.link(tmp, path)   # fails if another server made one meanwhile: use that
+            except FileExistsError:
+                return _read_secret(path), False
+            except OSError:          # no hard links on this file system: rename
+                os.replace(tmp, path)
         finally:
-            os.unlink(tmp)
+            if os.path.exists(tmp):
+                os.unlink(tmp)
     except OSError as exc:
         raise QuizgenError(f"cannot keep a generated secret here ({exc.strerror}); make the "
                            "folder writable or give --secret", file=str(path)) from None

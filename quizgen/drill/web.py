@@ -369,6 +369,7 @@ class _Server(TcpWSGIServer):
         self.clients: Counter[str] = Counter()
         self.client_connections = client_connections
         self.request_timeout = request_timeout
+        self.quiet_until = 0.0            # no warning about a full client before this time
         self.security_headers = list(app.extensions.get("quizgen_headers", ()))
         super().__init__(app, **kw)
 
@@ -380,11 +381,21 @@ class _Server(TcpWSGIServer):
             conn, addr = pair
             if self.clients[addr[0]] >= self.client_connections:
                 conn.close()
+                self._warn_full(addr[0])
                 return
             self.set_socket_options(conn)
         except OSError:                   # the client went away meanwhile, as waitress does
             return
         self.channel_class(self, conn, self.fix_addr(addr), self.adj, map=self._map)
+
+    def _warn_full(self, client: str) -> None:
+        """Say (at most once a minute) that a client's connections were refused: a class
+        behind one NAT address needs a higher limit."""
+        now = time.time()
+        if now >= self.quiet_until:
+            self.quiet_until = now + 60
+            self.logger.warning("closed new connections from %s, which holds %d already "
+                                "(--client-connections)", client, self.client_connections)
 
     def release(self, client: str) -> None:
         self.clients[client] -= 1

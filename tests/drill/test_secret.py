@@ -4,6 +4,7 @@ and read back on later starts."""
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 import select
@@ -90,6 +91,18 @@ def test_score_cookie_survives_a_restart_with_the_kept_secret(config_home, entri
     second = create_app(entries, secret=serve_secret(None)[0], lang="en").test_client()
     second.set_cookie("quizgen_drill", cookie)
     assert "score 1/1 " in second.get("/").get_data(as_text=True)
+
+
+def test_generated_secret_without_hard_links(config_home, monkeypatch):
+    def no_links(src, dst):
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    secret, note = serve_secret(None)
+    path = config_home / "quizgen" / "serve-secret"
+    assert "new" in note and path.read_text() == secret + "\n"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert sorted(p.name for p in path.parent.iterdir()) == ["serve-secret"]
 
 
 def test_default_place_without_xdg(monkeypatch, tmp_path):

@@ -140,7 +140,7 @@ def test_the_time_limit_is_per_request_not_per_connection(app):
         conn.close()
 
 
-def test_one_address_holds_a_bounded_number_of_connections(app):
+def test_one_address_holds_a_bounded_number_of_connections(app, caplog):
     with serving(app, client_connections=8) as port:
         socks = [slow_connection(port) for _ in range(20)]
         try:
@@ -152,6 +152,8 @@ def test_one_address_holds_a_bounded_number_of_connections(app):
                 with contextlib.suppress(OSError):
                     assert sock.recv(1024) == b""
             assert get(port)[0].status == 200                  # another address: served
+            warnings = [r.getMessage() for r in caplog.records if "--client-connections" in r.getMessage()]
+            assert len(warnings) == 1 and SLOW_ADDRESS in warnings[0]    # said, once
         finally:
             for sock in socks:
                 sock.close()
