@@ -84,7 +84,8 @@ def _peak_mb() -> float:
 
 
 def child(students: int, fmt: str, jobs: int) -> dict:
-    from quizgen.render.command import paper_documents, write_documents
+    from quizgen.commands.papers import write_documents
+    from quizgen.render.documents import paper_documents
     from quizgen.paper import class_set
 
     source, spec, origin = _source_and_spec()

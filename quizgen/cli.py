@@ -1,7 +1,7 @@
 """The command line: one click group; the only place that turns errors into exit codes.
 
-Each subcommand lives beside the code it drives and is imported only when it is run
-(``_COMMANDS`` maps name -> "module:attribute"), so ``quizgen --help`` stays fast.
+The commands live in ``quizgen/commands/``; each is imported only when it is run
+(``COMMANDS`` maps name -> "module:attribute" and its help), so ``quizgen --help`` stays fast.
 """
 
 from __future__ import annotations
@@ -14,16 +14,21 @@ import click
 from quizgen import __version__
 from quizgen.errors import QuizgenError
 
-_COMMANDS: dict[str, str] = {
-    "trace": "quizgen.tcp.command:trace",
-    "paper": "quizgen.render.command:paper",
-    "key": "quizgen.render.command:key",
-    "export": "quizgen.export.command:export",
-    "question": "quizgen.render.command:question",
-    "banks": "quizgen.questions.command:banks",
-    "drill": "quizgen.drill.command:drill",
-    "serve": "quizgen.drill.command:serve",
-    # further commands register here: "name": "module:attribute"
+#: name -> ("module:attribute", one-line help). The help is here, not read off the command,
+#: so that ``quizgen --help`` lists every command without importing any of them.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "trace": ("quizgen.tcp.command:trace",
+              "Simulate a connection and print every segment and state change."),
+    "paper": ("quizgen.commands.papers:paper",
+              "Exam papers and their answer keys from a paper spec (YAML)."),
+    "key": ("quizgen.commands.papers:key", "The answer key of the paper with a given code."),
+    "question": ("quizgen.commands.papers:question", "Print one question and its key."),
+    "export": ("quizgen.commands.export:export", "Export question variants for an LMS."),
+    "banks": ("quizgen.commands.banks:banks", "List and check question banks."),
+    "drill": ("quizgen.drill.command:drill",
+              "Practise: endless random problems in the terminal, or an HTML pack (--html)."),
+    "serve": ("quizgen.drill.command:serve", "Run the drill as a web app for a class: a fresh "
+              "problem per visit, checked on the server."),
 }
 
 
@@ -38,13 +43,19 @@ class UserError(click.ClickException):
 
 class _LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(set(super().list_commands(ctx)) | set(_COMMANDS))
+        return sorted(set(super().list_commands(ctx)) | set(COMMANDS))
 
     def get_command(self, ctx: click.Context, name: str):
-        if name in _COMMANDS:
-            module, attr = _COMMANDS[name].split(":")
+        if name in COMMANDS:
+            module, attr = COMMANDS[name][0].split(":")
             return getattr(importlib.import_module(module), attr)
         return super().get_command(ctx, name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list of ``--help`` from the table (importing no command module)."""
+        rows = [(name, COMMANDS[name][1]) for name in sorted(COMMANDS)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context):
         try:

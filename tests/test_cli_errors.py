@@ -30,3 +30,23 @@ def test_help_and_version_still_exit_0():
     for args in (["--help"], ["--version"], ["trace", "--help"]):
         r = subprocess.run([sys.executable, "-m", "quizgen", *args], capture_output=True, text=True)
         assert r.returncode == 0 and r.stdout
+
+
+def test_help_lists_every_command_without_importing_one():
+    """quizgen --help reads the command table only; each entry's help is its command's own
+    first line, so the two cannot drift apart."""
+    import importlib
+
+    from quizgen.cli import COMMANDS
+
+    code = ("import sys; from quizgen.cli import main\n"
+            "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in sys.modules if m.startswith('quizgen')))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert r.stdout.strip().splitlines()[-1] == "['quizgen', 'quizgen.cli', 'quizgen.errors']"
+    for name, (target, summary) in COMMANDS.items():
+        assert name in r.stdout and summary in " ".join(r.stdout.split())
+        module, attr = target.split(":")
+        command = getattr(importlib.import_module(module), attr)
+        assert command.name == name
+        assert (command.help or "").strip().split("\n")[0] == summary, name

@@ -15,7 +15,7 @@ from click.core import ParameterSource
 
 from quizgen.errors import QuizgenError
 from quizgen.questions.bank import load_banks
-from quizgen.questions.command import LANG, bank_option
+from quizgen.commands.options import LANG, bank_option
 
 DIFFICULTY = click.IntRange(1, 3)
 MIN_SECRET = 32               # characters of a --secret

@@ -19,7 +19,7 @@ import quizgen.export as export_pkg
 from quizgen.cli import cli
 from quizgen.errors import QuizgenError
 from quizgen.export import FORMATS, export, render
-from quizgen.export.command import variant_seed, variant_seeds
+from quizgen.commands.export import variant_seed, variant_seeds
 
 from .conftest import load_sample, svg_for
 
@@ -178,7 +178,7 @@ def fake_questions(monkeypatch):
     module.entries_for_trace = entries_for_trace
     monkeypatch.setitem(sys.modules, "quizgen.questions", module)
     # the real ladder renderer is another module's business; keep these tests to the command
-    monkeypatch.setattr("quizgen.export.command._diagram_renderer", lambda: svg_for)
+    monkeypatch.setattr("quizgen.commands.export._diagram_renderer", lambda: svg_for)
     return calls
 
 

@@ -8,7 +8,7 @@ from functools import partial
 import pytest
 
 from quizgen.export import render
-from quizgen.export.command import variant_seeds
+from quizgen.commands.export import variant_seeds
 
 from .test_export_gift import _check as check_gift
 from .test_export_moodle import _check_answers, _check_rules

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from quizgen.cli import cli
-from quizgen.render.command import sample_spec
+from quizgen.commands.papers import sample_spec
 from quizgen.paper import load_spec, student_code
 
 SPEC = textwrap.dedent("""\
@@ -135,7 +135,7 @@ def test_existing_files_are_not_overwritten(run, spec, roster, tmp_path):
 
 
 def test_failure_midway_leaves_nothing(run, spec, roster, tmp_path, monkeypatch):
-    import quizgen.render.command as command
+    import quizgen.render.documents as documents
 
     calls = []
 
@@ -145,7 +145,7 @@ def test_failure_midway_leaves_nothing(run, spec, roster, tmp_path, monkeypatch)
             raise RuntimeError("disk on fire")
         return "<html></html>"
 
-    monkeypatch.setattr(command, "render_html", boom)
+    monkeypatch.setattr(documents, "render_html", boom)
     out = tmp_path / "out"
     result = run("paper", str(spec), "--roster", str(roster), "--out", str(out),
                  "--format", "html")
@@ -163,7 +163,7 @@ def test_paper_without_arguments_writes_the_sample(run, tmp_path, monkeypatch):
     spec = load_spec(sample_spec())
     # the fixture has fewer questions than the sample asks for: ask for what it has
     import dataclasses
-    import quizgen.render.command as command
+    import quizgen.commands.papers as command
     small = dataclasses.replace(spec, sections=tuple(
         dataclasses.replace(s, count=1) for s in spec.sections))
     monkeypatch.setattr(command, "load_spec", lambda path: small)

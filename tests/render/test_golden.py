@@ -11,7 +11,7 @@ import pytest
 
 from quizgen.paper import BankSource, class_set, load_spec
 from quizgen.questions import find_entry, generate_question
-from quizgen.render.command import sample_spec
+from quizgen.commands.papers import sample_spec
 from quizgen.render.ladder import ladder_svg
 from quizgen.render.paper_html import render_html
 from quizgen.render.text import as_text

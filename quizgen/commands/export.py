@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
 from functools import partial
 from pathlib import Path
 
 import click
 
+from quizgen import seeds
+from quizgen.commands.options import capture_options, capture_trace
 from quizgen.errors import QuizgenError
-from quizgen.export import FORMATS
+from quizgen.export import FORMATS, DiagramFn
 from quizgen.export import export as export_questions
-from quizgen.export._common import DiagramFn
-from quizgen.questions.command import capture_options, capture_trace
 
 SEED_BITS = 31  # seeds stay positive 32-bit ints, safe in every consumer
 
@@ -21,8 +20,7 @@ def variant_seed(seed: int, entry_id: str, index: int) -> int:
     """The seed of variant ``index`` of bank entry ``entry_id`` under the user's ``seed``:
     a pure function (SHA-256 of the three), so adding or removing other entries never changes
     an entry's variants."""
-    digest = hashlib.sha256(f"{seed}\x1f{entry_id}\x1f{index}".encode("utf-8")).digest()
-    return int.from_bytes(digest[:8], "big") % (2**SEED_BITS)
+    return seeds.derive(seed, entry_id, index) % (2**SEED_BITS)
 
 
 def variant_seeds(seed: int, entry_id: str, count: int) -> list[int]:
@@ -74,7 +72,9 @@ def collect(entries: list, ids: list[str] | None, variants: int, seed: int,
 def export(fmt: str, banks: tuple[Path, ...], ids: str | None, variants: int, seed: int,
            lang: str, out: Path, force: bool, pcap: str | None, stream: int | None,
            relative: bool) -> None:
-    """Export question variants for an LMS (Moodle, Canvas, any QTI 2.1 player).
+    """Export question variants for an LMS.
+
+    Moodle XML, GIFT, a Canvas QTI 1.2 zip, or a QTI 2.1 content package for any QTI player.
 
     With --pcap, the questions are asked of one captured connection (the entries that fit it).
     """

@@ -1,29 +1,42 @@
 """``quizgen paper`` and ``quizgen key``: exam papers and answer keys as HTML and PDF files;
 ``quizgen question``: one question and its key in the terminal.
 
-Every target is checked before anything is written (existing files need ``--force``); all
-files of a run are written to temporary names beside their targets and renamed into place
-only when every one of them is complete, so a failed run leaves nothing half-written.
+The papers are data (``quizgen.paper``), rendered to documents by ``quizgen.render``; this
+module only stages the files: every target is checked before anything is written (existing
+files need ``--force``); all files of a run are written to temporary names beside their targets
+and renamed into place only when every one of them is complete (``quizgen.files.Staging``), so
+a failed run leaves nothing half-written.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 import time
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import click
 
+from quizgen.commands.options import LANG, bank_option, capture_options, capture_trace
 from quizgen.errors import QuizgenError
-from quizgen.questions.bank import entries_for_trace, find_entry, generate_question, load_banks
-from quizgen.questions.command import LANG, bank_option, capture_options, capture_trace
-from quizgen.paper import (BankSource, QuestionSource, class_set, load_roster, load_spec,
-                           paper_for_code)
-from quizgen.render.paper_html import render_html
+from quizgen.files import Staging
+from quizgen.paper import (
+    BankSource,
+    QuestionSource,
+    class_set,
+    load_roster,
+    load_spec,
+    paper_for_code,
+)
+from quizgen.questions.bank import (
+    entries_for_trace,
+    find_entry,
+    generate_question,
+    load_banks,
+)
+from quizgen.render.documents import paper_documents
 from quizgen.render.text import as_text
 from quizgen.resources import templates_dir
 
@@ -40,54 +53,6 @@ def _formats(value: str) -> tuple[str, ...]:
     if bad or not chosen:
         raise QuizgenError(f"--format takes html, pdf or html,pdf (got {value!r})")
     return chosen
-
-
-def _safe(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("._") or "x"
-
-
-def _stem(paper: dict) -> str:
-    student = paper.get("student")
-    return f"{_safe(student['id'])}-{paper['code']}" if student else paper["code"]
-
-
-class Staging:
-    """The files of one run: checked up front, written under temporary names, renamed into
-    place together by :meth:`commit`, removed by :meth:`abort`."""
-
-    def __init__(self, out_dir: Path, names: Sequence[str], force: bool) -> None:
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            raise QuizgenError(f"two papers would both be written to {out_dir / dupes[0]}")
-        self.targets = [out_dir / n for n in names]
-        if out_dir.exists() and not out_dir.is_dir():
-            raise QuizgenError("exists and is not a folder", file=str(out_dir), field="--out")
-        if not force:
-            existing = [t for t in self.targets if t.exists()]
-            if existing:
-                more = f" (and {len(existing) - 1} more)" if len(existing) > 1 else ""
-                raise QuizgenError(f"already exists{more}; use --force to overwrite",
-                                   file=str(existing[0]))
-        out_dir.mkdir(parents=True, exist_ok=True)
-        self._temps: dict[Path, Path] = {}
-
-    def temp(self, target: Path) -> Path:
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        self._temps[target] = tmp
-        return tmp
-
-    def write_text(self, target: Path, text: str) -> None:
-        self.temp(target).write_text(text, encoding="utf-8")
-
-    def commit(self) -> None:
-        for target, tmp in self._temps.items():
-            os.replace(tmp, target)
-        self._temps.clear()
-
-    def abort(self) -> None:
-        for tmp in self._temps.values():
-            tmp.unlink(missing_ok=True)
-        self._temps.clear()
 
 
 def write_documents(documents: list[tuple[str, str]], out_dir: Path, formats: Sequence[str],
@@ -137,18 +102,6 @@ def _source(ctx: click.Context, banks: tuple[str, ...] = (), trace: dict | None 
             ) -> QuestionSource:
     obj = ctx.find_object(dict) or {}
     return obj.get("question_source") or BankSource(list(banks) or None, trace)
-
-
-def paper_documents(papers: Iterable[dict], key_appended: bool, with_paper: bool = True
-                    ) -> list[tuple[str, str]]:
-    """(file stem, HTML) of each paper (``with_paper``) and of its key."""
-    out = []
-    for paper in papers:
-        stem = _stem(paper)
-        if with_paper:
-            out.append((f"{stem}-paper", render_html(paper, key_appended=key_appended)))
-        out.append((f"{stem}-key", render_html(paper, key=True)))
-    return out
 
 
 def _report(files: int, pages: int, out_dir: Path, started: float) -> None:
@@ -208,7 +161,9 @@ def paper(ctx: click.Context, spec: str | None, roster: str | None, out_dir: str
 def key(ctx: click.Context, code: str, spec: str, out_dir: str, formats: str,
         force: bool, banks: tuple[str, ...], pcap: str | None, stream: int | None,
         relative: bool) -> None:
-    """The answer key of the paper whose code is CODE (printed on its every page)."""
+    """The answer key of the paper with a given code.
+
+    CODE is printed on every page of the paper; --spec is the spec it was made from."""
     started = time.perf_counter()
     fmts = _formats(formats)
     paper_spec = load_spec(spec)
