@@ -1,20 +1,21 @@
-"""QTI 2.1 (XSDs of /work/shared/schemas, lxml, no network) and Canvas QTI 1.2 (the QTI 1.2.1
-DTD on a namespace-free copy; qti_package_maker's package integrity check)."""
+"""QTI 2.1 (the XSDs vendored in tests/export/schemas, lxml, no network) and Canvas QTI 1.2 (the
+QTI 1.2.1 DTD on a namespace-free copy; qti_package_maker's package integrity check)."""
 
 from __future__ import annotations
 
 import io
 import zipfile
+from pathlib import Path
 
-import pytest
 from qti_package_maker.common.package_integrity import check_package
 
 from quizgen.export import render
 from quizgen.export.xmlzip import safe_id
 
-from .conftest import load_sample
+from .conftest import load_sample, schema_file
 from .readback import (
     PARSER,
+    SCHEMAS,
     Q,
     etree,
     expected,
@@ -23,9 +24,6 @@ from .readback import (
     read_qti12,
     read_qti21_item,
 )
-
-pytestmark = pytest.mark.usefixtures("schemas_present")
-
 
 
 def _zip(data: bytes) -> zipfile.ZipFile:
@@ -168,6 +166,25 @@ def test_qti12_several_variants_share_a_group(sample, tmp_path, qti12_dtd):
     _, root = _check_qti12(render(variants, "qti12"), variants, tmp_path, qti12_dtd)
     groups = root.find("assessment/section").findall("section")
     assert [len(g.findall("item")) for g in groups] == [3, 3]
+
+
+def test_schemas_are_vendored_and_each_one_is_used():
+    """The XSDs load from tests/export/schemas alone (every import resolves inside it, none
+    over the network), and every vendored XSD is one they load."""
+    loaded: list[str] = []
+
+    class Record(etree.Resolver):
+        def resolve(self, url, pubid, context):
+            loaded.append(url)
+
+    parser = etree.XMLParser(no_network=True, resolve_entities=False)
+    parser.resolvers.add(Record())
+    for entry in ("qti/qtiv2p1/imsqti_v2p1.xsd", "qti/imscp_v1p1.xsd"):
+        etree.XMLSchema(etree.parse(schema_file(entry), parser))
+    used = {Path(url.removeprefix("file://")).resolve() for url in loaded}
+    assert all(SCHEMAS in p.parents for p in used), sorted(map(str, used))
+    assert set(SCHEMAS.rglob("*.xsd")) == used
+    assert (SCHEMAS / "qti/ims_qtiasiv1p2p1.dtd").is_file() and (SCHEMAS / "README.md").is_file()
 
 
 def test_sample_fixture_is_loaded():
