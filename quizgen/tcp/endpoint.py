@@ -11,12 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from quizgen.tcp import seq as sq
+from quizgen.tcp.options import Options
 from quizgen.tcp.segment import Segment
 from quizgen.tcp.states import Action, Input, State, TransitionError, transition
 
 INITIAL_RTO_MS = 1000          # RFC 6298 section 2.1
 RETRANSMIT = "retransmit"
 TIME_WAIT = "time-wait"
+
+#: The name quizgen.capture knows the options by.
+Behaviour = Options
 
 
 class CallError(Exception):
@@ -46,23 +50,11 @@ class Timer:
     delay_ms: int | None            # None cancels the timer
 
 
-@dataclass(frozen=True)
-class Behaviour:
-    """The options that change what an endpoint sends (see the scenario script's ``options``)."""
-
-    fin_ack: str = "separate"       # "merge": closing at once when the peer's FIN arrives
-    piggyback: bool = False         # queued data rides on the handshake's ACK
-    rst_ack: bool = False           # an abort's RST carries ACK
-    fin_has_ack: bool = False       # the active closer's FIN carries ACK
-    msl_s: int = 120
-    mss: int = 1460
-
-
 class Endpoint:
-    def __init__(self, name: str, peer: str, iss: int, behaviour: Behaviour) -> None:
+    def __init__(self, name: str, peer: str, iss: int, options: Options) -> None:
         if not sq.in_range(iss):
             raise ValueError(f"ISN {iss!r} is outside [0, 2**32)")
-        self.name, self.peer, self.iss, self.b = name, peer, iss, behaviour
+        self.name, self.peer, self.iss, self.options = name, peer, iss, options
         self.state = State.CLOSED
         self.snd_una = self.snd_nxt = iss
         self.irs: int | None = None
@@ -202,7 +194,7 @@ class Endpoint:
         self.rcv_nxt = sq.add(seg.seq, 1)
         self._take_ack(seg.ack)
         queued, self.queued = self.queued, []
-        if not (queued and self.b.piggyback):
+        if not (queued and self.options.piggyback):
             self._emit(self._segment({"ACK"}, self.snd_nxt))
         for nbytes in queued:
             self._send_data(nbytes)
@@ -231,13 +223,13 @@ class Endpoint:
     def _do_receive_fin(self, inp, seg, n, after) -> None:
         self.rcv_nxt = sq.add(self.rcv_nxt, 1)
         self._ack_owed = True
-        if after is State.CLOSE_WAIT and self.b.fin_ack == "merge":
+        if after is State.CLOSE_WAIT and self.options.fin_ack == "merge":
             self._close_now = True
 
     def _do_send_fin(self, inp, seg, n, after) -> None:
         # The passive closer's FIN always carries ACK; the active closer's only where the
         # scenario models RFC 9293 and Linux (fin_has_ack), not the textbook figure.
-        carries_ack = self.state is not State.ESTABLISHED or self.b.fin_has_ack
+        carries_ack = self.state is not State.ESTABLISHED or self.options.fin_has_ack
         self.fin_seq = self.snd_nxt
         self._emit(self._segment({"FIN", "ACK"} if carries_ack else {"FIN"}, self.snd_nxt,
                                  ack=carries_ack), track=True)
@@ -262,7 +254,7 @@ class Endpoint:
                                sq.add(seg.seq, seg.seg_len)))
 
     def _do_send_reset(self, inp, seg, n, after) -> None:
-        with_ack = self.b.rst_ack and self.rcv_nxt is not None
+        with_ack = self.options.rst_ack and self.rcv_nxt is not None
         self._emit(self._segment({"RST", "ACK"} if with_ack else {"RST"}, self.snd_nxt, ack=with_ack))
         self._forget()
 
@@ -272,11 +264,11 @@ class Endpoint:
         else:
             self._take_ack(seg.ack)
         self._out.append(Timer(RETRANSMIT, None))
-        self._out.append(Timer(TIME_WAIT, 2 * self.b.msl_s * 1000))
+        self._out.append(Timer(TIME_WAIT, 2 * self.options.msl * 1000))
 
     def _do_restart_time_wait(self, inp, seg, n, after) -> None:
         self._ack_owed = True
-        self._out.append(Timer(TIME_WAIT, 2 * self.b.msl_s * 1000))
+        self._out.append(Timer(TIME_WAIT, 2 * self.options.msl * 1000))
 
     def _do_delete_tcb(self, inp, seg, n, after) -> None:
         if inp is Input.ACK_OF_FIN:
@@ -300,7 +292,7 @@ class Endpoint:
 
     def _send_data(self, nbytes: int) -> None:
         while nbytes > 0:
-            chunk = min(nbytes, self.b.mss)
+            chunk = min(nbytes, self.options.mss)
             nbytes -= chunk
             flags = {"ACK", "PSH"} if nbytes == 0 else {"ACK"}
             self._emit(self._segment(flags, self.snd_nxt, length=chunk), track=True)

@@ -11,7 +11,8 @@ A script is an interface; its format is exactly::
       - lose: A->B
       - wait: 30
 
-Errors name the file, the line and the step or field.
+The options, their defaults and the values they take are the table in
+:mod:`quizgen.tcp.options`. Errors name the file, the line and the step or field.
 """
 
 from __future__ import annotations
@@ -24,27 +25,9 @@ from typing import Any, Callable
 
 from quizgen import yamlutil
 from quizgen.errors import ScriptError
+from quizgen.tcp.options import OptionError, Options
 from quizgen.tcp.seq import MOD, in_range
 
-#: Every option, its default (the textbook behaviour) and what values it takes.
-OPTION_DEFAULTS: dict[str, Any] = {
-    "fin_ack": "separate",   # "merge": the peer's application closes at once; its FIN carries the ACK (Linux)
-    "piggyback": False,      # True: A's first send rides on the third handshake segment
-    "rst_ack": False,        # True: an abort's RST also carries ACK (Linux)
-    "listen": True,          # False: nothing listens at B; A's SYN is answered by RST,ACK
-    "msl": 120,              # seconds; TIME-WAIT lasts 2 MSL
-    "fin_has_ack": False,    # True: the active closer's FIN carries ACK too (RFC 9293, Linux)
-    "mss": 1460,             # bytes; a larger send goes as several segments
-}
-_OPTION_CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
-    "fin_ack": (lambda v: v in ("separate", "merge"), "'separate' or 'merge'"),
-    "piggyback": (lambda v: isinstance(v, bool), "true or false"),
-    "rst_ack": (lambda v: isinstance(v, bool), "true or false"),
-    "listen": (lambda v: isinstance(v, bool), "true or false"),
-    "fin_has_ack": (lambda v: isinstance(v, bool), "true or false"),
-    "msl": (lambda v: _is_int(v) and 1 <= v <= 86400, "a whole number of seconds from 1 to 86400"),
-    "mss": (lambda v: _is_int(v) and 1 <= v <= 65495, "a whole number of bytes from 1 to 65495"),
-}
 MAX_SEND = 1 << 20
 
 
@@ -67,7 +50,7 @@ class Step:
 @dataclass
 class Script:
     isn: dict[str, int]
-    options: dict[str, Any]
+    options: Options
     steps: list[Step]
     scenario: str = "script"
     seed: int | None = None
@@ -116,18 +99,14 @@ def build_script(doc: Any, *, lines: dict[str, int | None] | None = None, source
     if "steps" not in doc:
         raise err("the script has no 'steps'", "")
 
-    options = dict(OPTION_DEFAULTS)
     given = doc.get("options", {})
     if not isinstance(given, dict):
         raise err("options must be a mapping", "options", "options")
-    for key, value in given.items():
-        path = f"options.{key}"
-        if key not in OPTION_DEFAULTS:
-            raise err(f"unknown option (known: {', '.join(OPTION_DEFAULTS)})", path, path)
-        ok, wanted = _OPTION_CHECKS[key]
-        if not ok(value):
-            raise err(f"{value!r} is not allowed; use {wanted}", path, path)
-        options[key] = value
+    try:
+        options = Options.from_script(given)
+    except OptionError as exc:
+        path = f"options.{exc.name}"
+        raise err(exc.message, path, path) from None
 
     rng = random.Random(seed if seed is not None else 0)
     isn = {"A": rng.randrange(MOD), "B": rng.randrange(MOD)}
@@ -146,7 +125,7 @@ def build_script(doc: Any, *, lines: dict[str, int | None] | None = None, source
     if not isinstance(raw_steps, list) or not raw_steps:
         raise err("steps must be a non-empty list", "steps", "steps")
     steps = [_step(item, lines.get(f"steps[{i}]"), source) for i, item in enumerate(raw_steps)]
-    if options["piggyback"] and not any(
+    if options.piggyback and not any(
             a.verb == "connect" and b.who == a.who and b.verb == "send" for a, b in zip(steps, steps[1:])):
         raise err("piggyback: true needs a 'send' step right after the 'connect' step",
                   "options.piggyback", "options.piggyback")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import heapq
 
 from quizgen.errors import ScriptError
-from quizgen.tcp.endpoint import (RETRANSMIT, TIME_WAIT, Behaviour, CallError, Change,
+from quizgen.tcp.endpoint import (RETRANSMIT, TIME_WAIT, CallError, Change,
                                   Endpoint, ProtocolError, Send, Timer)
 from quizgen.tcp.script import Script, Step
 from quizgen.tcp.segment import Segment
@@ -25,12 +25,9 @@ MAX_EVENTS = 10_000          # a run that needs more has a bug; fail instead of 
 
 class Simulator:
     def __init__(self, script: Script) -> None:
-        o = script.options
-        behaviour = Behaviour(fin_ack=o["fin_ack"], piggyback=o["piggyback"], rst_ack=o["rst_ack"],
-                              fin_has_ack=o["fin_has_ack"], msl_s=o["msl"], mss=o["mss"])
         self.script = script
-        self.ends = {"A": Endpoint("A", "B", script.isn["A"], behaviour),
-                     "B": Endpoint("B", "A", script.isn["B"], behaviour)}
+        self.ends = {"A": Endpoint("A", "B", script.isn["A"], script.options),
+                     "B": Endpoint("B", "A", script.isn["B"], script.options)}
         self.now = 0
         self.flight: list[tuple[int, int, Segment]] = []    # (arrival ms, n, segment)
         self.timers: dict[tuple[str, str], int] = {}        # (who, kind) -> due ms
@@ -43,14 +40,14 @@ class Simulator:
     # ------------------------------------------------------------------ running
     def run(self) -> Trace:
         s = self.script
-        if s.options["listen"] and not s.simultaneous_open:
+        if s.options.listen and not s.simultaneous_open:
             self._apply("B", self.ends["B"].call(Input.LISTEN))
         steps = list(s.steps)
         i = 0
         while i < len(steps):
             step = steps[i]
             try:
-                if (step.verb == "connect" and s.options["piggyback"] and i + 1 < len(steps)
+                if (step.verb == "connect" and s.options.piggyback and i + 1 < len(steps)
                         and steps[i + 1].who == step.who and steps[i + 1].verb == "send"):
                     # piggyback: the first send is made before the SYN,ACK arrives (RFC 9293
                     # queues it in SYN-SENT), so it rides on the handshake's third segment

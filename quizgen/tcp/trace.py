@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from quizgen.tcp import seq as sq
+from quizgen.tcp.script import Script
 
 
 @dataclass
@@ -26,8 +27,8 @@ class Trace:
     events: list[dict[str, Any]]
 
     @classmethod
-    def build(cls, script, segments: list[dict], events: list[dict]) -> "Trace":
-        return cls(scenario=script.scenario, seed=script.seed, options=dict(script.options),
+    def build(cls, script: Script, segments: list[dict], events: list[dict]) -> Trace:
+        return cls(scenario=script.scenario, seed=script.seed, options=script.options.as_dict(),
                    isn=dict(script.isn), steps=[s.as_dict() for s in script.steps],
                    values=textbook_values(segments), segments=segments, events=events)
 
