@@ -16,8 +16,6 @@ from quizgen.tcp.segment import Segment
 from quizgen.tcp.states import Action, Input, State, TransitionError, transition
 
 INITIAL_RTO_MS = 1000          # RFC 6298 section 2.1
-RETRANSMIT = "retransmit"
-TIME_WAIT = "time-wait"
 
 #: The name quizgen.capture knows the options by.
 Behaviour = Options
@@ -31,6 +29,29 @@ class ProtocolError(Exception):
     """A segment the endpoint cannot accept; with two correct endpoints it means a model bug."""
 
 
+# ---------------------------------------------------------------------- timers
+@dataclass(frozen=True, eq=False)
+class TimerKind:
+    """One of an endpoint's timers (each is one object, in :data:`TIMERS`, compared by
+    identity). When it runs out, the endpoint takes the input ``expiry``.
+
+    ``holds_steps``: while it is pending the network is not quiet, so a script's next step
+    waits for it (a retransmission); otherwise it runs on across steps (TIME-WAIT). At the end
+    of a script every timer runs out. A new timer is one more entry in :data:`TIMERS` (with its
+    expiry in the transition table, and the actions that set it)."""
+
+    name: str
+    expiry: Input
+    holds_steps: bool
+
+
+RETRANSMIT = TimerKind("retransmit", Input.RETRANSMIT_TIMEOUT, holds_steps=True)
+TIME_WAIT = TimerKind("time-wait", Input.TIME_WAIT_TIMEOUT, holds_steps=False)
+#: Every timer, in the order they run out when due at the same moment.
+TIMERS = (RETRANSMIT, TIME_WAIT)
+
+
+# ---------------------------------------------------------------------- outputs
 @dataclass(slots=True)
 class Send:
     segment: Segment
@@ -46,7 +67,7 @@ class Change:
 
 @dataclass(slots=True)
 class Timer:
-    kind: str                       # RETRANSMIT or TIME_WAIT
+    kind: TimerKind
     delay_ms: int | None            # None cancels the timer
 
 
@@ -98,11 +119,10 @@ class Endpoint:
             self._emit(self._segment({"ACK"}, self.snd_nxt))
         return self._out
 
-    def timeout(self, kind: str) -> list[Send | Change | Timer]:
+    def timeout(self, kind: TimerKind) -> list[Send | Change | Timer]:
         self._out = []
-        inp = Input.RETRANSMIT_TIMEOUT if kind == RETRANSMIT else Input.TIME_WAIT_TIMEOUT
-        action, after = transition(self.state, inp)
-        self._step(action, after, inp, None, cause="timer")
+        action, after = transition(self.state, kind.expiry)
+        self._step(action, after, kind.expiry, None, cause="timer")
         return self._out
 
     # ------------------------------------------------------------------ classification
@@ -308,8 +328,8 @@ class Endpoint:
 
     def _forget(self) -> None:
         self.unacked, self.queued = [], []
-        self._out.append(Timer(RETRANSMIT, None))
-        self._out.append(Timer(TIME_WAIT, None))
+        for kind in TIMERS:
+            self._out.append(Timer(kind, None))
 
 
 #: action -> the method that carries it out, looked up once

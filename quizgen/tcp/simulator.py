@@ -2,8 +2,9 @@
 
 The network is a one-way delay of :data:`LATENCY_MS`; segments are delivered in the order they
 arrive (ties: in the order they were sent). Timers fire in simulated time. After each step the
-network runs until it is quiet: no segment in flight and no retransmission pending (a TIME-WAIT
-timer keeps running across steps). At the end every timer runs out, so both endpoints end CLOSED.
+network runs until it is quiet: no segment in flight and no timer pending that holds the steps
+(a retransmission; TIME-WAIT keeps running across steps). At the end every timer runs out, so
+both endpoints end CLOSED.
 """
 
 from __future__ import annotations
@@ -11,15 +12,14 @@ from __future__ import annotations
 import heapq
 
 from quizgen.errors import ScriptError
-from quizgen.tcp.endpoint import (RETRANSMIT, TIME_WAIT, CallError, Change,
-                                  Endpoint, ProtocolError, Send, Timer)
+from quizgen.tcp.endpoint import (TIMERS, CallError, Change, Endpoint, ProtocolError, Send,
+                                  Timer, TimerKind)
 from quizgen.tcp.script import Script, Step
 from quizgen.tcp.segment import Segment
-from quizgen.tcp.states import Input, State
+from quizgen.tcp.states import Input
 from quizgen.tcp.trace import Trace
 
 LATENCY_MS = 50
-_NAME = {s: s.value for s in State}
 MAX_EVENTS = 10_000          # a run that needs more has a bug; fail instead of looping
 
 
@@ -29,31 +29,30 @@ class Simulator:
         self.ends = {"A": Endpoint("A", "B", script.isn["A"], script.options),
                      "B": Endpoint("B", "A", script.isn["B"], script.options)}
         self.now = 0
-        self.flight: list[tuple[int, int, Segment]] = []    # (arrival ms, n, segment)
-        self.timers: dict[tuple[str, str], int] = {}        # (who, kind) -> due ms
-        self.to_lose = {"A": 0, "B": 0}                     # by sender
+        self.flight: list[tuple[int, int, Segment]] = []        # heap of (arrival ms, n, segment)
+        self.timers: dict[tuple[str, TimerKind], int] = {}      # (who, kind) -> due ms
+        self.to_lose = {"A": 0, "B": 0}                         # by sender
         self.segments: list[dict] = []
         self.events: list[dict] = []
-        self._numbers: dict[int, int] = {}                  # id(segment) -> n
-        self._keep: list[Segment] = []
+        self._numbers: dict[int, int] = {}                      # id(segment) -> n
+        self._sent: list[Segment] = []          # keeps the segments alive, so ids stay unique
 
     # ------------------------------------------------------------------ running
     def run(self) -> Trace:
         s = self.script
         if s.options.listen and not s.simultaneous_open:
             self._apply("B", self.ends["B"].call(Input.LISTEN))
-        steps = list(s.steps)
         i = 0
-        while i < len(steps):
-            step = steps[i]
+        while i < len(s.steps):
+            step = s.steps[i]
             try:
-                if (step.verb == "connect" and s.options.piggyback and i + 1 < len(steps)
-                        and steps[i + 1].who == step.who and steps[i + 1].verb == "send"):
+                if (step.verb == "connect" and s.options.piggyback and i + 1 < len(s.steps)
+                        and s.steps[i + 1].who == step.who and s.steps[i + 1].verb == "send"):
                     # piggyback: the first send is made before the SYN,ACK arrives (RFC 9293
                     # queues it in SYN-SENT), so it rides on the handshake's third segment
                     self._do(step)
                     i += 1
-                    step = steps[i]
+                    step = s.steps[i]
                 self._do(step)
             except CallError as exc:
                 raise ScriptError(str(exc).split(": ", 1)[1], file=s.source, line=step.line,
@@ -73,24 +72,26 @@ class Simulator:
             for who in ("A", "B") if step.who == "both" else (step.who,):
                 self._apply(who, self.ends[who].call(inp, step.arg or 0))
 
-    def _next_event(self, all_timers: bool):
-        """The earliest arrival or timer; arrivals first at equal times, then A's timers."""
-        best = (self.flight[0][0], 0, "arrival", None) if self.flight else None
-        for (who, kind), due in self.timers.items():
-            if kind == TIME_WAIT and not all_timers:
-                continue
-            cand = (due, 1, who, kind)
-            if best is None or cand < best:
-                best = cand
-        return best
+    def _next_timer(self, all_timers: bool) -> tuple[str, TimerKind] | None:
+        """The (who, kind) of the timer due first: of all timers, or of those that hold the
+        steps. At equal times A's come before B's, and each endpoint's are in TIMERS order."""
+        pending = [t for t in self.timers if all_timers or t[1].holds_steps]
+        return min(pending, key=lambda t: (self.timers[t], t[0], TIMERS.index(t[1])), default=None)
 
     def _run_until_quiet(self, all_timers: bool = False, until: int | None = None) -> None:
         for _ in range(MAX_EVENTS):
-            ev = self._next_event(all_timers)
-            if ev is None or (until is not None and ev[0] > until):
+            # the earliest event; at equal times an arrival comes before a timer
+            timer = self._next_timer(all_timers)
+            if self.flight and (timer is None or self.flight[0][0] <= self.timers[timer]):
+                when, timer = self.flight[0][0], None
+            elif timer is not None:
+                when = self.timers[timer]
+            else:
                 return
-            self.now = ev[0]
-            if ev[2] == "arrival":
+            if until is not None and when > until:
+                return
+            self.now = when
+            if timer is None:
                 _, n, seg = heapq.heappop(self.flight)
                 try:
                     out = self.ends[seg.dst].receive(seg)
@@ -98,8 +99,8 @@ class Simulator:
                     raise RuntimeError(f"model error at segment {n}: {exc}") from exc
                 self._apply(seg.dst, out)
             else:
-                who, kind = ev[2], ev[3]
-                del self.timers[(who, kind)]
+                del self.timers[timer]
+                who, kind = timer
                 self._apply(who, self.ends[who].timeout(kind))
         raise RuntimeError(f"simulation did not settle after {MAX_EVENTS} events")
 
@@ -108,29 +109,31 @@ class Simulator:
         self.now = target
 
     # ------------------------------------------------------------------ recording
-    def _apply(self, who: str, outputs: list) -> None:
+    def _apply(self, who: str, outputs: list[Send | Change | Timer]) -> None:
+        """Carry out what an endpoint returned: segments go out, state changes are recorded,
+        timers are set or cancelled."""
         for out in outputs:
-            kind = type(out)
-            if kind is Send:
+            if isinstance(out, Send):
                 self._send(out.segment)
-            elif kind is Change:
+            elif isinstance(out, Change):
+                via = out.segment
                 self.events.append({
                     "time": self.now / 1000, "who": who, "cause": out.cause,
-                    "segment": self._numbers.get(id(out.segment)) if out.segment else None,
-                    "from": _NAME[out.before], "to": _NAME[out.after]})
+                    "segment": None if via is None else self._numbers.get(id(via)),
+                    "from": out.before.value, "to": out.after.value})
+            elif out.delay_ms is None:
+                self.timers.pop((who, out.kind), None)
             else:
-                if out.delay_ms is None:
-                    self.timers.pop((who, out.kind), None)
-                else:
-                    self.timers[(who, out.kind)] = self.now + out.delay_ms
+                self.timers[(who, out.kind)] = self.now + out.delay_ms
 
     def _send(self, seg: Segment) -> None:
+        """Number and record a segment; then it is lost or in flight."""
         n = len(self.segments) + 1
         lost = self.to_lose[seg.src] > 0
         if lost:
             self.to_lose[seg.src] -= 1
         self._numbers[id(seg)] = n
-        self._keep.append(seg)
+        self._sent.append(seg)
         self.segments.append({"n": n, "from": seg.src, "to": seg.dst, "flags": seg.flag_list,
                               "seq": seg.seq, "ack": seg.ack, "len": seg.length,
                               "window": seg.window, "lost": lost, "time": self.now / 1000})
@@ -143,4 +146,4 @@ def simulate(script: Script) -> Trace:
     return Simulator(script).run()
 
 
-__all__ = ["simulate", "Simulator", "LATENCY_MS", "RETRANSMIT", "TIME_WAIT"]
+__all__ = ["simulate", "Simulator", "LATENCY_MS"]
