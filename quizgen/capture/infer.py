@@ -75,10 +75,16 @@ _OPEN_STATES = frozenset({State.CLOSED, State.LISTEN})
 #: The driver never lets an endpoint act on its own (merge-close, piggyback); it sends no
 #: segment we use, so segment size does not matter.
 _BEHAVIOUR = Behaviour(fin_ack="separate", mss=1 << 31)
+_NOTE_LIMIT = 5              # more cases than this are told in one note, not one note each
 
 
+# ---------------------------------------------------------------------- what the phases share
 @dataclass
 class _Seg:
+    """One captured segment. Phase 1 sets the fields up to ``end``; phase 2 ``new_bytes``,
+    ``gap_before`` and ``ack_gap`` (and ``rec``'s ``retransmission`` / ``keepalive``); phase 3
+    ``lost``. ``rec`` is the segment as the trace shows it."""
+
     i: int                     # index in the trace's segments (n = i + 1)
     side: str
     flags: frozenset
@@ -96,6 +102,172 @@ class _Seg:
 
     def segment(self) -> Segment:
         return Segment(self.side, _PEER[self.side], self.flags, self.seq, self.ack, self.length)
+
+
+@dataclass
+class _Findings:
+    """What the trace says it inferred or could not know: ``notes`` (sentences, in the order the
+    phases add them) and ``unknown`` (the trace's ``unknown`` object, keys in the order added)."""
+
+    notes: list[str] = field(default_factory=list)
+    unknown: dict[str, Any] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------- 1. segments
+def _read_segments(stream: Stream, found: _Findings) -> list[_Seg]:
+    """Phase 1. Reads the stream's packets; produces one :class:`_Seg` per captured segment
+    (side, flags, seq, ack, length, time relative to the first packet, sequence space and end,
+    and its trace record). A packet captured twice is one segment, its second frame listed in
+    the record's ``duplicate_frames``; a note says how many there were."""
+    segs: list[_Seg] = []
+    t0 = stream.packets[0].time
+    prev: Packet | None = None
+    dropped = 0
+    for p in stream.packets:
+        if (prev is not None and p.src == prev.src and p.fingerprint == prev.fingerprint
+                and 0 <= p.time - prev.time <= DUPLICATE_WINDOW_S):
+            segs[-1].rec.setdefault("duplicate_frames", []).append(p.frame)
+            dropped += 1
+            continue
+        prev = p
+        side = "A" if p.src == stream.a else "B"
+        flags = frozenset(name for name, bit in _BITS.items() if p.flags & bit)
+        ack = p.ack if p.flags & TH_ACK else None
+        time = round(p.time - t0, 6)
+        rec = {"n": len(segs) + 1, "from": side, "to": _PEER[side],
+               "flags": [f for f in FLAG_ORDER if f in flags], "seq": p.seq,
+               "ack": ack, "len": p.length, "window": p.window, "lost": False, "time": time,
+               "frame": p.frame}
+        other = [name for name, bit in _OTHER_BITS if p.flags & bit]
+        if other:
+            rec["other_flags"] = other
+        s = _Seg(len(segs), side, flags, p.seq, ack, p.length, time, rec)
+        s.seg_len = p.length + ("SYN" in flags) + ("FIN" in flags)
+        s.end = sq.add(p.seq, s.seg_len)
+        segs.append(s)
+    if dropped:
+        found.notes.append(f"{dropped} packet(s) were captured twice (same bytes, within "
+                           f"{DUPLICATE_WINDOW_S * 1000:.0f} ms): each is one segment, its second "
+                           f"frame listed in 'duplicate_frames'.")
+    return segs
+
+
+# ---------------------------------------------------------------------- 2. sequence analysis
+def _analyse_sequence(segs: list[_Seg], found: _Findings) -> None:
+    """Phase 2. Reads each segment's side, flags, seq, ack, length and end, in capture order,
+    against the highest sequence number each side has sent so far. Sets ``new_bytes`` (data
+    not sent before), ``gap_before`` (the sender's bytes before it the capture lacks) and
+    ``ack_gap`` (the peer's bytes it acknowledges that the capture lacks), and marks the
+    records' ``retransmission`` and ``keepalive``. Notes each gap (one note for many)."""
+    hi: dict[str, int | None] = {"A": None, "B": None}
+    synack_seen: set[str] = set()
+    for s in segs:
+        x, y = s.side, _PEER[s.side]
+        hy = hi[y]
+        if s.ack is not None and hy is not None and sq.lt(hy, s.ack) \
+                and sq.diff(s.ack, hy) < _HUGE_GAP:
+            s.ack_gap = sq.diff(s.ack, hy)
+            hi[y] = s.ack
+        if "RST" in s.flags and not s.length:
+            continue                       # a RST's seq says nothing about data
+        h = hi[x]
+        if h is None:
+            if s.flags >= {"SYN", "ACK"}:
+                synack_seen.add(x)
+            hi[x] = s.end
+            s.new_bytes = s.length
+            continue
+        if sq.lt(h, s.seq) and "SYN" not in s.flags and sq.diff(s.seq, h) < _HUGE_GAP:
+            s.gap_before = sq.diff(s.seq, h)
+            h = s.seq
+        data_end = sq.add(s.seq, s.length)
+        if s.flags >= {"SYN", "ACK"} and x not in synack_seen:
+            # the first SYN,ACK after an own SYN: a simultaneous open repeats the SYN to
+            # acknowledge the peer's; that is a new segment, not a retransmission
+            synack_seen.add(x)
+            hi[x] = s.end if sq.lt(h, s.end) else h
+            continue
+        if s.seg_len and sq.le(s.end, h):
+            if (s.length <= 1 and not s.flags & {"SYN", "FIN"}
+                    and s.seq == sq.add(h, -1)):
+                s.rec["keepalive"] = True
+            else:
+                s.rec["retransmission"] = True
+        elif s.seg_len and sq.lt(s.seq, h):
+            s.rec["retransmission"] = True          # partly old, partly new
+        elif not s.seg_len and s.seq == sq.add(h, -1):
+            s.rec["keepalive"] = True
+        if sq.lt(h, data_end):
+            s.new_bytes = sq.diff(data_end, s.seq if sq.lt(h, s.seq) else h)
+        hi[x] = s.end if sq.lt(h, s.end) else h
+    gaps = [s for s in segs if s.gap_before or s.ack_gap]
+    if len(gaps) > _NOTE_LIMIT:
+        found.notes.append(f"the capture lacks packets before segments {_some(s.i + 1 for s in gaps)}"
+                           f" ({sum(s.gap_before + s.ack_gap for s in gaps)} bytes in all): "
+                           f"they are taken as data that arrived.")
+        gaps = []
+    for s in gaps:
+        if s.gap_before:
+            found.notes.append(f"{s.gap_before} byte(s) that {s.side} sent before segment "
+                               f"{s.i + 1} are not in the capture (packets missed by the "
+                               f"capture); they are taken as data that arrived.")
+        if s.ack_gap:
+            found.notes.append(f"segment {s.i + 1} acknowledges {s.ack_gap} byte(s) of "
+                               f"{_PEER[s.side]} that are not in the capture; they are taken "
+                               f"as data that arrived.")
+
+
+# ---------------------------------------------------------------------- 3. losses
+def _mark_losses(segs: list[_Seg], found: _Findings) -> None:
+    """Phase 3, rule 3: a segment retransmitted before any acknowledgement of it was lost.
+
+    Reads side, flags, seq, ack, sequence space and phase 2's ``retransmission``; sets ``lost``
+    (and the record's ``lost``) and notes each loss (one note for many).
+
+    Each side's segments not yet acknowledged are kept sorted by sequence number (they never
+    overlap: a retransmission replaces what it overlaps), so the work is linear in the
+    capture but for the segments an acknowledgement or a retransmission removes."""
+    pending: dict[str, list[tuple[int, int, _Seg]]] = {"A": [], "B": []}   # (start, end, seg)
+    base: dict[str, int] = {}
+
+    def key(side: str, value: int) -> int:
+        return sq.diff(value, base[side])
+
+    losses: list[tuple[int, int]] = []
+    for t in segs:
+        base.setdefault(t.side, t.seq)
+        peer = _PEER[t.side]
+        other = pending[peer]
+        if t.ack is not None and other:                     # acknowledged: it arrived
+            ka = key(peer, t.ack)
+            done = 0
+            while done < len(other) and other[done][1] <= ka:
+                done += 1
+            del other[:done]
+        if not t.seg_len or "RST" in t.flags:
+            continue
+        mine = pending[t.side]
+        ks, ke = key(t.side, t.seq), key(t.side, t.seq) + t.seg_len
+        if t.rec.get("retransmission") and mine:
+            hi = bisect.bisect_left(mine, ke, key=lambda e: e[0])
+            lo = hi
+            while lo > 0 and mine[lo - 1][1] > ks:
+                lo -= 1
+            for _, _, s in mine[lo:hi]:
+                s.lost = True
+                s.rec["lost"] = True
+                losses.append((s.i + 1, t.i + 1))
+            del mine[lo:hi]
+        bisect.insort(mine, (ks, ke, t), key=lambda e: e[0])
+    why = ("before any acknowledgement of it was captured (a capture cannot tell a lost "
+           "segment from a lost acknowledgement)")
+    if len(losses) <= _NOTE_LIMIT:
+        for lost, again in losses:
+            found.notes.append(f"segment {lost} is taken as lost: segment {again} "
+                               f"retransmits it {why}.")
+    elif losses:
+        found.notes.append(f"{len(losses)} segments ({_some(n for n, _ in losses)}) are taken "
+                           f"as lost: each is retransmitted {why}.")
 
 
 @dataclass
@@ -120,149 +292,13 @@ class _Builder:
 
     # ------------------------------------------------------------------ building
     def build(self) -> dict[str, Any]:
-        self._segments()
-        self._sequence_analysis()
-        self._losses()
+        found = _Findings(self.notes, self.unknown)
+        self.segs = _read_segments(self.stream, found)
+        _analyse_sequence(self.segs, found)
+        _mark_losses(self.segs, found)
         self._drive()
         return self._assemble()
 
-    def _segments(self) -> None:
-        """One record per captured segment; a packet captured twice is one segment."""
-        st = self.stream
-        t0 = st.packets[0].time
-        prev: Packet | None = None
-        dropped = 0
-        for p in st.packets:
-            if (prev is not None and p.src == prev.src and p.fingerprint == prev.fingerprint
-                    and 0 <= p.time - prev.time <= DUPLICATE_WINDOW_S):
-                self.segs[-1].rec.setdefault("duplicate_frames", []).append(p.frame)
-                dropped += 1
-                continue
-            prev = p
-            side = "A" if p.src == st.a else "B"
-            flags = frozenset(name for name, bit in _BITS.items() if p.flags & bit)
-            rec = {"n": len(self.segs) + 1, "from": side, "to": _PEER[side],
-                   "flags": [f for f in FLAG_ORDER if f in flags], "seq": p.seq,
-                   "ack": p.ack if p.flags & TH_ACK else None, "len": p.length,
-                   "window": p.window, "lost": False, "time": round(p.time - t0, 6),
-                   "frame": p.frame}
-            other = [name for name, bit in _OTHER_BITS if p.flags & bit]
-            if other:
-                rec["other_flags"] = other
-            s = _Seg(len(self.segs), side, flags, p.seq, rec["ack"], p.length, rec["time"], rec)
-            s.seg_len = p.length + ("SYN" in flags) + ("FIN" in flags)
-            s.end = sq.add(p.seq, s.seg_len)
-            self.segs.append(s)
-        if dropped:
-            self.notes.append(f"{dropped} packet(s) were captured twice (same bytes, within "
-                              f"{DUPLICATE_WINDOW_S * 1000:.0f} ms): each is one segment, its second "
-                              f"frame listed in 'duplicate_frames'.")
-
-    def _sequence_analysis(self) -> None:
-        """Mark retransmissions and keep-alives; find bytes the capture lacks."""
-        hi: dict[str, int | None] = {"A": None, "B": None}
-        synack_seen: set[str] = set()
-        for s in self.segs:
-            x, y = s.side, _PEER[s.side]
-            if s.ack is not None and hi[y] is not None and sq.lt(hi[y], s.ack) \
-                    and sq.diff(s.ack, hi[y]) < _HUGE_GAP:
-                s.ack_gap = sq.diff(s.ack, hi[y])
-                hi[y] = s.ack
-            if "RST" in s.flags and not s.length:
-                continue                       # a RST's seq says nothing about data
-            h = hi[x]
-            if h is None:
-                if s.flags >= {"SYN", "ACK"}:
-                    synack_seen.add(x)
-                hi[x] = s.end
-                s.new_bytes = s.length
-                continue
-            if sq.lt(h, s.seq) and "SYN" not in s.flags and sq.diff(s.seq, h) < _HUGE_GAP:
-                s.gap_before = sq.diff(s.seq, h)
-                h = s.seq
-            data_end = sq.add(s.seq, s.length)
-            if s.flags >= {"SYN", "ACK"} and x not in synack_seen:
-                # the first SYN,ACK after an own SYN: a simultaneous open repeats the SYN to
-                # acknowledge the peer's; that is a new segment, not a retransmission
-                synack_seen.add(x)
-                hi[x] = s.end if sq.lt(h, s.end) else h
-                continue
-            if s.seg_len and sq.le(s.end, h):
-                if (s.length <= 1 and not s.flags & {"SYN", "FIN"}
-                        and s.seq == sq.add(h, -1)):
-                    s.rec["keepalive"] = True
-                else:
-                    s.rec["retransmission"] = True
-            elif s.seg_len and sq.lt(s.seq, h):
-                s.rec["retransmission"] = True          # partly old, partly new
-            elif not s.seg_len and s.seq == sq.add(h, -1):
-                s.rec["keepalive"] = True
-            if sq.lt(h, data_end):
-                s.new_bytes = sq.diff(data_end, s.seq if sq.lt(h, s.seq) else h)
-            hi[x] = s.end if sq.lt(h, s.end) else h
-        gaps = [s for s in self.segs if s.gap_before or s.ack_gap]
-        if len(gaps) > _NOTE_LIMIT:
-            self.notes.append(f"the capture lacks packets before segments {_some(s.i + 1 for s in gaps)}"
-                              f" ({sum(s.gap_before + s.ack_gap for s in gaps)} bytes in all): "
-                              f"they are taken as data that arrived.")
-            gaps = []
-        for s in gaps:
-            if s.gap_before:
-                self.notes.append(f"{s.gap_before} byte(s) that {s.side} sent before segment "
-                                  f"{s.i + 1} are not in the capture (packets missed by the "
-                                  f"capture); they are taken as data that arrived.")
-            if s.ack_gap:
-                self.notes.append(f"segment {s.i + 1} acknowledges {s.ack_gap} byte(s) of "
-                                  f"{_PEER[s.side]} that are not in the capture; they are taken "
-                                  f"as data that arrived.")
-
-    def _losses(self) -> None:
-        """Rule 3: a segment retransmitted before any acknowledgement of it was lost.
-
-        Each side's segments not yet acknowledged are kept sorted by sequence number (they never
-        overlap: a retransmission replaces what it overlaps), so the work is linear in the
-        capture but for the segments an acknowledgement or a retransmission removes."""
-        pending: dict[str, list[tuple[int, int, _Seg]]] = {"A": [], "B": []}   # (start, end, seg)
-        base: dict[str, int] = {}
-
-        def key(side: str, value: int) -> int:
-            return sq.diff(value, base[side])
-
-        losses: list[tuple[int, int]] = []
-        for t in self.segs:
-            base.setdefault(t.side, t.seq)
-            peer = _PEER[t.side]
-            other = pending[peer]
-            if t.ack is not None and other:                     # acknowledged: it arrived
-                ka = key(peer, t.ack)
-                done = 0
-                while done < len(other) and other[done][1] <= ka:
-                    done += 1
-                del other[:done]
-            if not t.seg_len or "RST" in t.flags:
-                continue
-            mine = pending[t.side]
-            ks, ke = key(t.side, t.seq), key(t.side, t.seq) + t.seg_len
-            if t.rec.get("retransmission") and mine:
-                hi = bisect.bisect_left(mine, ke, key=lambda e: e[0])
-                lo = hi
-                while lo > 0 and mine[lo - 1][1] > ks:
-                    lo -= 1
-                for _, _, s in mine[lo:hi]:
-                    s.lost = True
-                    s.rec["lost"] = True
-                    losses.append((s.i + 1, t.i + 1))
-                del mine[lo:hi]
-            bisect.insort(mine, (ks, ke, t), key=lambda e: e[0])
-        why = ("before any acknowledgement of it was captured (a capture cannot tell a lost "
-               "segment from a lost acknowledgement)")
-        if len(losses) <= _NOTE_LIMIT:
-            for lost, again in losses:
-                self.notes.append(f"segment {lost} is taken as lost: segment {again} "
-                                  f"retransmits it {why}.")
-        elif losses:
-            self.notes.append(f"{len(losses)} segments ({_some(n for n, _ in losses)}) are taken "
-                              f"as lost: each is retransmitted {why}.")
 
     # ------------------------------------------------------------------ the state machine
     def _drive(self) -> None:
@@ -684,9 +720,6 @@ class _Builder:
     def _crossed(self, first: _Seg, second: _Seg) -> bool:
         """Whether ``second`` was sent before its sender received ``first``."""
         return second.ack is None or sq.lt(second.ack, first.end)
-
-
-_NOTE_LIMIT = 5
 
 
 def _some(numbers, limit: int = 10) -> str:
