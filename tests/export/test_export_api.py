@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 import copy
 import io
-import json
 import os
 import sys
 import types
@@ -17,9 +16,9 @@ from click.testing import CliRunner
 
 import quizgen.export as export_pkg
 from quizgen.cli import cli
+from quizgen.commands.export import variant_seed, variant_seeds
 from quizgen.errors import QuizgenError
 from quizgen.export import FORMATS, export, render
-from quizgen.commands.export import variant_seed, variant_seeds
 
 from .conftest import load_sample, svg_for
 
@@ -218,5 +217,11 @@ def test_command_default_is_five_variants_of_every_entry(fake_questions, tmp_pat
     assert all(c[3] == "zh" for c in fake_questions if c[0] == "gen")
 
 
-def test_sample_json_is_plain_json():
-    json.dumps(load_sample())
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+def test_export_leaves_the_callers_questions_alone(fmt, hostile):
+    """render() cleans and splits copies: the caller's question dicts are as they were (the
+    same questions can go to every format in turn). That real questions are plain JSON, as
+    the JSON fixture assumes, is test_export_real.py's test_generated_questions_are_plain_json."""
+    before = copy.deepcopy(hostile)
+    render(hostile, fmt, diagram_svg=svg_for)
+    assert hostile == before

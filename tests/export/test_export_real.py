@@ -3,12 +3,13 @@ bank entry in both languages, with the real ladder renderer when it is there."""
 
 from __future__ import annotations
 
+import json
 from functools import partial
 
 import pytest
 
-from quizgen.export import render
 from quizgen.commands.export import variant_seeds
+from quizgen.export import render
 
 from .test_export_gift import _check as check_gift
 from .test_export_moodle import _check_answers, _check_rules
@@ -36,6 +37,12 @@ def ladder():
     except ImportError:
         return None
     return partial(ladder_svg, reveal=False)
+
+
+def test_generated_questions_are_plain_json(generated):
+    """What the export tests' JSON fixture stands for: no tuples, sets, non-string keys or
+    NaN in real question data, so a strict JSON round trip gives it back unchanged."""
+    assert json.loads(json.dumps(generated, allow_nan=False)) == generated
 
 
 def test_moodle(generated, ladder):
