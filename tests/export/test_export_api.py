@@ -88,6 +88,9 @@ def test_a_failed_write_leaves_nothing(sample, tmp_path, monkeypatch):
     (lambda q: q["parts"][0].update(kind="essay"), "unknown kind"),
     (lambda q: q["parts"][0].update(answer=2**32), "[0, 2^32)"),
     (lambda q: q["parts"][0].update(answer=-1), "[0, 2^32)"),
+    # a marker whose id no part can have is refused, not left unreplaced in the prompt
+    (lambda q: q.update(prompt=q["prompt"] + '<span class="qg-blank" data-part="Ans-1"></span>'),
+     "blank marker for unknown part 'Ans-1'"),
 ])
 def test_bad_questions_are_refused_with_one_line(bad, needle, sample, tmp_path):
     q = copy.deepcopy(sample[-1])  # s-compute: one number part
