@@ -21,12 +21,27 @@ INITIAL_RTO_MS = 1000          # RFC 6298 section 2.1
 Behaviour = Options
 
 
-class CallError(Exception):
-    """A user call the endpoint cannot take in its state (a local misuse)."""
+class CallError(TransitionError):
+    """A user call the table does not allow in the endpoint's state (a local misuse)."""
+
+    def __init__(self, who: str, state: State, inp: Input) -> None:
+        super().__init__(state, inp)
+        self.who = who
+
+    def __str__(self) -> str:
+        return f"{self.who}: {super().__str__()}"
 
 
 class ProtocolError(Exception):
-    """A segment the endpoint cannot accept; with two correct endpoints it means a model bug."""
+    """A segment the endpoint cannot accept; with two correct endpoints it means a model bug.
+
+    ``input`` is the input the table refused, or None when the segment was refused before the
+    table was asked (see ``Endpoint._classify``)."""
+
+    def __init__(self, message: str, *, who: str, state: State, segment: Segment,
+                 input: Input | None = None) -> None:
+        super().__init__(message)
+        self.who, self.state, self.segment, self.input = who, state, segment, input
 
 
 # ---------------------------------------------------------------------- timers
@@ -71,6 +86,9 @@ class Timer:
     delay_ms: int | None            # None cancels the timer
 
 
+Output = Send | Change | Timer
+
+
 class Endpoint:
     def __init__(self, name: str, peer: str, iss: int, options: Options) -> None:
         if not sq.in_range(iss):
@@ -86,27 +104,29 @@ class Endpoint:
         self.out_of_order: dict[int, int] = {}    # seq -> length of data after a gap
         self.pending_fin: int | None = None       # seq of a FIN that arrived after a gap
         self.rto = INITIAL_RTO_MS
-        self._out: list[Send | Change | Timer] = []
+        self._out: list[Output] = []
         self._ack_owed = False
         self._close_now = False
 
     # ------------------------------------------------------------------ public interface
-    def call(self, inp: Input, nbytes: int = 0) -> list[Send | Change | Timer]:
+    def call(self, inp: Input, nbytes: int = 0) -> list[Output]:
         self._out = []
         try:
             action, after = transition(self.state, inp)
-        except TransitionError as exc:
-            raise CallError(f"{self.name}: {inp} is not allowed in state {self.state}") from exc
-        self._step(action, after, inp, None, cause=_CALL_CAUSE[inp], nbytes=nbytes)
+        except TransitionError:
+            raise CallError(self.name, self.state, inp) from None
+        self._step(action, after, inp, None, cause=inp.value, nbytes=nbytes)
         return self._out
 
-    def receive(self, seg: Segment) -> list[Send | Change | Timer]:
+    def receive(self, seg: Segment) -> list[Output]:
         self._out, self._ack_owed, self._close_now = [], False, False
         for inp in self._classify(seg):
             try:
                 action, after = transition(self.state, inp)
             except TransitionError as exc:
-                raise ProtocolError(f"{self.name} received {seg.name} seq={seg.seq}: {exc}") from exc
+                raise ProtocolError(f"{self.name} received {seg.name} seq={seg.seq}: {exc}",
+                                    who=self.name, state=self.state, segment=seg,
+                                    input=inp) from exc
             self._step(action, after, inp, seg, cause="receive")
         if self.pending_fin is not None and self.pending_fin == self.rcv_nxt:
             self.pending_fin = None                  # the gap before the FIN is filled
@@ -119,7 +139,7 @@ class Endpoint:
             self._emit(self._segment({"ACK"}, self.snd_nxt))
         return self._out
 
-    def timeout(self, kind: TimerKind) -> list[Send | Change | Timer]:
+    def timeout(self, kind: TimerKind) -> list[Output]:
         self._out = []
         action, after = transition(self.state, kind.expiry)
         self._step(action, after, kind.expiry, None, cause="timer")
@@ -140,13 +160,15 @@ class Endpoint:
         if st is State.SYN_SENT:
             acks_syn = "ACK" in f and seg.ack == sq.add(self.iss, 1)
             if "ACK" in f and not acks_syn:
-                raise ProtocolError(f"{self.name} in SYN-SENT got ack={seg.ack}, expected {sq.add(self.iss, 1)}")
+                raise self._refuse(seg, f"{self.name} in SYN-SENT got ack={seg.ack}, "
+                                        f"expected {sq.add(self.iss, 1)}")
             if "RST" in f:
                 return [Input.RST]
             if "SYN" in f:
                 return [Input.SYN_ACK if acks_syn else Input.SYN]
             return [Input.ACK]       # neither SYN nor RST: dropped (RFC 9293 3.10.7.3)
-        # synchronized states, and SYN-RECEIVED
+        # synchronized states, and SYN-RECEIVED: RCV.NXT is known
+        assert self.rcv_nxt is not None
         if st is State.SYN_RECEIVED and "SYN" in f:
             if "ACK" in f and seg.ack == sq.add(self.iss, 1):
                 return [Input.SYN_ACK]       # simultaneous open (RFC 9293 figure 8)
@@ -156,11 +178,12 @@ class Endpoint:
         if seg.seg_len and sq.le(sq.add(seg.seq, seg.seg_len), self.rcv_nxt):
             return [Input.DUPLICATE]
         if "SYN" in f:
-            raise ProtocolError(f"{self.name} in {st} got a new SYN")
+            raise self._refuse(seg, f"{self.name} in {st} got a new SYN")
         inputs: list[Input] = []
-        if "ACK" in f:
+        if seg.ack is not None:      # the ACK flag is set
             if sq.lt(self.snd_nxt, seg.ack):
-                raise ProtocolError(f"{self.name} got ack={seg.ack} for data never sent (SND.NXT={self.snd_nxt})")
+                raise self._refuse(seg, f"{self.name} got ack={seg.ack} for data never sent "
+                                        f"(SND.NXT={self.snd_nxt})")
             fin_acked_now = (self.fin_seq is not None and seg.ack == sq.add(self.fin_seq, 1)
                              and sq.le(self.snd_una, self.fin_seq))
             inputs.append(Input.ACK_OF_FIN if fin_acked_now else Input.ACK)
@@ -174,6 +197,9 @@ class Endpoint:
                 if not seg.length:
                     inputs.append(Input.DATA)    # acknowledged as a duplicate ACK
         return inputs
+
+    def _refuse(self, seg: Segment, message: str) -> ProtocolError:
+        return ProtocolError(message, who=self.name, state=self.state, segment=seg)
 
     # ------------------------------------------------------------------ actions
     def _step(self, action: Action, after: State, inp: Input, seg: Segment | None, *,
@@ -241,6 +267,7 @@ class Endpoint:
             self.out_of_order[seg.seq] = seg.length           # acknowledged as a duplicate ACK
 
     def _do_receive_fin(self, inp, seg, n, after) -> None:
+        assert self.rcv_nxt is not None      # a FIN is taken only once synchronized
         self.rcv_nxt = sq.add(self.rcv_nxt, 1)
         self._ack_owed = True
         if after is State.CLOSE_WAIT and self.options.fin_ack == "merge":
@@ -275,7 +302,8 @@ class Endpoint:
 
     def _do_send_reset(self, inp, seg, n, after) -> None:
         with_ack = self.options.rst_ack and self.rcv_nxt is not None
-        self._emit(self._segment({"RST", "ACK"} if with_ack else {"RST"}, self.snd_nxt, ack=with_ack))
+        self._emit(self._segment({"RST", "ACK"} if with_ack else {"RST"}, self.snd_nxt,
+                                 ack=with_ack))
         self._forget()
 
     def _do_start_time_wait(self, inp, seg, n, after) -> None:
@@ -334,4 +362,3 @@ class Endpoint:
 
 #: action -> the method that carries it out, looked up once
 _HANDLERS = {a: getattr(Endpoint, "_do_" + a.name.lower()) for a in Action}
-_CALL_CAUSE = {i: i.value for i in Input}

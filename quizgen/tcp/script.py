@@ -41,10 +41,15 @@ class Step:
     verb: str            # a call name; "lose"/"wait" for those steps
     arg: Any             # bytes for send, the sender for lose, milliseconds for wait
     line: int | None
-    text: str            # as written, for messages and the trace
+    what: str            # as written (whitespace made single spaces), for the trace
+
+    @property
+    def text(self) -> str:
+        """The step as written, for messages: "A: send 100"."""
+        return f"{self.who}: {self.what}"
 
     def as_dict(self) -> dict[str, Any]:
-        return {self.who: self.text.split(": ", 1)[1]}
+        return {self.who: self.what}
 
 
 @dataclass
@@ -141,32 +146,31 @@ def _step(item: Any, line: int | None, source: str) -> Step:
                           field="step")
     (who, raw), = item.items()
     what = " ".join(str(raw).split()) if raw is not None else ""
-    text = f"{who}: {what}"
 
     def bad(msg: str) -> ScriptError:
-        return ScriptError(msg, file=source, line=line, field=f"step '{text}'")
+        return ScriptError(msg, file=source, line=line, field=f"step '{who}: {what}'")
 
     if who in ("A", "B"):
         if what in ("connect", "close", "abort"):
-            return Step(who, what, None, line, text)
+            return Step(who, what, None, line, what)
         m = _SEND.fullmatch(what)
         if m:
             nbytes = int(m.group(1))
             if not 1 <= nbytes <= MAX_SEND:
                 raise bad(f"a send must be of 1 to {MAX_SEND} bytes, not {nbytes}")
-            return Step(who, "send", nbytes, line, text)
+            return Step(who, "send", nbytes, line, what)
         raise bad(f"unknown call {what!r} (use connect, send N, close, abort)")
     if who == "both":
         if what in ("connect", "close"):
-            return Step(who, what, None, line, text)
+            return Step(who, what, None, line, what)
         raise bad("'both' takes connect (simultaneous open) or close (simultaneous close)")
     if who == "lose":
         if what in ("A->B", "B->A"):
-            return Step("lose", "lose", what[0], line, text)
+            return Step("lose", "lose", what[0], line, what)
         raise bad("'lose' takes A->B or B->A")
     if who == "wait":
         if isinstance(raw, (int, float)) and not isinstance(raw, bool) and 0 <= raw <= 10**6:
-            return Step("wait", "wait", int(round(raw * 1000)), line, text)
+            return Step("wait", "wait", int(round(raw * 1000)), line, what)
         raise bad("'wait' takes a number of seconds from 0 to 1000000")
     raise bad(f"unknown step {who!r} (use A, B, both, lose, wait)")
 
@@ -180,12 +184,13 @@ PRESET_PARAMS: dict[str, tuple[int, int]] = {
 }
 
 
+#: name -> a function that takes a draw of a byte count and returns the preset's script
+PRESETS: dict[str, Callable[[Callable[[], int]], dict]] = {}
+
+
 def _preset(fn: Callable[[Callable[[], int]], dict]) -> Callable[[Callable[[], int]], dict]:
     PRESETS[fn.__name__] = fn
     return fn
-
-
-PRESETS: dict[str, Callable] = {}
 
 
 @_preset

@@ -12,8 +12,8 @@ from __future__ import annotations
 import heapq
 
 from quizgen.errors import ScriptError
-from quizgen.tcp.endpoint import (TIMERS, CallError, Change, Endpoint, ProtocolError, Send,
-                                  Timer, TimerKind)
+from quizgen.tcp.endpoint import (TIMERS, CallError, Change, Endpoint, Output, ProtocolError,
+                                  Send, TimerKind)
 from quizgen.tcp.script import Script, Step
 from quizgen.tcp.segment import Segment
 from quizgen.tcp.states import Input
@@ -55,7 +55,8 @@ class Simulator:
                     step = s.steps[i]
                 self._do(step)
             except CallError as exc:
-                raise ScriptError(str(exc).split(": ", 1)[1], file=s.source, line=step.line,
+                raise ScriptError(f"{exc.input} is not allowed in state {exc.state}",
+                                  file=s.source, line=step.line,
                                   field=f"step '{step.text}'") from None
             self._run_until_quiet()
             i += 1
@@ -109,7 +110,7 @@ class Simulator:
         self.now = target
 
     # ------------------------------------------------------------------ recording
-    def _apply(self, who: str, outputs: list[Send | Change | Timer]) -> None:
+    def _apply(self, who: str, outputs: list[Output]) -> None:
         """Carry out what an endpoint returned: segments go out, state changes are recorded,
         timers are set or cancelled."""
         for out in outputs:

@@ -98,7 +98,8 @@ def format_table(trace: Trace) -> str:
     lines.append("state changes:")
     for e in trace.events:
         via = f" (segment {e['segment']})" if e["segment"] else ""
-        lines.append(f"  {e['time']:>9.3f}  {e['who']}  {e['from']} -> {e['to']}  [{e['cause']}{via}]")
+        before = "?" if e["from"] is None else e["from"]    # a capture's first state is unknown
+        lines.append(f"  {e['time']:>9.3f}  {e['who']}  {before} -> {e['to']}  [{e['cause']}{via}]")
     return "\n".join(lines)
 
 
