@@ -14,15 +14,14 @@ import re
 import zipfile
 from pathlib import Path
 
-import pytest
-
 from lxml import etree
+
+from quizgen.questions.markup import BLANK_RE
 
 #: the XSDs and DTD, vendored (schemas/README.md says where they came from)
 SCHEMAS = Path(__file__).resolve().parent / "schemas"
 PARSER = etree.XMLParser(no_network=True, resolve_entities=False)
 TRUE_WORDS = {"true", "正确"}
-BLANK_RE = re.compile(r'<span class="qg-blank" data-part="([^"]*)"></span>')
 
 
 def plain(html_text: str) -> str:
