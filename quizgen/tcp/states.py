@@ -7,6 +7,33 @@ input. The actions are names; :class:`quizgen.tcp.endpoint.Endpoint` carries the
 An arriving segment is classified into one or more inputs, in the order RFC 9293 section 3.10.7
 processes a segment (RST, SYN, ACK, data, FIN), so a FIN,ACK arriving in FIN-WAIT-1 is the
 inputs ACK_OF_FIN then FIN: FIN-WAIT-1 -> FIN-WAIT-2 -> TIME-WAIT, as Linux does too.
+
+What the table decides is which state follows which input, and which action is taken. Some
+behaviour is decided outside it, by the endpoint or the simulator, and the table does not show:
+
+* **Classification** (``Endpoint._classify``): which inputs a segment is; that a segment ending
+  at or before RCV.NXT is a DUPLICATE; that a FIN arriving after a gap waits until the gap is
+  filled and is then the input FIN; and the segments that are refused before the table is asked
+  (an ACK of data never sent, a wrong ACK in SYN-SENT, a new SYN when synchronized).
+* **Merge-close** (option ``fin_ack: merge``): after taking a FIN in ESTABLISHED (RECEIVE_FIN,
+  to CLOSE-WAIT) the endpoint makes the input CLOSE itself, at once, so its FIN carries the ACK
+  of the peer's. The table has only the two ordinary transitions.
+* **Which flags a segment carries**: SEND_FIN sends FIN,ACK except for the active closer's FIN
+  from ESTABLISHED, which carries ACK only with ``fin_has_ack``; SEND_RESET's RST carries ACK
+  only with ``rst_ack``; RESET_PEER answers as RFC 9293 3.10.7.1 says, with or without ACK.
+* **Acknowledgements**: the actions that acknowledge (RECEIVE_DATA, RECEIVE_FIN, ACKNOWLEDGE,
+  ...) only note that an ACK is owed; the endpoint sends one ACK after the whole segment is
+  processed, unless a segment it sent meanwhile carried it.
+* **Piggyback** (option ``piggyback``): the simulator makes the first ``send`` before the
+  SYN,ACK arrives, so it is QUEUEd in SYN-SENT; COMPLETE_OPEN then sends the queued data with
+  the ACK instead of a pure ACK first.
+* **Timers**: which actions start, restart or cancel a timer, the retransmission timeout and
+  its doubling (RFC 6298), 2 MSL (option ``msl``) and which timers a script's next step waits
+  for (see :mod:`quizgen.tcp.endpoint` and :mod:`quizgen.tcp.simulator`). The table has only
+  each timer's expiry as an input.
+* **Segmentation**: SEND_DATA sends at most ``mss`` bytes a segment.
+* **Calls the simulator makes**: B's ``listen`` (unless option ``listen`` is false, or both
+  ends connect), and the calls of the script's steps.
 """
 
 from __future__ import annotations
@@ -79,7 +106,7 @@ class Action(str, Enum):
 
 S, I, A = State, Input, Action
 
-#: (state, input) -> (action, next state). Everything that affects a transition lives here.
+#: (state, input) -> (action, next state). What else decides what happens: see the module's header.
 TRANSITIONS: dict[tuple[State, Input], tuple[Action, State]] = {
     # CLOSED: nothing exists; a segment is answered by RST (RFC 9293 3.10.7.1)
     (S.CLOSED, I.LISTEN): (A.NONE, S.LISTEN),
