@@ -88,8 +88,8 @@ _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
 def zip_bytes(entries: dict[str, bytes]) -> bytes:
-    """A zip whose bytes depend only on ``entries``: fixed timestamps and permissions,
-    ``imsmanifest.xml`` first, the rest sorted by name."""
+    """A zip whose bytes depend only on ``entries`` (and the zlib that deflates them): fixed
+    timestamps and permissions, ``imsmanifest.xml`` first, the rest sorted by name."""
     names = sorted(entries, key=lambda n: (n != "imsmanifest.xml", n))
     buf = BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
