@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import bisect
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -270,6 +271,31 @@ def _mark_losses(segs: list[_Seg], found: _Findings) -> None:
                            f"as lost: each is retransmitted {why}.")
 
 
+# ---------------------------------------------------------------------- 4. the states
+@dataclass
+class _Opening:
+    """How the connection began, as far as the capture shows: set by the driver's opening, and
+    ``isn`` / ``isn_derived_peer`` also when it infers a SYN,ACK the capture lacks."""
+
+    isn: dict[str, int | None]
+    mode: str = "open"         # "open": A's SYN is captured; "synack": only B's SYN,ACK; "mid"
+    listen: bool | None = None            # B listened (False: it connected too, or refused)
+    isn_derived: bool = False             # mode "synack": x read off B's SYN,ACK (ack - 1)
+    isn_derived_peer: str | None = None   # whose ISN was read off an ACK of its unseen SYN,ACK
+    #: mode "mid": each side's ISN taken as one below the first sequence number it is seen to use
+    base_guess: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class _Run:
+    """What phase 4 produces for the later phases."""
+
+    opening: _Opening
+    events: list[dict]                              # the trace's events
+    call_steps: list[tuple[dict, _Seg | None]]      # ({who: call}, the segment it is read off)
+    final: dict[str, str | None]                    # each end's state at the end; None: unknown
+
+
 @dataclass
 class _Flight:
     """A segment on its way: a captured one (``seg``) or bytes the capture lacks."""
@@ -280,45 +306,69 @@ class _Flight:
     seg: _Seg | None = None
 
 
-@dataclass
-class _Builder:
-    stream: Stream
-    cap: CaptureFile
-    relative: bool
-    segs: list[_Seg] = field(default_factory=list)
-    events: list[dict] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    unknown: dict = field(default_factory=dict)
+class _Wire:
+    """The segments on their way, and when they arrive (rules 1 and 2). Knows the captured
+    segments' order, sides, ends and ACKs; nothing of the endpoints."""
 
-    # ------------------------------------------------------------------ building
-    def build(self) -> dict[str, Any]:
-        found = _Findings(self.notes, self.unknown)
-        self.segs = _read_segments(self.stream, found)
-        _analyse_sequence(self.segs, found)
-        _mark_losses(self.segs, found)
-        self._drive()
-        return self._assemble()
-
-
-    # ------------------------------------------------------------------ the state machine
-    def _drive(self) -> None:
-        segs = self.segs
-        self.ends: dict[str, Endpoint | None] = {"A": None, "B": None}
-        self.broken: dict[str, int | None] = {"A": None, "B": None}
+    def __init__(self, segs: list[_Seg]) -> None:
         self.queues: dict[str, deque[_Flight]] = {"A": deque(), "B": deque()}
-        self.last_ack: dict[str, int | None] = {"A": None, "B": None}
-        self.fin_called = {"A": False, "B": False}
-        self.call_steps: list[tuple[dict, _Seg | None]] = []
         # next_from[side][i]: the first segment from side after index i
-        self.next_from = {side: [None] * (len(segs) + 1) for side in "AB"}
-        nxt = {"A": None, "B": None}
+        self.next_from: dict[str, list[_Seg | None]] = {side: [None] * (len(segs) + 1)
+                                                        for side in "AB"}
+        nxt: dict[str, _Seg | None] = {"A": None, "B": None}
         for k in range(len(segs) - 1, -1, -1):
             for side in "AB":
                 self.next_from[side][k] = nxt[side]
             nxt[segs[k].side] = segs[k]
 
-        self._start()
-        for s in segs:
+    def send(self, f: _Flight) -> None:
+        self.queues[f.to].append(f)
+
+    def _ready(self, f: _Flight, point: int) -> bool:
+        """Rule 2: may ``f`` have arrived by now (after segment ``point``)?"""
+        s = f.seg
+        if s is None or not s.seg_len:
+            return True
+        t = self.next_from[f.to][point]
+        return t is None or (t.ack is not None and sq.le(s.end, t.ack))
+
+    def arrivals(self, now: _Seg) -> Iterator[_Flight]:
+        """What has arrived once ``now`` is captured, in the order it was sent, each taken off
+        the wire. After the last segment that is everything: no side sends again."""
+        while True:
+            heads = [q[0] for q in self.queues.values() if q and self._ready(q[0], now.i)]
+            if not heads:
+                return
+            f = min(heads, key=lambda h: h.order)
+            self.queues[f.to].popleft()
+            yield f
+
+
+class _Driver:
+    """Phase 4: the states. Drives two :class:`Endpoint` objects with the user calls read off
+    the capture and the arrivals of its segments (rules 1 and 2).
+
+    Reads the segments as phases 1-3 left them (flags, seq, ack, ``new_bytes``, ``gap_before``,
+    ``ack_gap``, ``lost``); :meth:`run` produces a :class:`_Run`. Adds the notes of what it
+    assumes or infers (the states before a late start, an unseen SYN or SYN,ACK, bytes the
+    capture lacks) and of where the model cannot follow, and the unknowns ``isn``,
+    ``states_before_first_segment`` and ``state_unknown_from``."""
+
+    def __init__(self, segs: list[_Seg], found: _Findings) -> None:
+        self.segs = segs
+        self.found = found
+        self.opening = _Opening(isn={"A": None, "B": None})
+        self.ends: dict[str, Endpoint | None] = {"A": None, "B": None}
+        self.broken: dict[str, int | None] = {"A": None, "B": None}   # state unknown from n
+        self.wire = _Wire(segs)
+        self.last_ack: dict[str, int | None] = {"A": None, "B": None}
+        self.fin_called = {"A": False, "B": False}
+        self.events: list[dict] = []
+        self.call_steps: list[tuple[dict, _Seg | None]] = []
+
+    def run(self) -> _Run:
+        self._open()
+        for s in self.segs:
             x, y = s.side, _PEER[s.side]
             if s.ack_gap:                         # x acknowledges y's bytes we never saw
                 self._missing(y, s.ack_gap, s, deliver_now=True)
@@ -328,67 +378,84 @@ class _Builder:
             if s.ack is not None:
                 self.last_ack[x] = s.ack
             if not s.lost:
-                self.queues[y].append(_Flight(s.i, y, s.segment(), s))
-            self._deliver_ready(s)
-        self._flush()
+                self.wire.send(_Flight(s.i, y, s.segment(), s))
+            for f in self.wire.arrivals(s):
+                self._receive(f.to, f.segment, f.seg, s.time)
+        final: dict[str, str | None] = {}
+        for side in "AB":
+            e = self.ends[side]
+            final[side] = e.state.value if e is not None and self.broken[side] is None else None
+        return _Run(self.opening, self.events, self.call_steps, final)
 
-    def _start(self) -> None:
+    # ------------------------------------------------------------ the opening
+    def _open(self) -> None:
+        """The endpoints before the first segment, from what the capture shows of the handshake:
+        A's SYN (B listened, connected too, or refused), only B's SYN,ACK, or no SYN at all."""
         segs = self.segs
         syn_a = next((s for s in segs if s.side == "A" and s.flags >= {"SYN"} and "ACK" not in s.flags), None)
         synack_b = next((s for s in segs if s.side == "B" and s.flags >= {"SYN", "ACK"}), None)
         syn_b = next((s for s in segs if s.side == "B" and "SYN" in s.flags), None)
-        first_b = next((s for s in segs if s.side == "B"), None)
-        self.isn = {"A": None, "B": syn_b.seq if syn_b else None}
-        self.isn_derived = False
-        self.isn_derived_peer: str | None = None
-        self.listen: bool | None = None
-        self.mode = "open"
+        self.opening.isn["B"] = syn_b.seq if syn_b else None
         if syn_a is not None:
-            self.isn["A"] = syn_a.seq
-            self.ends["A"] = Endpoint("A", "B", syn_a.seq, _BEHAVIOUR)
-            if first_b is None:
-                self.notes.append("nothing from B is in the capture: B's states are unknown.")
-                self.broken["B"] = 0
-            elif "SYN" in first_b.flags and "ACK" not in first_b.flags:
-                self.listen = False           # B connects too: a simultaneous open
-                self.ends["B"] = Endpoint("B", "A", first_b.seq, _BEHAVIOUR)
-            elif "RST" in first_b.flags and "SYN" not in first_b.flags:
-                self.listen = False           # nobody listens at B: connection refused
-                self.ends["B"] = Endpoint("B", "A", 0, _BEHAVIOUR)
+            self._open_on_syn(syn_a, syn_b)
+        elif synack_b is not None:
+            self._open_on_synack(synack_b)
+        else:
+            self._open_mid_connection()
+
+    def _open_on_syn(self, syn_a: _Seg, syn_b: _Seg | None) -> None:
+        """A's SYN is captured: A connects; B's first segment tells how B answered."""
+        segs, op = self.segs, self.opening
+        first_b = next((s for s in segs if s.side == "B"), None)
+        op.isn["A"] = syn_a.seq
+        self.ends["A"] = Endpoint("A", "B", syn_a.seq, _BEHAVIOUR)
+        if first_b is None:
+            self.found.notes.append("nothing from B is in the capture: B's states are unknown.")
+            self.broken["B"] = 0
+        elif "SYN" in first_b.flags and "ACK" not in first_b.flags:
+            op.listen = False             # B connects too: a simultaneous open
+            self.ends["B"] = Endpoint("B", "A", first_b.seq, _BEHAVIOUR)
+        elif "RST" in first_b.flags and "SYN" not in first_b.flags:
+            op.listen = False             # nobody listens at B: connection refused
+            self.ends["B"] = Endpoint("B", "A", 0, _BEHAVIOUR)
+        else:
+            op.listen = True
+            a_ack = next((s.ack for s in segs if s.side == "A" and s.ack is not None), None)
+            if syn_b is not None:
+                b_iss = syn_b.seq
+            elif a_ack is not None:        # A's ACK of B's SYN: y = ack - 1
+                b_iss = sq.add(a_ack, -1)
             else:
-                self.listen = True
-                a_ack = next((s for s in segs if s.side == "A" and s.ack is not None), None)
-                if syn_b is not None:
-                    b_iss = syn_b.seq
-                elif a_ack is not None:      # A's ACK of B's SYN: y = ack - 1
-                    b_iss = sq.add(a_ack.ack, -1)
-                else:
-                    b_iss = sq.add(first_b.seq, -1)
-                self.ends["B"] = Endpoint("B", "A", b_iss, _BEHAVIOUR)
-                self._call("B", Input.LISTEN, 0, None, 0.0, step=False)
-                self.notes.append("B's listen() happened before the capture began; its time is "
-                                  "shown as 0.")
-            return
-        if synack_b is not None:
-            # A's SYN was not captured, but B's SYN,ACK acknowledges it: x = ack - 1.
-            self.mode = "synack"
-            x = sq.add(synack_b.ack, -1)
-            self.isn["A"], self.isn_derived = x, True
-            self.listen = True
-            self.ends["A"] = Endpoint("A", "B", x, _BEHAVIOUR)
-            self.ends["B"] = Endpoint("B", "A", synack_b.seq, _BEHAVIOUR)
-            self._call("B", Input.LISTEN, 0, None, 0.0, step=False, assumed=True)
-            self._call("A", Input.CONNECT, 0, None, 0.0, step=False, assumed=True)
-            self._receive("B", Segment("A", "B", frozenset({"SYN"}), x, None), None, 0.0,
-                          assumed=True)
-            self.notes.append(f"A's SYN is not in the capture: x = {x} is read off B's SYN,ACK "
-                              f"(ack = x+1); the states before B's SYN,ACK are inferred.")
-            self.unknown["states_before_first_segment"] = "inferred"
-            return
-        # Mid-connection: no SYN at all. Both ends are taken as ESTABLISHED from the start,
-        # with ISNs one below the first sequence number each is seen to use (Wireshark's
-        # convention for relative numbers); nothing of that handshake is reported.
-        self.mode = "mid"
+                b_iss = sq.add(first_b.seq, -1)
+            self.ends["B"] = Endpoint("B", "A", b_iss, _BEHAVIOUR)
+            self._call("B", Input.LISTEN, 0, None, 0.0, step=False)
+            self.found.notes.append("B's listen() happened before the capture began; its time is "
+                                    "shown as 0.")
+
+    def _open_on_synack(self, synack_b: _Seg) -> None:
+        """A's SYN was not captured, but B's SYN,ACK acknowledges it: x = ack - 1."""
+        op = self.opening
+        assert synack_b.ack is not None            # it has ACK set
+        op.mode = "synack"
+        x = sq.add(synack_b.ack, -1)
+        op.isn["A"], op.isn_derived = x, True
+        op.listen = True
+        self.ends["A"] = Endpoint("A", "B", x, _BEHAVIOUR)
+        self.ends["B"] = Endpoint("B", "A", synack_b.seq, _BEHAVIOUR)
+        self._call("B", Input.LISTEN, 0, None, 0.0, step=False, assumed=True)
+        self._call("A", Input.CONNECT, 0, None, 0.0, step=False, assumed=True)
+        self._receive("B", Segment("A", "B", frozenset({"SYN"}), x, None), None, 0.0,
+                      assumed=True)
+        self.found.notes.append(f"A's SYN is not in the capture: x = {x} is read off B's SYN,ACK "
+                                f"(ack = x+1); the states before B's SYN,ACK are inferred.")
+        self.found.unknown["states_before_first_segment"] = "inferred"
+
+    def _open_mid_connection(self) -> None:
+        """No SYN at all. Both ends are taken as ESTABLISHED from the start, with ISNs one below
+        the first sequence number each is seen to use (Wireshark's convention for relative
+        numbers); nothing of that handshake is reported."""
+        segs, op, found = self.segs, self.opening, self.found
+        op.mode = "mid"
         start = {}
         for s in segs:
             if s.side not in start and not ("RST" in s.flags and not s.length):
@@ -410,26 +477,27 @@ class _Builder:
         except (CallError, ProtocolError, TransitionError) as exc:   # pragma: no cover - model bug
             raise RuntimeError(f"synthetic handshake failed: {exc}") from exc
         self.ends.update(ends)
-        self.base_guess = {side: ends[side].iss for side in "AB"}
+        op.base_guess = {side: ends[side].iss for side in "AB"}
         for side in "AB":
             if self.broken[side] is None:
                 self.events.append({"time": 0.0, "who": side, "cause": "capture start",
                                     "segment": None, "from": None, "to": State.ESTABLISHED.value,
                                     "assumed": True})
-        self.unknown["isn"] = ["A", "B"]
-        self.unknown["states_before_first_segment"] = True
+        found.unknown["isn"] = ["A", "B"]
+        found.unknown["states_before_first_segment"] = True
         if self.broken["A"] is not None and self.broken["B"] is not None:
-            self.notes.append("the capture holds only resets of a connection it did not see: "
-                              "no state can be inferred.")
+            found.notes.append("the capture holds only resets of a connection it did not see: "
+                               "no state can be inferred.")
             return
-        self.notes.append("the capture starts after the handshake: the ISNs x and y are unknown, "
-                          "and so are the states before the first segment; both ends are "
-                          "assumed ESTABLISHED at the start (they exchange segments without SYN).")
-        self.notes.append("A is the sender of the first captured segment; which end opened the "
-                          "connection is unknown.")
+        found.notes.append("the capture starts after the handshake: the ISNs x and y are unknown, "
+                           "and so are the states before the first segment; both ends are "
+                           "assumed ESTABLISHED at the start (they exchange segments without SYN).")
+        found.notes.append("A is the sender of the first captured segment; which end opened the "
+                           "connection is unknown.")
 
-    # ---------------------------------------------------------------- calls and arrivals
+    # ------------------------------------------------------------ calls and arrivals
     def _calls(self, s: _Seg) -> None:
+        """The user calls ``s`` shows its sender made (and a SYN,ACK it shows was received)."""
         x = s.side
         e = self.ends[x]
         if e is None or self.broken[x] is not None:
@@ -441,12 +509,12 @@ class _Builder:
             peer_iss = sq.add(s.ack, -1)
             self._receive(x, Segment(y, x, frozenset({"SYN", "ACK"}), peer_iss, sq.add(e.iss, 1)),
                           None, s.time, assumed=True)
-            if self.isn[y] is None:
-                self.isn[y] = peer_iss
-                self.isn_derived_peer = y
-            self.notes.append(f"{y}'s SYN,ACK is not in the capture: segment {s.i + 1} "
-                              f"acknowledges it, so {x} is taken to have received it "
-                              f"(ISN {peer_iss}).")
+            if self.opening.isn[y] is None:
+                self.opening.isn[y] = peer_iss
+                self.opening.isn_derived_peer = y
+            self.found.notes.append(f"{y}'s SYN,ACK is not in the capture: segment {s.i + 1} "
+                                    f"acknowledges it, so {x} is taken to have received it "
+                                    f"(ISN {peer_iss}).")
             st = e.state
         if "RST" in f:
             if st not in _OPEN_STATES:
@@ -502,19 +570,22 @@ class _Builder:
                 self.events.append(ev)
 
     def _break(self, who: str, s: _Seg | None, why: str) -> None:
+        """The model cannot follow ``who`` from ``s`` on: its state is unknown from there."""
         if self.broken[who] is not None:
             return
         n = s.i + 1 if s is not None else 1
         self.broken[who] = n
-        self.unknown.setdefault("state_unknown_from", {})[who] = n
-        self.notes.append(f"{who}'s state from segment {n} on is unknown: {why}.")
+        self.found.unknown.setdefault("state_unknown_from", {})[who] = n
+        self.found.notes.append(f"{who}'s state from segment {n} on is unknown: {why}.")
 
     def _missing(self, who: str, nbytes: int, s: _Seg, *, deliver_now: bool) -> None:
         """Bytes ``who`` sent that the capture lacks: sent, and received by the peer."""
         e = self.ends[who]
         if e is None:
             return
-        seq = sq.add(s.seq, -nbytes) if who == s.side else sq.add(s.ack, -nbytes)
+        end = s.seq if who == s.side else s.ack     # s starts after them, or acknowledges them
+        assert end is not None
+        seq = sq.add(end, -nbytes)
         ack = self.last_ack[who]
         seg = Segment(who, _PEER[who], frozenset({"ACK"}) if ack is not None else frozenset(),
                       seq, ack, nbytes)
@@ -523,55 +594,59 @@ class _Builder:
         if deliver_now:
             self._receive(_PEER[who], seg, None, s.time, assumed=True)
         else:
-            self.queues[_PEER[who]].append(_Flight(s.i - 0.5, _PEER[who], seg, None))
+            self.wire.send(_Flight(s.i - 0.5, _PEER[who], seg, None))
 
-    # ---------------------------------------------------------------- delivery
-    def _ready(self, f: _Flight, point: int) -> bool:
-        """Rule 2: may ``f`` have arrived by now (after segment ``point``)?"""
-        s = f.seg
-        if s is None or not s.seg_len:
-            return True
-        t = self.next_from[f.to][point]
-        return t is None or (t.ack is not None and sq.le(s.end, t.ack))
 
-    def _deliver_ready(self, now: _Seg) -> None:
-        while True:
-            heads = [q[0] for q in self.queues.values() if q and self._ready(q[0], now.i)]
-            if not heads:
-                return
-            f = min(heads, key=lambda h: h.order)
-            self.queues[f.to].popleft()
-            self._deliver(f, now.time)
+# ---------------------------------------------------------------------- 5. arrivals unconfirmed
+def _note_unconfirmed_arrivals(segs: list[_Seg], found: _Findings) -> None:
+    """Phase 5. Reads each segment's sequence space, end, ``lost`` and ACK. Segments that
+    occupy sequence space and whose acknowledgement is not captured are listed in
+    ``unknown["arrival_unconfirmed"]``, with a note: each is compared with the highest ACK its
+    peer sends after it (one backward pass)."""
+    unconfirmed: list[int] = []
+    best: dict[str, int | None] = {"A": None, "B": None}     # highest later ACK, by sender
+    for s in reversed(segs):
+        peer = _PEER[s.side]
+        bp = best[peer]
+        if s.seg_len and not s.lost and "RST" not in s.flags and (bp is None or sq.lt(bp, s.end)):
+            unconfirmed.append(s.i + 1)
+        bs = best[s.side]
+        if s.ack is not None and (bs is None or sq.lt(bs, s.ack)):
+            best[s.side] = s.ack
+    if unconfirmed:
+        found.unknown["arrival_unconfirmed"] = sorted(unconfirmed)
+        found.notes.append(f"no acknowledgement of segment(s) {_some(sorted(unconfirmed))} "
+                           "is in the capture: they are taken as received.")
 
-    def _deliver(self, f: _Flight, time: float) -> None:
-        self._receive(f.to, f.segment, f.seg, time)
 
-    def _flush(self) -> None:
-        # Nothing is left on its way here: after the last segment no side sends again, so rule 2
-        # lets every queued segment arrive (_deliver_ready). Segments that occupy sequence space
-        # and whose acknowledgement is not captured: compare each with the highest ACK its peer
-        # sends after it (one backward pass).
-        unconfirmed: list[int] = []
-        best: dict[str, int | None] = {"A": None, "B": None}     # highest later ACK, by sender
-        for s in reversed(self.segs):
-            peer = _PEER[s.side]
-            if (s.seg_len and not s.lost and "RST" not in s.flags
-                    and (best[peer] is None or sq.lt(best[peer], s.end))):
-                unconfirmed.append(s.i + 1)
-            if s.ack is not None and (best[s.side] is None or sq.lt(best[s.side], s.ack)):
-                best[s.side] = s.ack
-        if unconfirmed:
-            self.unknown["arrival_unconfirmed"] = sorted(unconfirmed)
-            self.notes.append(f"no acknowledgement of segment(s) {_some(sorted(unconfirmed))} "
-                              "is in the capture: they are taken as received.")
+@dataclass
+class _Builder:
+    stream: Stream
+    cap: CaptureFile
+    relative: bool
+    segs: list[_Seg] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    unknown: dict = field(default_factory=dict)
+
+    # ------------------------------------------------------------------ building
+    def build(self) -> dict[str, Any]:
+        found = _Findings(self.notes, self.unknown)
+        self.segs = _read_segments(self.stream, found)
+        _analyse_sequence(self.segs, found)
+        _mark_losses(self.segs, found)
+        self.run = _Driver(self.segs, found).run()
+        _note_unconfirmed_arrivals(self.segs, found)
+        return self._assemble()
+
 
     # ---------------------------------------------------------------- the trace
     def _assemble(self) -> dict[str, Any]:
         segs = self.segs
         records = [s.rec for s in segs]
-        isn = dict(self.isn)
-        if self.mode == "mid":
-            base = dict(self.base_guess)
+        op = self.run.opening
+        isn = dict(op.isn)
+        if op.mode == "mid":
+            base = dict(op.base_guess)
         else:
             base = {side: isn[side] for side in "AB"}
             for side in "AB":
@@ -586,17 +661,16 @@ class _Builder:
                 if r["ack"] is not None and b_to is not None:
                     r["ack"] = (r["ack"] - b_to) % sq.MOD
         values = textbook_values(records)
-        if self.isn_derived and values["x"] is None:
+        if op.isn_derived and values["x"] is None:
             values["x"] = (isn["A"] - base["A"]) % sq.MOD if self.relative else isn["A"]
-        if self.isn_derived_peer == "B" and values["y"] is None and isn["B"] is not None:
+        if op.isn_derived_peer == "B" and values["y"] is None and isn["B"] is not None:
             values["y"] = (isn["B"] - base["B"]) % sq.MOD if self.relative else isn["B"]
-        final = {side: (self.ends[side].state.value if self.ends[side] is not None
-                        and self.broken[side] is None else None) for side in "AB"}
+        final = self.run.final
         over = all(v in (State.CLOSED.value, State.TIME_WAIT.value) for v in final.values())
         unknown_values = []
-        if values["x"] is None and self.mode == "mid":
+        if values["x"] is None and op.mode == "mid":
             unknown_values.append("x")
-        if values["y"] is None and (self.mode == "mid" or self.listen):
+        if values["y"] is None and (op.mode == "mid" or op.listen):
             unknown_values.append("y")
         if not over:
             for key in ("u", "v", "w", "closer"):
@@ -616,7 +690,7 @@ class _Builder:
         # an ISN is unknown when the side had one that the capture does not show (a side that
         # never synchronized, like a refusing B, has none)
         missing = [side for side in "AB" if isn[side] is None and (
-            self.mode == "mid" or (side == "B" and self.listen))]
+            op.mode == "mid" or (side == "B" and op.listen))]
         if missing:
             self.unknown["isn"] = missing
         st = self.stream
@@ -631,7 +705,7 @@ class _Builder:
             "options": self.options,
             "values": values,
             "segments": records,
-            "events": self.events,
+            "events": self.run.events,
             "isn": isn,
             "steps": self._steps(),
             "relative": self.relative,
@@ -642,7 +716,7 @@ class _Builder:
         }
         if self.relative:
             trace["relative_base"] = base
-            if self.mode == "mid":
+            if op.mode == "mid":
                 self.notes.append("relative numbers count from one below the first sequence "
                                   "number seen in each direction, as Wireshark does when the "
                                   "SYN is not captured.")
@@ -652,7 +726,7 @@ class _Builder:
         segs = self.segs
         fin = next((s for s in segs if "FIN" in s.flags), None)
         opts: dict[str, Any] = {"fin_ack": None, "piggyback": None, "rst_ack": None,
-                                "listen": self.listen, "msl": None, "fin_has_ack": None,
+                                "listen": self.run.opening.listen, "msl": None, "fin_has_ack": None,
                                 "mss": None}
         if fin is not None:
             opts["fin_has_ack"] = "ACK" in fin.flags
@@ -662,12 +736,12 @@ class _Builder:
             if acker is not None:
                 opts["fin_ack"] = "merge" if "FIN" in acker.flags and not any(
                     t.side == peer and "FIN" in t.flags for t in segs[:acker.i]) else "separate"
-        rst = next((src for step, src in self.call_steps
+        rst = next((src for step, src in self.run.call_steps
                     if "abort" in step.values() and src is not None), None)
         if rst is not None:                  # an abort's RST: with ACK or without
             opts["rst_ack"] = "ACK" in rst.flags
         syn_a = next((s for s in segs if s.side == "A" and "SYN" in s.flags and "ACK" not in s.flags), None)
-        if syn_a is not None and self.listen:
+        if syn_a is not None and self.run.opening.listen:
             after = [s for s in segs[syn_a.i + 1:] if s.side == "A" and "SYN" not in s.flags]
             if after:
                 opts["piggyback"] = after[0].length > 0
@@ -680,7 +754,7 @@ class _Builder:
         """The user calls, in order, written as a scenario script's steps."""
         steps: list[dict] = []
         srcs: list[_Seg | None] = []
-        for step, s in self.call_steps:
+        for step, s in self.run.call_steps:
             (who, verb), = step.items()
             # "both": the second end made the same call while the first one's segment was
             # still on its way (a simultaneous open or close)
