@@ -35,13 +35,32 @@ A capture is taken at one point; it does not show when the peer received a segme
 
 Whatever cannot be known is reported as null and listed under ``"unknown"``, with a sentence in
 ``"notes"``.
+
+The phases
+----------
+:func:`stream_trace` runs these in turn; each is a function (phase 4 a class) that says what it
+reads and what it produces. They share the segments (:class:`_Seg`, filled in as they go) and
+the findings (:class:`_Findings`: the trace's notes, in the order the phases add them, and its
+``unknown``).
+
+1. :func:`_read_segments` -- packets to segments, a packet captured twice counted once;
+2. :func:`_analyse_sequence` -- retransmissions, keep-alives, new bytes, bytes the capture lacks;
+3. :func:`_mark_losses` -- rule 3;
+4. :class:`_Driver` -- the states: the two endpoints driven with the calls and the arrivals
+   (rules 1 and 2, kept by :class:`_Wire`), after an opening that depends on what the capture
+   shows of the handshake;
+5. :func:`_note_unconfirmed_arrivals` -- segments no captured acknowledgement confirms;
+6. :func:`_numbering_base` and :func:`_renumber` -- ISNs and relative numbering;
+7. :func:`_values` -- x, y, u, v, w, closer;
+8. :func:`_note_outcome` -- how the capture ends, and which values and ISNs are unknown;
+9. :func:`_options` and :func:`_steps` -- the simulator's options and the scenario's steps.
 """
 
 from __future__ import annotations
 
 import bisect
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -619,193 +638,220 @@ def _note_unconfirmed_arrivals(segs: list[_Seg], found: _Findings) -> None:
                            "is in the capture: they are taken as received.")
 
 
-@dataclass
-class _Builder:
-    stream: Stream
-    cap: CaptureFile
-    relative: bool
-    segs: list[_Seg] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    unknown: dict = field(default_factory=dict)
-
-    # ------------------------------------------------------------------ building
-    def build(self) -> dict[str, Any]:
-        found = _Findings(self.notes, self.unknown)
-        self.segs = _read_segments(self.stream, found)
-        _analyse_sequence(self.segs, found)
-        _mark_losses(self.segs, found)
-        self.run = _Driver(self.segs, found).run()
-        _note_unconfirmed_arrivals(self.segs, found)
-        return self._assemble()
+# ---------------------------------------------------------------------- 6. ISNs, relative numbers
+def _numbering_base(segs: list[_Seg], opening: _Opening) -> dict[str, int | None]:
+    """Phase 6. Reads the opening and each side's first segment; produces what relative numbers
+    subtract from each side's sequence numbers: its ISN; one below its first sequence number
+    when its ISN is unknown (and in a mid-connection capture, as Wireshark); None for a side
+    that sent nothing."""
+    if opening.mode == "mid":
+        return dict(opening.base_guess)
+    base = {side: opening.isn[side] for side in "AB"}
+    for side in "AB":
+        if base[side] is None:
+            first = next((s for s in segs if s.side == side), None)
+            base[side] = sq.add(first.seq, -1) if first else None
+    return base
 
 
-    # ---------------------------------------------------------------- the trace
-    def _assemble(self) -> dict[str, Any]:
-        segs = self.segs
-        records = [s.rec for s in segs]
-        op = self.run.opening
-        isn = dict(op.isn)
-        if op.mode == "mid":
-            base = dict(op.base_guess)
+def _renumber(records: list[dict], base: dict[str, int | None]) -> None:
+    """Phase 6. Rewrites the records' seq and ack relative to ``base``, in place."""
+    for r in records:
+        b_from, b_to = base[r["from"]], base[r["to"]]
+        if b_from is not None:
+            r["seq"] = (r["seq"] - b_from) % sq.MOD
+        if r["ack"] is not None and b_to is not None:
+            r["ack"] = (r["ack"] - b_to) % sq.MOD
+
+
+# ---------------------------------------------------------------------- 7. values
+def _values(records: list[dict], opening: _Opening, base: dict[str, int | None],
+            relative: bool) -> dict[str, Any]:
+    """Phase 7. Reads the records as the trace shows them (relative or not) and the opening;
+    produces x, y, u, v, w and closer as the simulator reads them off its own trace, with x
+    (and y) taken from an ISN the opening inferred where the records do not show it."""
+    values = textbook_values(records)
+    isn = opening.isn
+    if opening.isn_derived and values["x"] is None:
+        values["x"] = _number(isn["A"], base["A"]) if relative else isn["A"]
+    if opening.isn_derived_peer == "B" and values["y"] is None and isn["B"] is not None:
+        values["y"] = _number(isn["B"], base["B"]) if relative else isn["B"]
+    return values
+
+
+def _number(value: int | None, base: int | None) -> int:
+    assert value is not None and base is not None     # an inferred ISN is its own base
+    return (value - base) % sq.MOD
+
+
+# ---------------------------------------------------------------------- 8. the outcome
+def _note_outcome(values: dict[str, Any], final: dict[str, str | None], opening: _Opening,
+                  found: _Findings) -> None:
+    """Phase 8. Reads the values, the final states and the opening. Lists the values the capture
+    cannot give (``unknown["values"]``: x and y when their SYNs are not seen; u, v, w and closer
+    while the connection is not over) and the unknown ISNs (``unknown["isn"]``), and notes a
+    capture that ends before the connection is over and each end left in TIME-WAIT."""
+    over = all(v in (State.CLOSED.value, State.TIME_WAIT.value) for v in final.values())
+    unknown_values = []
+    if values["x"] is None and opening.mode == "mid":
+        unknown_values.append("x")
+    if values["y"] is None and (opening.mode == "mid" or opening.listen):
+        unknown_values.append("y")
+    if not over:
+        for key in ("u", "v", "w", "closer"):
+            if values[key] is None:
+                unknown_values.append(key)
+    if unknown_values:
+        found.unknown["values"] = unknown_values
+    if not over:
+        still = [f"{side} in {final[side]}" for side in "AB" if final[side]]
+        found.notes.append("the capture ends before the connection is over"
+                           + (f" ({', '.join(still)})" if still else "")
+                           + ": what happened next is unknown.")
+    for side in "AB":
+        if final[side] == State.TIME_WAIT.value:
+            found.notes.append(f"{side} ends the capture in TIME-WAIT; it leaves it 2 MSL "
+                               f"later, which a capture does not show (MSL is not known).")
+    # an ISN is unknown when the side had one that the capture does not show (a side that
+    # never synchronized, like a refusing B, has none)
+    missing = [side for side in "AB" if opening.isn[side] is None and (
+        opening.mode == "mid" or (side == "B" and opening.listen))]
+    if missing:
+        found.unknown["isn"] = missing
+
+
+# ---------------------------------------------------------------------- 9. options and steps
+def _options(segs: list[_Seg], stream: Stream, run: _Run) -> dict[str, Any]:
+    """Phase 9. Reads the segments, the packets' MSS options, the opening's ``listen`` and the
+    call steps; produces the simulator's options, null where the capture does not show one."""
+    fin = next((s for s in segs if "FIN" in s.flags), None)
+    opts: dict[str, Any] = {"fin_ack": None, "piggyback": None, "rst_ack": None,
+                            "listen": run.opening.listen, "msl": None, "fin_has_ack": None,
+                            "mss": None}
+    if fin is not None:
+        opts["fin_has_ack"] = "ACK" in fin.flags
+        peer = _PEER[fin.side]
+        acker = next((t for t in segs[fin.i + 1:] if t.side == peer and t.ack is not None
+                      and sq.le(fin.end, t.ack)), None)
+        if acker is not None:
+            opts["fin_ack"] = "merge" if "FIN" in acker.flags and not any(
+                t.side == peer and "FIN" in t.flags for t in segs[:acker.i]) else "separate"
+    rst = next((src for step, src in run.call_steps
+                if "abort" in step.values() and src is not None), None)
+    if rst is not None:                  # an abort's RST: with ACK or without
+        opts["rst_ack"] = "ACK" in rst.flags
+    syn_a = next((s for s in segs if s.side == "A" and "SYN" in s.flags and "ACK" not in s.flags), None)
+    if syn_a is not None and run.opening.listen:
+        after = [s for s in segs[syn_a.i + 1:] if s.side == "A" and "SYN" not in s.flags]
+        if after:
+            opts["piggyback"] = after[0].length > 0
+    mss = [p.mss for p in stream.packets if p.mss]
+    if mss:
+        opts["mss"] = min(mss)
+    return opts
+
+
+def _steps(segs: list[_Seg], run: _Run, options: dict[str, Any], found: _Findings) -> list[dict]:
+    """Phase 9. Reads the call steps, the segments' losses and the options; produces the user
+    calls, in order, written as a scenario script's steps (``both:`` for a simultaneous open or
+    close, ``lose:`` before a loss), and notes a loss the steps cannot show."""
+    steps: list[dict] = []
+    srcs: list[_Seg | None] = []
+    for step, s in run.call_steps:
+        (who, verb), = step.items()
+        # "both": the second end made the same call while the first one's segment was
+        # still on its way (a simultaneous open or close)
+        first = srcs[-1] if srcs else None
+        if (steps and verb in ("connect", "close") and s is not None and first is not None
+                and steps[-1] == {_PEER[who]: verb} and _crossed(first, s)):
+            steps[-1] = {"both": verb}
+            continue
+        steps.append(step)
+        srcs.append(s)
+    if options.get("fin_ack") == "merge":
+        # merged close: the model makes the passive closer's close itself
+        fin = next(s for s in segs if "FIN" in s.flags)
+        drop = {_PEER[fin.side]: "close"}
+        keep = [k for k, st in enumerate(steps) if st != drop]
+        steps, srcs = [steps[k] for k in keep], [srcs[k] for k in keep]
+    # a loss: the simulator's "lose: X->Y" step loses X's next segment, so it goes before
+    # the call during which the lost segment was sent, if X sent nothing else in between
+    inserts = []
+    call_at = [c.i if c is not None else -1 for c in srcs]      # increasing
+    sent_by: dict[str, list[int]] = {"A": [], "B": []}
+    for t in segs:
+        sent_by[t.side].append(t.i)
+    for s in (s for s in segs if s.lost):
+        k = bisect.bisect_right(call_at, s.i) - 1
+        call = srcs[k] if k >= 0 else None
+        # the sender's segment before s, if any, must come before that call
+        mine = sent_by[s.side]
+        before = mine[bisect.bisect_left(mine, s.i) - 1] if mine[0] < s.i else -1
+        if call is not None and before < call.i:
+            inserts.append((k, {"lose": f"{s.side}->{_PEER[s.side]}"}))
         else:
-            base = {side: isn[side] for side in "AB"}
-            for side in "AB":
-                if base[side] is None:
-                    first = next((s for s in segs if s.side == side), None)
-                    base[side] = sq.add(first.seq, -1) if first else None
-        if self.relative:
-            for r in records:
-                b_from, b_to = base[r["from"]], base[r["to"]]
-                if b_from is not None:
-                    r["seq"] = (r["seq"] - b_from) % sq.MOD
-                if r["ack"] is not None and b_to is not None:
-                    r["ack"] = (r["ack"] - b_to) % sq.MOD
-        values = textbook_values(records)
-        if op.isn_derived and values["x"] is None:
-            values["x"] = (isn["A"] - base["A"]) % sq.MOD if self.relative else isn["A"]
-        if op.isn_derived_peer == "B" and values["y"] is None and isn["B"] is not None:
-            values["y"] = (isn["B"] - base["B"]) % sq.MOD if self.relative else isn["B"]
-        final = self.run.final
-        over = all(v in (State.CLOSED.value, State.TIME_WAIT.value) for v in final.values())
-        unknown_values = []
-        if values["x"] is None and op.mode == "mid":
-            unknown_values.append("x")
-        if values["y"] is None and (op.mode == "mid" or op.listen):
-            unknown_values.append("y")
-        if not over:
-            for key in ("u", "v", "w", "closer"):
-                if values[key] is None:
-                    unknown_values.append(key)
-        if unknown_values:
-            self.unknown["values"] = unknown_values
-        if not over:
-            still = [f"{side} in {final[side]}" for side in "AB" if final[side]]
-            self.notes.append("the capture ends before the connection is over"
-                              + (f" ({', '.join(still)})" if still else "")
-                              + ": what happened next is unknown.")
-        for side in "AB":
-            if final[side] == State.TIME_WAIT.value:
-                self.notes.append(f"{side} ends the capture in TIME-WAIT; it leaves it 2 MSL "
-                                  f"later, which a capture does not show (MSL is not known).")
-        # an ISN is unknown when the side had one that the capture does not show (a side that
-        # never synchronized, like a refusing B, has none)
-        missing = [side for side in "AB" if isn[side] is None and (
-            op.mode == "mid" or (side == "B" and op.listen))]
-        if missing:
-            self.unknown["isn"] = missing
-        st = self.stream
-        self.options = self._options()
-        capture = {"file": self.cap.path, "format": self.cap.format, "stream": st.index,
-                   "A": endpoint_text(st.a), "B": endpoint_text(st.b),
-                   "frames": [segs[0].rec["frame"], segs[-1].rec["frame"]] if segs else [],
-                   "start": st.packets[0].time}
-        trace = {
-            "scenario": f"pcap:{_basename(self.cap.path)}#{st.index}",
-            "seed": None,
-            "options": self.options,
-            "values": values,
-            "segments": records,
-            "events": self.run.events,
-            "isn": isn,
-            "steps": self._steps(),
-            "relative": self.relative,
-            "final_states": final,
-            "unknown": self.unknown,
-            "notes": self.notes,
-            "capture": capture,
-        }
-        if self.relative:
-            trace["relative_base"] = base
-            if op.mode == "mid":
-                self.notes.append("relative numbers count from one below the first sequence "
-                                  "number seen in each direction, as Wireshark does when the "
-                                  "SYN is not captured.")
-        return trace
-
-    def _options(self) -> dict[str, Any]:
-        segs = self.segs
-        fin = next((s for s in segs if "FIN" in s.flags), None)
-        opts: dict[str, Any] = {"fin_ack": None, "piggyback": None, "rst_ack": None,
-                                "listen": self.run.opening.listen, "msl": None, "fin_has_ack": None,
-                                "mss": None}
-        if fin is not None:
-            opts["fin_has_ack"] = "ACK" in fin.flags
-            peer = _PEER[fin.side]
-            acker = next((t for t in segs[fin.i + 1:] if t.side == peer and t.ack is not None
-                          and sq.le(fin.end, t.ack)), None)
-            if acker is not None:
-                opts["fin_ack"] = "merge" if "FIN" in acker.flags and not any(
-                    t.side == peer and "FIN" in t.flags for t in segs[:acker.i]) else "separate"
-        rst = next((src for step, src in self.run.call_steps
-                    if "abort" in step.values() and src is not None), None)
-        if rst is not None:                  # an abort's RST: with ACK or without
-            opts["rst_ack"] = "ACK" in rst.flags
-        syn_a = next((s for s in segs if s.side == "A" and "SYN" in s.flags and "ACK" not in s.flags), None)
-        if syn_a is not None and self.run.opening.listen:
-            after = [s for s in segs[syn_a.i + 1:] if s.side == "A" and "SYN" not in s.flags]
-            if after:
-                opts["piggyback"] = after[0].length > 0
-        mss = [p.mss for p in self.stream.packets if p.mss]
-        if mss:
-            opts["mss"] = min(mss)
-        return opts
-
-    def _steps(self) -> list[dict]:
-        """The user calls, in order, written as a scenario script's steps."""
-        steps: list[dict] = []
-        srcs: list[_Seg | None] = []
-        for step, s in self.run.call_steps:
-            (who, verb), = step.items()
-            # "both": the second end made the same call while the first one's segment was
-            # still on its way (a simultaneous open or close)
-            if (steps and verb in ("connect", "close") and s is not None and srcs[-1] is not None
-                    and steps[-1] == {_PEER[who]: verb} and self._crossed(srcs[-1], s)):
-                steps[-1] = {"both": verb}
-                continue
-            steps.append(step)
-            srcs.append(s)
-        if self.options.get("fin_ack") == "merge":
-            # merged close: the model makes the passive closer's close itself
-            fin = next(s for s in self.segs if "FIN" in s.flags)
-            drop = {_PEER[fin.side]: "close"}
-            keep = [k for k, st in enumerate(steps) if st != drop]
-            steps, srcs = [steps[k] for k in keep], [srcs[k] for k in keep]
-        # a loss: the simulator's "lose: X->Y" step loses X's next segment, so it goes before
-        # the call during which the lost segment was sent, if X sent nothing else in between
-        inserts = []
-        call_at = [c.i if c is not None else -1 for c in srcs]      # increasing
-        sent_by = {"A": [], "B": []}
-        for t in self.segs:
-            sent_by[t.side].append(t.i)
-        for s in (s for s in self.segs if s.lost):
-            k = bisect.bisect_right(call_at, s.i) - 1
-            k = k if k >= 0 and srcs[k] is not None else None
-            # the sender's segment before s, if any, must come before that call
-            mine = sent_by[s.side]
-            before = mine[bisect.bisect_left(mine, s.i) - 1] if mine[0] < s.i else -1
-            if k is not None and before < srcs[k].i:
-                inserts.append((k, {"lose": f"{s.side}->{_PEER[s.side]}"}))
-            else:
-                self.notes.append(f"the steps cannot show the loss of segment {s.i + 1}.")
-        for k, step in sorted(inserts, key=lambda t: t[0], reverse=True):
-            steps.insert(k, step)
-        return steps
-
-    def _crossed(self, first: _Seg, second: _Seg) -> bool:
-        """Whether ``second`` was sent before its sender received ``first``."""
-        return second.ack is None or sq.lt(second.ack, first.end)
+            found.notes.append(f"the steps cannot show the loss of segment {s.i + 1}.")
+    for k, step in sorted(inserts, key=lambda t: t[0], reverse=True):
+        steps.insert(k, step)
+    return steps
 
 
-def _some(numbers, limit: int = 10) -> str:
+def _crossed(first: _Seg, second: _Seg) -> bool:
+    """Whether ``second`` was sent before its sender received ``first``."""
+    return second.ack is None or sq.lt(second.ack, first.end)
+
+
+# ---------------------------------------------------------------------- the trace
+def stream_trace(stream: Stream, cap: CaptureFile, relative: bool = False) -> dict[str, Any]:
+    """The trace of one connection of ``cap``: the phases above, in turn."""
+    found = _Findings()
+    segs = _read_segments(stream, found)
+    _analyse_sequence(segs, found)
+    _mark_losses(segs, found)
+    run = _Driver(segs, found).run()
+    _note_unconfirmed_arrivals(segs, found)
+    records = [s.rec for s in segs]
+    isn = dict(run.opening.isn)
+    base = _numbering_base(segs, run.opening)
+    if relative:
+        _renumber(records, base)
+    values = _values(records, run.opening, base, relative)
+    _note_outcome(values, run.final, run.opening, found)
+    options = _options(segs, stream, run)
+    capture = {"file": cap.path, "format": cap.format, "stream": stream.index,
+               "A": endpoint_text(stream.a), "B": endpoint_text(stream.b),
+               "frames": [segs[0].rec["frame"], segs[-1].rec["frame"]] if segs else [],
+               "start": stream.packets[0].time}
+    trace = {
+        "scenario": f"pcap:{_basename(cap.path)}#{stream.index}",
+        "seed": None,
+        "options": options,
+        "values": values,
+        "segments": records,
+        "events": run.events,
+        "isn": isn,
+        "steps": _steps(segs, run, options, found),
+        "relative": relative,
+        "final_states": run.final,
+        "unknown": found.unknown,
+        "notes": found.notes,
+        "capture": capture,
+    }
+    if relative:
+        trace["relative_base"] = base
+        if run.opening.mode == "mid":
+            found.notes.append("relative numbers count from one below the first sequence "
+                               "number seen in each direction, as Wireshark does when the "
+                               "SYN is not captured.")
+    return trace
+
+
+def _some(numbers: Iterable[int], limit: int = 10) -> str:
     """'1, 2, 3' or '1, 2, ..., 10 and 40 more': a list short enough for a note."""
-    numbers = list(numbers)
-    text = ", ".join(map(str, numbers[:limit]))
-    return text + (f" and {len(numbers) - limit} more" if len(numbers) > limit else "")
+    shown = list(numbers)
+    text = ", ".join(map(str, shown[:limit]))
+    return text + (f" and {len(shown) - limit} more" if len(shown) > limit else "")
 
 
 def _basename(path: str) -> str:
     return path.replace("\\", "/").rsplit("/", 1)[-1]
-
-
-def stream_trace(stream: Stream, cap: CaptureFile, relative: bool = False) -> dict[str, Any]:
-    return _Builder(stream, cap, relative).build()
