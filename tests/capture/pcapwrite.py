@@ -201,10 +201,10 @@ def ip_tcp(src: str, dst: str, sport: int, dport: int, seq: int, ack: int | None
         pkt = bytearray(hdr + tcp)
         off = 40
     else:
-        hdr = bytearray(struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), ip_id & 0xFFFF,
+        ip4 = bytearray(struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), ip_id & 0xFFFF,
                                     0x4000, 64, 6, 0, socket.inet_aton(src), socket.inet_aton(dst)))
-        hdr[10:12] = struct.pack(">H", checksum(bytes(hdr)))
-        pkt = bytearray(bytes(hdr) + tcp)
+        ip4[10:12] = struct.pack(">H", checksum(bytes(ip4)))
+        pkt = bytearray(bytes(ip4) + tcp)
         off = 20
     pkt[off + 16:off + 18] = struct.pack(">H", _tcp_checksum(bytes(pkt), off, len(tcp)))
     return bytes(pkt)
