@@ -20,7 +20,6 @@ from typing import Any, Literal, Mapping, TypedDict
 
 from quizgen.errors import QuizgenError
 from quizgen.i18n import LANGS, word
-from quizgen.questions.markup import BLANK_RE
 
 PartKind = Literal["number", "bit", "text", "choice", "truefalse", "order"]
 PART_KINDS: tuple[str, ...] = ("number", "bit", "text", "choice", "truefalse", "order")
@@ -28,6 +27,8 @@ PART_KINDS: tuple[str, ...] = ("number", "bit", "text", "choice", "truefalse", "
 BLANK_KINDS: tuple[str, ...] = ("number", "bit", "text")
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 PART_ID = re.compile(r"[a-z0-9_]+")
+#: A blank marker with any part id (BLANK_RE takes valid ids only): for the check.
+_ANY_BLANK = re.compile(r'<span class="qg-blank" data-part="([^"]*)"></span>')
 
 
 class Source(TypedDict, total=False):
@@ -186,7 +187,7 @@ def check_question(q: Mapping[str, Any]) -> None:
         if not isinstance(p, Mapping):
             raise QuizgenError(f"{where(q)}: a part is not a mapping")
         _check_part(q, p)
-    for pid in BLANK_RE.findall(q["prompt"]):
+    for pid in _ANY_BLANK.findall(q["prompt"]):      # any id: a bad one would stay unreplaced
         if pid not in ids:
             raise QuizgenError(f"{where(q)}: blank marker for unknown part {pid!r}")
 
@@ -208,7 +209,8 @@ def _check_part(q: Mapping[str, Any], p: Mapping[str, Any]) -> None:
         if p.get("answer") not in (0, 1) or isinstance(p.get("answer"), bool):
             raise QuizgenError(f"{here}: answer must be 0 or 1")
     elif kind == "text":
-        if not str(p.get("answer", "")).strip():
+        if not str(p.get("answer", "")).strip() and not any(
+                str(a).strip() for a in p.get("accept") or ()):
             raise QuizgenError(f"{here}: no accepted answer")
     elif kind == "choice":
         choices = p.get("choices") or []
