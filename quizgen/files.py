@@ -4,6 +4,7 @@ asked (``--force``). ``write_new`` writes one file; ``Staging`` the many files o
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Sequence
@@ -86,3 +87,51 @@ class Staging:
         for tmp in self._temps.values():
             tmp.unlink(missing_ok=True)
         self._temps.clear()
+
+
+#: The largest input file quizgen reads (a bank, a script, a spec, a roster): far above any
+#: real one, so a wrong path (a disk image, /dev/zero) is a clear error rather than a hang.
+MAX_INPUT = 16 << 20
+
+
+def read_input(path: str | Path, what: str, *, limit: int = MAX_INPUT) -> bytes:
+    """The bytes of the input file ``path`` (``what`` it is, for errors): a regular file of at
+    most ``limit`` bytes. A folder, a device (/dev/zero), a FIFO or a socket is refused before
+    it is opened, so nothing waits for input that never ends."""
+    p = Path(path)
+    try:
+        info = p.stat()
+    except FileNotFoundError:
+        raise QuizgenError(f"no such file (the {what})", file=str(p)) from None
+    except OSError as exc:
+        raise QuizgenError(f"cannot read the {what}: {exc.strerror}", file=str(p)) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise QuizgenError(f"is a folder, not a {what} file", file=str(p))
+    if not stat.S_ISREG(info.st_mode):
+        raise QuizgenError(f"is not a regular file (a device, pipe or socket), not a {what}",
+                           file=str(p))
+    if info.st_size > limit:
+        raise QuizgenError(f"is {info.st_size:,} bytes: too large for a {what} (at most "
+                           f"{limit:,})", file=str(p))
+    try:
+        with open(p, "rb") as fh:
+            data = fh.read(limit + 1)
+    except OSError as exc:
+        raise QuizgenError(f"cannot read the {what}: {exc.strerror}", file=str(p)) from None
+    if len(data) > limit:
+        raise QuizgenError(f"too large for a {what} (at most {limit:,} bytes)", file=str(p))
+    return data
+
+
+def read_text_input(path: str | Path, what: str, *, limit: int = MAX_INPUT) -> str:
+    """:func:`read_input` decoded as UTF-8 (a byte-order mark is allowed); NUL bytes refused."""
+    data = read_input(path, what, limit=limit)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise QuizgenError(f"the {what} is not UTF-8 text (byte {exc.start} is not)",
+                           file=str(path)) from None
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise QuizgenError(f"the {what} holds a NUL byte", file=str(path), line=line)
+    return text

@@ -6,17 +6,20 @@ Every problem is one line naming the file, the line and the field.
 from __future__ import annotations
 
 import csv
-import datetime
+import io
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
 import yaml
 
+from quizgen import yamlutil
 from quizgen.errors import QuizgenError
+from quizgen.files import read_input, read_text_input
 from quizgen.i18n import LANGS
 
 PAPER_SIZES = ("A4", "Letter")
+MAX_VERSIONS = 100
 
 
 # ------------------------------------------------------------------------------ spec
@@ -55,14 +58,14 @@ def _line(node: yaml.Node) -> int:
 class _Reader:
     """Typed reads of a composed YAML document, with errors naming file, line and field."""
 
-    def __init__(self, path: str, loader: yaml.SafeLoader) -> None:
-        self.path, self.loader = path, loader
+    def __init__(self, path: str) -> None:
+        self.path = path
 
     def fail(self, node: yaml.Node, field: str, message: str) -> QuizgenError:
         return QuizgenError(message, file=self.path, line=_line(node), field=field)
 
     def value(self, node: yaml.Node) -> Any:
-        return self.loader.construct_object(node, deep=True)
+        return yamlutil.construct(node)
 
     def mapping(self, node: yaml.Node, field: str, allowed: Sequence[str],
                 required: Sequence[str]) -> dict[str, yaml.Node]:
@@ -70,7 +73,12 @@ class _Reader:
             raise self.fail(node, field, "expected a mapping (key: value lines)")
         out: dict[str, yaml.Node] = {}
         for key_node, value_node in node.value:
-            key = self.value(key_node)
+            raw = getattr(key_node, "value", "")
+            try:
+                key = yamlutil.key_of(key_node, out)
+            except yamlutil.YamlSyntaxError as exc:
+                raise self.fail(key_node, f"{field}.{raw}" if field else str(raw),
+                                str(exc)) from None
             name = f"{field}.{key}" if field else str(key)
             if key not in allowed:
                 raise self.fail(key_node, name, f"unknown key {key!r} (expected one of: "
@@ -86,8 +94,6 @@ class _Reader:
 
     def text(self, node: yaml.Node, field: str) -> str:
         value = self.value(node)
-        if isinstance(value, (datetime.date, datetime.datetime)):
-            return value.isoformat()
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             raise self.fail(node, field, f"expected text, got {_show(value)}")
         return str(value)
@@ -131,22 +137,16 @@ _SECTION_KEYS = ("title", "bank", "topic", "ids", "count", "points")
 
 def load_spec(path: str | Path) -> PaperSpec:
     path = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise QuizgenError("no such file", file=path) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise QuizgenError(f"cannot read the spec: {exc}", file=path) from None
+    text = read_text_input(path, "paper spec")
     return parse_spec(text, path)
 
 
 def parse_spec(text: str, path: str = "<spec>") -> PaperSpec:
-    loader = yaml.SafeLoader(text)
     try:
-        root = loader.get_single_node()
+        root = yamlutil.compose(text)
         if root is None:
             raise QuizgenError("the spec is empty", file=path, line=1)
-        r = _Reader(path, loader)
+        r = _Reader(path)
         top = r.mapping(root, "", _SPEC_KEYS, ("title", "sections"))
         sections_node = top["sections"]
         if not isinstance(sections_node, yaml.SequenceNode) or not sections_node.value:
@@ -164,20 +164,17 @@ def parse_spec(text: str, path: str = "<spec>") -> PaperSpec:
             kw["paper_size"] = r.choice(top["paper_size"], "paper_size", PAPER_SIZES)
         if "versions" in top:
             kw["versions"] = r.integer(top["versions"], "versions", minimum=1)
+            if kw["versions"] > MAX_VERSIONS:
+                raise r.fail(top["versions"], "versions", f"at most {MAX_VERSIONS} versions "
+                             "(a roster gives each student a paper of their own)")
         if "seed" in top:
             kw["seed"] = r.integer(top["seed"], "seed")
         for key in ("shuffle_questions", "shuffle_choices", "key_appended"):
             if key in top:
                 kw[key] = r.flag(top[key], key)
         return PaperSpec(**kw)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        raise QuizgenError(f"not valid YAML: {exc.problem or exc.context}", file=path,
-                           line=mark.line + 1 if mark else None) from None
-    except yaml.YAMLError as exc:
-        raise QuizgenError(f"not valid YAML: {exc}", file=path) from None
-    finally:
-        loader.dispose()
+    except yamlutil.YamlSyntaxError as exc:
+        raise QuizgenError(str(exc), file=path, line=exc.line) from None
 
 
 def _section(r: _Reader, node: yaml.Node, field: str) -> SectionSpec:
@@ -220,32 +217,84 @@ class Student:
     name: str
 
 
+#: Header names a roster's two columns may have (case and spaces do not matter).
+ID_HEADERS = ("student_id", "student id", "id", "学号", "学生编号", "编号")
+NAME_HEADERS = ("name", "student name", "姓名", "名字", "学生姓名")
+
+
 def load_roster(path: str | Path) -> list[Student]:
-    """``student_id,name`` CSV (a header line first; UTF-8, a BOM is fine)."""
+    """A roster: CSV (UTF-8, UTF-8 with a BOM, or GB18030/GBK as Chinese Excel saves it) or an
+    Excel .xlsx workbook (its first sheet). The first row names the columns: ``student_id`` /
+    ``学号`` and ``name`` / ``姓名`` (other columns are ignored)."""
     path = str(path)
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            rows = list(csv.reader(fh))
-    except FileNotFoundError:
-        raise QuizgenError("no such file", file=path) from None
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise QuizgenError(f"cannot read the roster: {exc}", file=path) from None
-    header = [h.strip().lower() for h in rows[0]] if rows else []
-    if "student_id" not in header or "name" not in header:
-        raise QuizgenError("the first line must name the columns student_id and name",
-                           file=path, line=1)
-    id_col, name_col = header.index("student_id"), header.index("name")
+    data = read_input(path, "roster")
+    rows = _xlsx_rows(data, path) if data[:4] == b"PK\x03\x04" else _csv_rows(data, path)
+    header = [" ".join(str(h).split()).lower() for h in rows[0]] if rows else []
+    id_col = next((header.index(h) for h in ID_HEADERS if h in header), None)
+    name_col = next((header.index(h) for h in NAME_HEADERS if h in header), None)
+    if id_col is None or name_col is None:
+        raise QuizgenError("the first line must name the columns student_id (or 学号) and name "
+                           "(or 姓名)", file=path, line=1)
     students, seen = [], set()
     for line, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
+        if not any(str(cell).strip() for cell in row):
             continue
-        if len(row) <= max(id_col, name_col) or not row[id_col].strip():
+        if len(row) <= max(id_col, name_col) or not str(row[id_col]).strip():
             raise QuizgenError("expected a student id and a name", file=path, line=line)
-        sid = row[id_col].strip()
+        sid, name = str(row[id_col]).strip(), str(row[name_col]).strip()
         if sid in seen:
             raise QuizgenError(f"student id {sid!r} appears twice", file=path, line=line)
         seen.add(sid)
-        students.append(Student(sid, row[name_col].strip()))
+        students.append(Student(sid, name))
     if not students:
         raise QuizgenError("the roster lists no students", file=path)
     return students
+
+
+def _csv_rows(data: bytes, path: str) -> list[list[str]]:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise QuizgenError("the roster is neither UTF-8 nor GB18030/GBK text; save it as CSV "
+                           "UTF-8", file=path)
+    if "\x00" in text:
+        raise QuizgenError("the roster holds a NUL byte: is it a CSV file?", file=path)
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+    except csv.Error as exc:
+        raise QuizgenError(f"not valid CSV: {exc}", file=path) from None
+    line = 1
+    for row in rows:        # a quote left open swallows the lines after it into one cell
+        if any("\n" in cell or "\r" in cell for cell in row):
+            raise QuizgenError("a quote (\") opened here is closed only lines later: students "
+                               "would merge", file=path, line=line)
+        line += 1
+    return rows
+
+
+def _xlsx_rows(data: bytes, path: str) -> list[list[str]]:
+    try:
+        import openpyxl
+    except ImportError:
+        raise QuizgenError("reading .xlsx rosters needs openpyxl (pip install openpyxl); or "
+                           "save the roster as CSV", file=path) from None
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        sheet = book.worksheets[0]
+        rows = []
+        for row in sheet.iter_rows(values_only=True):
+            rows.append(["" if v is None else str(int(v)) if isinstance(v, float) and
+                         v.is_integer() else str(v) for v in row])
+            if len(rows) > 100_000:
+                raise QuizgenError("the roster has over 100,000 rows", file=path)
+        book.close()
+    except QuizgenError:
+        raise
+    except Exception as exc:                  # a corrupt or foreign zip
+        raise QuizgenError(f"not a readable .xlsx workbook ({type(exc).__name__})",
+                           file=path) from None
+    return rows

@@ -37,6 +37,7 @@ from jinja2.sandbox import SecurityError
 
 from quizgen import safehtml, seeds, yamlutil
 from quizgen.errors import BankError, QuizgenError
+from quizgen.files import read_text_input
 from quizgen.i18n import LANGS
 from quizgen.questions import landmarks as lm, markup
 from quizgen.questions.data import answer_text, check_question
@@ -109,11 +110,9 @@ def load_bank(path: str | Path) -> list[BankEntry]:
     path = Path(path)
     source = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise BankError(f"cannot read the bank: {exc.strerror}", file=source) from None
-    except UnicodeDecodeError:
-        raise BankError("the bank is not UTF-8 text", file=source) from None
+        text = read_text_input(path, "bank")
+    except QuizgenError as exc:
+        raise BankError(exc.message, file=source, line=exc.line) from None
     try:
         doc, lines = yamlutil.load(text)
     except yamlutil.YamlSyntaxError as exc:

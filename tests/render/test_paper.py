@@ -164,7 +164,7 @@ def test_roster_gives_each_student_a_paper(tmp_path, source):
 
 
 @pytest.mark.parametrize("text, line, words", [
-    ("id,name\n1,a\n", 1, "student_id and name"),
+    ("number,who\n1,a\n", 1, "student_id (or 学号) and name"),
     ("student_id,name\n1,a\n1,b\n", 3, "appears twice"),
     ("student_id,name\n,a\n", 2, "expected a student id"),
 ])
