@@ -1,15 +1,16 @@
 """The scenario options, in one table: :class:`Options`, one field per option.
 
 Each field gives an option's name, its type, its default (the textbook's figure) and, in its
-metadata, the values a script may give it and what it means. Everything about options reads
-this table: :meth:`Options.from_script` checks a script's ``options`` against it and fills in
-the defaults, the endpoints and the simulator read the resulting :class:`Options`, and a trace's
-``options`` are its fields, in this order (:meth:`Options.as_dict`).
+metadata, the values a script may give it and what it means (:data:`TABLE` has the fields by
+name). Everything about options reads this table: :meth:`Options.from_script` checks a script's
+``options`` against it and fills in the defaults, the endpoints and the simulator read the
+resulting :class:`Options`, and a trace's ``options`` are its fields, in this order
+(:meth:`Options.as_dict`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import Field, dataclass, field, fields
 from typing import Any, Callable
 
 
@@ -60,16 +61,19 @@ class Options:
     @classmethod
     def from_script(cls, given: dict[str, Any]) -> Options:
         """The options a script gives, checked against the table; the others are defaults."""
-        table = {f.name: f for f in fields(cls)}
         for name, value in given.items():
-            if name not in table:
+            if name not in TABLE:
                 raise OptionError(name, value, None)
-            if not table[name].metadata["accepts"](value):
-                raise OptionError(name, value, table[name].metadata["allowed"])
+            if not TABLE[name].metadata["accepts"](value):
+                raise OptionError(name, value, TABLE[name].metadata["allowed"])
         return cls(**given)
 
     def as_dict(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        return {name: getattr(self, name) for name in TABLE}
+
+
+#: The table by name: each option's field (its default, and metadata "allowed", "meaning").
+TABLE: dict[str, Field[Any]] = {f.name: f for f in fields(Options)}
 
 
 class OptionError(ValueError):
@@ -82,5 +86,5 @@ class OptionError(ValueError):
     @property
     def message(self) -> str:
         if self.allowed is None:
-            return f"unknown option (known: {', '.join(f.name for f in fields(Options))})"
+            return f"unknown option (known: {', '.join(TABLE)})"
         return f"{self.value!r} is not allowed; use {self.allowed}"
