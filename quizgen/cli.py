@@ -22,7 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "paper": ("quizgen.commands.papers:paper",
               "Exam papers and their answer keys from a paper spec (YAML)."),
     "key": ("quizgen.commands.papers:key", "The answer key of the paper with a given code."),
-    "question": ("quizgen.commands.papers:question", "Print one question and its key."),
+    "question": ("quizgen.commands.question:question", "Print one question and its key."),
     "export": ("quizgen.commands.export:export", "Export question variants for an LMS."),
     "banks": ("quizgen.commands.banks:banks", "List and check question banks."),
     "drill": ("quizgen.drill.command:drill",

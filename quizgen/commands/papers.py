@@ -1,5 +1,4 @@
-"""``quizgen paper`` and ``quizgen key``: exam papers and answer keys as HTML and PDF files;
-``quizgen question``: one question and its key in the terminal.
+"""``quizgen paper`` and ``quizgen key``: exam papers and answer keys as HTML and PDF files.
 
 The papers are data (``quizgen.paper``), rendered to documents by ``quizgen.render``; this
 module only stages the files: every target is checked before anything is written (existing
@@ -10,7 +9,6 @@ a failed run leaves nothing half-written.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
@@ -19,7 +17,7 @@ from typing import Sequence
 
 import click
 
-from quizgen.commands.options import LANG, bank_option, capture_options, capture_trace
+from quizgen.commands.options import bank_option, capture_options, capture_trace
 from quizgen.errors import QuizgenError
 from quizgen.files import Staging
 from quizgen.paper import (
@@ -30,14 +28,7 @@ from quizgen.paper import (
     load_spec,
     paper_for_code,
 )
-from quizgen.questions.bank import (
-    entries_for_trace,
-    find_entry,
-    generate_question,
-    load_banks,
-)
 from quizgen.render.documents import paper_documents
-from quizgen.render.text import as_text
 from quizgen.resources import templates_dir
 
 FORMATS = ("html", "pdf")
@@ -173,25 +164,3 @@ def key(ctx: click.Context, code: str, spec: str, out_dir: str, formats: str,
     files, pages = write_documents(documents, Path(out_dir), fmts, force=force, jobs=1,
                                    progress=False)
     _report(files, pages, Path(out_dir), started)
-
-
-@click.command(name="question")
-@click.argument("entry_id")
-@click.option("--seed", type=int, default=1, show_default=True)
-@click.option("--lang", type=LANG, default="zh", show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Print the question data as JSON.")
-@bank_option
-@capture_options
-def question(entry_id: str, seed: int, lang: str, as_json: bool, banks: tuple[str, ...],
-             pcap: str | None, stream: int | None, relative: bool) -> None:
-    """Print one question and its key."""
-    entry = find_entry(entry_id, load_banks(list(banks) or None))
-    trace = capture_trace(pcap, stream, relative)
-    if trace is not None and not entries_for_trace([entry], trace):
-        raise QuizgenError(f"question {entry_id!r} cannot be asked of this connection (it lacks "
-                           "a segment, value or state the question needs)", file=pcap, field="--pcap")
-    q = generate_question(entry, seed, lang, trace=trace)
-    if as_json:
-        click.echo(json.dumps(q, ensure_ascii=False, indent=2))
-        return
-    click.echo(as_text(q))

@@ -68,9 +68,20 @@ class BankEntry:
     source: str
     line: int | None
     path: str = ""                                   # where it stands in the file: entries[3]
-    templates: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
+    #: lang -> field (prompt, explanation) -> (template source, its first line in the file)
+    sources: dict[str, dict[str, tuple[str, int | None]]] = field(default_factory=dict, repr=False)
     lines: dict[str, int | None] = field(default_factory=dict, repr=False)
-    names: set[str] = field(default_factory=set, repr=False)   # what its templates read
+    _compiled: dict[tuple[str, str], tuple[Any, int | None, frozenset[str]]] = field(
+        default_factory=dict, repr=False)
+
+    def template(self, lang: str, key: str) -> tuple[Any, int | None, frozenset[str]]:
+        """The compiled template of ``key`` in ``lang``, its first line and the names it
+        reads; compiled when first asked for (a command compiles only what it uses)."""
+        found = self._compiled.get((lang, key))
+        if found is None:
+            text, text_line = self.sources[lang][key]
+            found = self._compiled[(lang, key)] = _compile(self, lang, key, text, text_line)
+        return found
 
     def error(self, message: str, sub: str = "") -> BankError:
         """A one-line error about this entry, at the line of ``sub`` (e.g. "ask.segment")."""
@@ -106,7 +117,11 @@ def _template_line(exc: BaseException) -> int | None:
 
 
 # ---------------------------------------------------------------------- loading
-def load_bank(path: str | Path) -> list[BankEntry]:
+def load_bank(path: str | Path, *, check: bool = True) -> list[BankEntry]:
+    """The entries of one bank file. With ``check`` (for any bank but the built-in ones, which
+    the test suite checks), every template is compiled and every entry generated once per
+    language now, so a mistake shows here; without, templates are compiled when first used
+    (their mistakes are the same one-line errors, then)."""
     path = Path(path)
     source = str(path)
     try:
@@ -134,9 +149,10 @@ def load_bank(path: str | Path) -> list[BankEntry]:
             raise entry.error(f"duplicate id (also on line {seen[entry.id]})", "id")
         seen[entry.id] = entry.line
         entries.append(entry)
-    for entry in entries:            # a trial run per language finds what only shows at render
-        for lang in LANGS:
-            generate_question(entry, 0, lang)
+    if check:
+        for entry in entries:        # a trial run per language finds what only shows at render
+            for lang in LANGS:
+                generate_question(entry, 0, lang)
     return entries
 
 
@@ -194,21 +210,27 @@ def _entry(raw: Any, path: str, bank: str, source: str, lines: dict) -> BankEntr
             entry.title = {lang: value[lang] for lang in LANGS}
             continue
         for lang in LANGS:
-            text_line = lines.get(f"{path}.{key}.{lang}#text")
-            try:
-                compiled = template_env().from_string(value[lang])
-                names = meta.find_undeclared_variables(template_env().parse(value[lang]))
-            except TemplateSyntaxError as exc:
-                at = (text_line or 1) + (exc.lineno or 1) - 1
-                raise BankError(f"template syntax error: {exc.message}", file=source, line=at,
-                                field=f"{ident}: {key}.{lang}") from None
-            except (TemplateError, RecursionError, MemoryError) as exc:   # too long, too deep
-                message = str(exc) if isinstance(exc, TemplateError) else "it nests too deep"
-                raise BankError(f"template error: {message}", file=source, line=text_line,
-                                field=f"{ident}: {key}.{lang}") from None
-            entry.templates.setdefault(lang, {})[key] = (compiled, text_line)
-            entry.names |= names
+            entry.sources.setdefault(lang, {})[key] = (value[lang],
+                                                       lines.get(f"{path}.{key}.{lang}#text"))
     return entry
+
+
+def _compile(entry: BankEntry, lang: str, key: str, text: str, text_line: int | None
+             ) -> tuple[Any, int | None, frozenset[str]]:
+    where = f"{entry.id}: {key}.{lang}"
+    try:
+        tree = template_env().parse(text)
+        names = frozenset(meta.find_undeclared_variables(tree))
+        compiled = template_env().from_string(tree)
+    except TemplateSyntaxError as exc:
+        at = (text_line or 1) + (exc.lineno or 1) - 1
+        raise BankError(f"template syntax error: {exc.message}", file=entry.source, line=at,
+                        field=where) from None
+    except (TemplateError, RecursionError, MemoryError) as exc:   # too long, too deep
+        message = str(exc) if isinstance(exc, TemplateError) else "it nests too deep"
+        raise BankError(f"template error: {message}", file=entry.source, line=text_line,
+                        field=where) from None
+    return compiled, text_line, names
 
 
 def _check_scenario(entry: BankEntry, path: str, err) -> None:
@@ -280,12 +302,14 @@ def generate_question(entry: BankEntry, seed: int, lang: str,
         raise entry.error(f"seed {seed}: {exc}", "ask") from None
     for part in parts:
         part["answer_text"] = answer_text(part, lang)
-    context = {**template_env().globals, **_context(trace, lang, "states" in entry.names), **extra}
+    templates = {key: entry.template(lang, key) for key in ("prompt", "explanation")}
+    reads_states = any("states" in names for _, _, names in templates.values())
+    context = {**template_env().globals, **_context(trace, lang, reads_states), **extra}
     context["answer"] = {p["id"]: _answer_of(p) for p in parts}
     context["part"] = {p["id"]: p for p in parts}
     rendered = {}
     for key in ("prompt", "explanation"):
-        template, text_line = entry.templates[lang][key]
+        template, text_line, _ = templates[key]
         try:
             rendered[key] = safehtml.clean(_render(template, context).strip())
         except SecurityError as exc:
@@ -426,8 +450,9 @@ def load_banks(paths: list[str | Path] | None = None) -> list[BankEntry]:
     if key not in _CACHE:
         entries: list[BankEntry] = []
         where: dict[str, str] = {}
+        builtin = {str(p.resolve()) for p in builtin_bank_paths()}
         for f in files:
-            for e in load_bank(f):
+            for e in load_bank(f, check=str(f.resolve()) not in builtin):
                 if e.id in where:
                     raise e.error(f"id also used in {where[e.id]}", "")
                 where[e.id] = f"{e.source}:{e.line}"

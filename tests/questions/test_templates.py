@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from quizgen.questions.bank import generate_question, load_bank
 from quizgen.tcp import preset_script, simulate
 
@@ -26,7 +28,7 @@ def test_templates_read_values_segments_states_and_events(tmp_path):
     path = tmp_path / "reading.yaml"
     path.write_text(BANK, encoding="utf-8")
     entry, = load_bank(path)
-    assert "states" in entry.names
+    assert "states" in entry.template("en", "prompt")[2]
     zh, en = generate_question(entry, 5, "zh"), generate_question(entry, 5, "en")
     trace = zh["trace"]
     v = trace["values"]
@@ -47,7 +49,8 @@ def test_states_are_computed_only_for_templates_that_read_them(tmp_path):
     path.write_text(BANK.replace("states[s.n].A", "s.seq").replace("states[s.n].B", "s.ack")
                     .replace("state(states[seg.fin1.n].A)", "x"), encoding="utf-8")
     entry, = load_bank(path)
-    assert "states" not in entry.names
+    assert all("states" not in entry.template(lang, key)[2] for lang in ("zh", "en")
+               for key in ("prompt", "explanation"))
     assert generate_question(entry, 5, "en")["prompt"].startswith("<p>1:")
 
 
@@ -69,3 +72,23 @@ def test_builtin_templates_do_no_arithmetic():
                     assert not found, f"{path.name} {entry['id']} {key}.{lang} computes: {found}"
                     checked += 1
     assert checked >= 4 * 40
+
+
+def test_built_in_banks_compile_templates_only_when_used_and_user_banks_at_load(tmp_path):
+    """quizgen question compiles the two templates it renders, not all 340 (start-up); a
+    user's bank is still checked whole when it loads."""
+    from quizgen.errors import BankError
+    from quizgen.questions import bank
+
+    bank._CACHE.clear()                      # as a fresh process has it
+    entries = bank.load_banks()
+    find_entry = bank.find_entry
+    assert not any(e._compiled for e in entries)
+    entry = find_entry("hs-2-fill", entries)
+    generate_question(entry, 1, "zh")
+    assert set(entry._compiled) == {("zh", "prompt"), ("zh", "explanation")}
+    assert sum(len(e._compiled) for e in entries) == 2
+    path = tmp_path / "broken.yaml"
+    path.write_text(BANK.replace("{{ x }}", "{{ x }"), encoding="utf-8")
+    with pytest.raises(BankError, match="template syntax error"):
+        load_bank(path)
