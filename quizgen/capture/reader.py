@@ -25,6 +25,7 @@ import dpkt
 from dpkt import ethernet, ip, ip6, loopback, pcap, pcapng, sll, sll2, tcp
 
 from quizgen.errors import QuizgenError
+from quizgen.files import read_input
 
 # Link types as written in files (https://www.tcpdump.org/linktypes.html).
 LINKTYPE_NULL = 0          # BSD loopback, family in the host's byte order
@@ -50,6 +51,9 @@ _PCAP_MAGICS = {
 }
 _PCAPNG_SHB = 0x0A0D0D0A
 _MAX_SNAP = 1 << 24        # no sane record is bigger; a larger length means a corrupt file
+#: The largest capture read: far above any connection a question is asked about, so a wrong
+#: path (a disk image, a whole day's capture) is a clear error rather than minutes of work.
+MAX_CAPTURE = 256 << 20
 
 #: What dpkt raises on malformed bytes. Decoding a frame is the one place where arbitrary input
 #: meets a third-party decoder, so every failure of it is turned into "malformed frame".
@@ -89,14 +93,15 @@ class CaptureFile:
     unsupported_link: int = 0            # of a link type we do not decode
 
 
-def read_capture(path: str | Path) -> CaptureFile:
-    """Every TCP segment in the file at ``path``, in file order."""
-    name = str(path)
+def read_capture(path: str | Path, *, limit: int = MAX_CAPTURE) -> CaptureFile:
+    """Every TCP segment in the file at ``path``, in file order. Only a regular file of at
+    most ``limit`` bytes is read: a folder, a FIFO or a device (/dev/zero) is refused before
+    it is opened, so nothing waits for input that never ends or fills the memory."""
     try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise QuizgenError(f"cannot read the capture: {exc.strerror or exc}", file=name) from None
-    return parse_capture(data, name)
+        data = read_input(path, "capture", limit=limit)
+    except ValueError as exc:                       # a NUL byte in the path
+        raise QuizgenError(f"cannot read the capture: {exc}", file=repr(str(path))) from None
+    return parse_capture(data, str(path))
 
 
 def parse_capture(data: bytes, name: str = "<capture>") -> CaptureFile:

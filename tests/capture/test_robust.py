@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import struct
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -12,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from quizgen.capture import trace_from_bytes, trace_from_pcap
+from quizgen.capture.reader import MAX_CAPTURE
 from quizgen.cli import cli
 from quizgen.errors import QuizgenError
 from quizgen.tcp.states import State
@@ -109,10 +112,32 @@ def test_stream_that_does_not_exist():
 
 
 def test_unreadable_path(tmp_path):
-    with pytest.raises(QuizgenError, match="cannot read"):
+    with pytest.raises(QuizgenError, match="no such file"):
         trace_from_pcap(tmp_path / "missing.pcap")
-    with pytest.raises(QuizgenError, match="cannot read"):
+    with pytest.raises(QuizgenError, match="is a folder"):
         trace_from_pcap(tmp_path)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_or_a_device_is_refused_before_it_is_read(tmp_path):
+    """Reading them would wait for ever (a FIFO nobody writes) or fill the memory (/dev/zero)."""
+    fifo = tmp_path / "cap.pcap"
+    os.mkfifo(fifo)
+    for path in (fifo, Path("/dev/zero")):
+        if path.exists():
+            with pytest.raises(QuizgenError, match="not a regular file") as err:
+                trace_from_pcap(path)
+            assert err.value.file == str(path)
+
+
+def test_a_huge_file_is_refused_before_it_is_read(tmp_path):
+    big = tmp_path / "big.pcap"
+    with open(big, "wb") as fh:                     # sparse: no disk space used
+        fh.write(NORMAL[:24])
+        fh.truncate(MAX_CAPTURE + 1)
+    with pytest.raises(QuizgenError, match="too large for a capture") as err:
+        trace_from_pcap(big)
+    assert err.value.file == str(big)
 
 
 @pytest.mark.parametrize("data", [b"", b"garbage" * 10, NORMAL[:-3], NG[:100]])
