@@ -88,22 +88,25 @@ _FULL = str.maketrans("0123456789", "０１２３４５６７８９")
 
 
 HOSTILE_TITLE = '</title><script>document.title="pwned"</script>"\'&<b>'
-HOSTILE_BANK = r"""
+_HOSTILE_PROMPT = r"""'<p>{{ "<img src=x onerror=document.title=1>" }} raw <img src=x onerror="document.title=2"><script>document.title=3</script><style>body{display:none}</style></div></section></form><a href="javascript:document.title=4">link</a><table><tr><td>open'"""
+_HOSTILE_EXPLANATION = r"""'<p>{{ state(expected) }}<script>document.title=5</script><iframe src="https://example.invalid/"></iframe></p><svg onload="document.title=6"></svg>'"""
+# written out in both languages: bank YAML allows no anchors or aliases
+HOSTILE_BANK = f"""
 bank: hostile
 entries:
   - id: hostile-1
     type: state
     topic: teardown
     difficulty: 1
-    scenario: {preset: normal}
-    ask: {segment: fin1, who: B, form: text}
-    title: {zh: 'TITLE', en: 'TITLE'}
+    scenario: {{preset: normal}}
+    ask: {{segment: fin1, who: B, form: text}}
+    title: {{zh: 'TITLE', en: 'TITLE'}}
     prompt:
-      zh: &prompt '<p>{{ "<img src=x onerror=document.title=1>" }} raw <img src=x onerror="document.title=2"><script>document.title=3</script><style>body{display:none}</style></div></section></form><a href="javascript:document.title=4">link</a><table><tr><td>open'
-      en: *prompt
+      zh: {_HOSTILE_PROMPT}
+      en: {_HOSTILE_PROMPT}
     explanation:
-      zh: &expl '<p>{{ state(expected) }}<script>document.title=5</script><iframe src="https://example.invalid/"></iframe></p><svg onload="document.title=6"></svg>'
-      en: *expl
+      zh: {_HOSTILE_EXPLANATION}
+      en: {_HOSTILE_EXPLANATION}
 """
 
 
