@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from quizgen.commands.options import bank_option
+from quizgen.errors import BankError, QuizgenError
 from quizgen.questions.bank import (
     CHECK_SEEDS,
     bank_files,
@@ -31,15 +32,39 @@ def list_(banks: tuple[str, ...]) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 def check(paths: tuple[str, ...]) -> None:
     """Validate bank files (or folders of them): every entry is rendered with 32 seeds in both
-    languages; one line per problem, exit 2 on the first. Warns (exit 0) when a prompt prints
-    the answer of one of its own blanks."""
-    total = 0
+    languages; every problem is one line (all of them are listed), exit 2 if there is any.
+    Warns (exit 0) when a prompt prints the answer of one of its own blanks."""
+    total = failed = 0
     for p in paths:
-        for f in bank_files(p):
-            entries = load_bank(f)
-            for entry in entries:
-                for warning in check_entry(entry):
+        try:
+            files = bank_files(p)
+        except QuizgenError as exc:
+            click.echo(f"error: {exc}", err=True)
+            failed += 1
+            continue
+        for f in files:
+            problems: list[BankError] = []
+            try:
+                entries = load_bank(f, problems=problems)
+            except QuizgenError as exc:
+                click.echo(f"error: {exc}", err=True)
+                failed += 1
+                continue
+            for entry in list(entries):
+                try:
+                    warnings = check_entry(entry)
+                except BankError as exc:
+                    problems.append(exc)
+                    entries.remove(entry)
+                    continue
+                for warning in warnings:
                     click.echo(f"warning: {warning}", err=True)
+            for exc in problems:
+                click.echo(f"error: {exc}", err=True)
+            failed += len(problems)
             total += len(entries)
-            click.echo(f"ok  {f}: {len(entries)} entries")
+            if not problems:
+                click.echo(f"ok  {f}: {len(entries)} entries")
+    if failed:                       # one line per problem, above; nothing more
+        raise SystemExit(2)
     click.echo(f"{total} entries valid ({len(CHECK_SEEDS)} seeds each, zh and en)")

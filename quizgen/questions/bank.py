@@ -48,6 +48,7 @@ from quizgen.resources import banks_dir
 from quizgen.tcp import simulate
 from quizgen.tcp.script import PRESET_PARAMS, PRESETS, parse_script, preset_script
 
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 ENTRY_KEYS = {"id", "type", "topic", "tags", "difficulty", "points", "scenario", "ask", "title",
               "prompt", "explanation"}
 REQUIRED = ("id", "type", "topic", "scenario", "ask", "prompt", "explanation")
@@ -117,11 +118,14 @@ def _template_line(exc: BaseException) -> int | None:
 
 
 # ---------------------------------------------------------------------- loading
-def load_bank(path: str | Path, *, check: bool = True) -> list[BankEntry]:
+def load_bank(path: str | Path, *, check: bool = True,
+              problems: list[BankError] | None = None) -> list[BankEntry]:
     """The entries of one bank file. With ``check`` (for any bank but the built-in ones, which
     the test suite checks), every template is compiled and every entry generated once per
     language now, so a mistake shows here; without, templates are compiled when first used
-    (their mistakes are the same one-line errors, then)."""
+    (their mistakes are the same one-line errors, then). With ``problems``, an entry's error is
+    added to it and the entry left out, so that every entry's problem is found in one go; a
+    problem with the file as a whole is still raised."""
     path = Path(path)
     source = str(path)
     try:
@@ -144,15 +148,20 @@ def load_bank(path: str | Path, *, check: bool = True) -> list[BankEntry]:
     entries: list[BankEntry] = []
     seen: dict[str, int | None] = {}
     for i, raw in enumerate(doc["entries"]):
-        entry = _entry(raw, f"entries[{i}]", name, source, lines)
-        if entry.id in seen:
-            raise entry.error(f"duplicate id (also on line {seen[entry.id]})", "id")
-        seen[entry.id] = entry.line
+        try:
+            entry = _entry(raw, f"entries[{i}]", name, source, lines)
+            if entry.id in seen:
+                raise entry.error(f"duplicate id (also on line {seen[entry.id]})", "id")
+            seen[entry.id] = entry.line
+            if check:                # a trial run per language finds what only shows at render
+                for lang in LANGS:
+                    generate_question(entry, 0, lang)
+        except BankError as exc:
+            if problems is None:
+                raise
+            problems.append(exc)
+            continue
         entries.append(entry)
-    if check:
-        for entry in entries:        # a trial run per language finds what only shows at render
-            for lang in LANGS:
-                generate_question(entry, 0, lang)
     return entries
 
 
@@ -175,13 +184,15 @@ def _entry(raw: Any, path: str, bank: str, source: str, lines: dict) -> BankEntr
             raise err(f"missing '{key}'")
     if not (isinstance(ident, str) and ident and all(c.isalnum() or c in "-_." for c in ident)):
         raise err("id must be letters, digits, '-', '_' or '.'", "id")
-    if raw["type"] not in TYPES:
+    if not isinstance(raw["type"], str) or raw["type"] not in TYPES:
         raise err(f"unknown type {raw['type']!r} (known: {', '.join(TYPES)})", "type")
+    if not isinstance(raw["topic"], str) or not raw["topic"].strip() or _CONTROL.search(raw["topic"]):
+        raise err("topic must be a word (e.g. handshake)", "topic")
     tags = raw.get("tags", [])
     if not (isinstance(tags, list) and all(isinstance(t, str) for t in tags)):
         raise err("tags must be a list of words", "tags")
     difficulty = raw.get("difficulty", 1)
-    if difficulty not in (1, 2, 3):
+    if isinstance(difficulty, bool) or difficulty not in (1, 2, 3):
         raise err("difficulty must be 1, 2 or 3", "difficulty")
     points = raw.get("points", 1)
     if not (isinstance(points, (int, float)) and not isinstance(points, bool) and 0 < points <= 100):
@@ -206,6 +217,10 @@ def _entry(raw: Any, path: str, bank: str, source: str, lines: dict) -> BankEntr
         for lang in value:
             if lang not in LANGS:
                 raise err(f"unknown language {lang!r} (zh, en)", f"{key}.{lang}")
+            bad = _CONTROL.search(value[lang])
+            if bad:
+                raise err(f"control character U+{ord(bad.group()):04X} is not text",
+                          f"{key}.{lang}")
         if key == "title":
             entry.title = {lang: value[lang] for lang in LANGS}
             continue
@@ -241,8 +256,12 @@ def _check_scenario(entry: BankEntry, path: str, err) -> None:
     if extra:
         raise err(f"unknown key {sorted(extra)[0]!r}", "scenario")
     if "preset" in sc:
-        if sc["preset"] not in PRESETS:
-            raise err(f"unknown preset {sc['preset']!r}", "scenario.preset")
+        if not isinstance(sc["preset"], str) or sc["preset"] not in PRESETS:
+            raise err(f"unknown preset {sc['preset']!r} (known: {', '.join(sorted(PRESETS))})",
+                      "scenario.preset")
+        for key in ("params", "options"):
+            if not isinstance(sc.get(key) or {}, dict):
+                raise err(f"{key} must be a mapping (name: value)", f"scenario.{key}")
         for key, rng in (sc.get("params") or {}).items():
             if key not in PRESET_PARAMS:
                 raise err(f"unknown parameter (known: {', '.join(PRESET_PARAMS)})", f"scenario.params.{key}")

@@ -6,6 +6,7 @@ import random
 from typing import Any
 
 from quizgen.questions import landmarks as lm
+from quizgen.questions.data import PART_ID
 from quizgen.questions.types.common import GenerationError, Key, Result, segment
 
 NAMES = "x, y, u, v, w, time_wait, or LANDMARK.seq|ack|len"
@@ -20,11 +21,18 @@ def name_ok(name: Any) -> bool:
     return mark in lm.LANDMARKS and field in ("", "seq", "ack", "len")
 
 
+def _values_ok(v: Any, ask: dict) -> bool:
+    if not (isinstance(v, list) and v and all(isinstance(i, dict) for i in v)):
+        return False
+    ids = [i.get("id") for i in v]
+    return (all(isinstance(i, str) and PART_ID.fullmatch(i) for i in ids)
+            and len(set(ids)) == len(ids) and all(name_ok(i.get("value")) for i in v)
+            and all(isinstance(i.get("label", ""), str) for i in v))
+
+
 ASK = {
-    "values": Key(f"a list of {{id, value}} with value one of {NAMES}",
-                  lambda v, ask: isinstance(v, list) and bool(v) and all(
-                      isinstance(i, dict) and isinstance(i.get("id"), str) and i["id"].isidentifier()
-                      and name_ok(i.get("value")) for i in v), required=True),
+    "values": Key(f"a list of {{id, value}} with distinct ids (a-z, 0-9, _) and value one of "
+                  f"{NAMES}", _values_ok, required=True),
 }
 
 

@@ -9,10 +9,11 @@ from quizgen.questions.types.common import (RANGE, GenerationError, Key, Result,
 
 ASK = {
     "range": RANGE,
-    "blanks": Key("a list of {segment, field: seq|ack|len}",
+    "blanks": Key("a list of distinct {segment, field: seq|ack|len}",
                   lambda v, ask: isinstance(v, list) and bool(v) and all(
                       isinstance(b, dict) and segment_ok(b.get("segment"))
-                      and b.get("field") in ("seq", "ack", "len") for b in v)),
+                      and b.get("field") in ("seq", "ack", "len") for b in v)
+                  and len({(b["segment"], b["field"]) for b in v}) == len(v)),
     "random": Key("a number of blanks from 1 to 12",
                   lambda v, ask: "blanks" in ask or (
                       isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 12)),
