@@ -330,7 +330,7 @@ def generate_question(entry: BankEntry, seed: int, lang: str,
     for key in ("prompt", "explanation"):
         template, text_line, _ = templates[key]
         try:
-            rendered[key] = safehtml.clean(_render(template, context).strip())
+            rendered[key] = safehtml.clean(_join_cjk_lines(_render(template, context).strip()))
         except SecurityError as exc:
             what = ("template tries to reach Python internals" if "'__" in str(exc) else
                     "template does what bank templates may not (they only read what they are "
@@ -388,6 +388,16 @@ def check_entry(entry: BankEntry, seeds: Iterable[int] = CHECK_SEEDS) -> list[st
         if warnings:
             break                     # one seed's worth says it
     return warnings
+
+
+#: A line break between two Chinese characters (or full-width punctuation): a template's YAML
+#: wraps long lines, and HTML would show each break as a space (确认 和自己).
+_CJK_BREAK = re.compile("(?<=[\u3000-\u303f\u3400-\u9fff\uff00-\uffef])\n[ \t]*"
+                        "(?=[\u3000-\u303f\u3400-\u9fff\uff00-\uffef])")
+
+
+def _join_cjk_lines(text: str) -> str:
+    return _CJK_BREAK.sub("", text)
 
 
 def _answer_of(part: dict) -> Any:

@@ -92,3 +92,20 @@ def test_built_in_banks_compile_templates_only_when_used_and_user_banks_at_load(
     path.write_text(BANK.replace("{{ x }}", "{{ x }"), encoding="utf-8")
     with pytest.raises(BankError, match="template syntax error"):
         load_bank(path)
+
+
+def test_a_line_break_inside_chinese_text_is_no_space():
+    """YAML wraps long Chinese lines; HTML would show each break as a space (确认 和自己)."""
+    import re
+
+    from quizgen.questions import load_banks
+
+    cjk = "\u3000-\u303f\u3400-\u9fff\uff00-\uffef"
+    broken = re.compile(f"[{cjk}]\\s*\\n\\s*[{cjk}]")
+    wrapped = 0
+    for entry in load_banks():
+        text, _ = entry.sources["zh"]["prompt"]
+        wrapped += bool(broken.search(text))
+        q = generate_question(entry, 2, "zh")
+        assert not broken.search(q["prompt"]) and not broken.search(q["explanation"]), entry.id
+    assert wrapped > 10          # the banks do wrap Chinese lines: the check means something
