@@ -147,7 +147,7 @@ def start_server(threads: int, banks: list[str]) -> tuple[subprocess.Popen, str]
     cmd = [sys.executable, "-m", "quizgen", "serve", "--host", "127.0.0.1", "--port", "0",
            "--threads", str(threads), "--lang", "en"]
     for bank in banks:
-        cmd += ["--bank", bank]
+        cmd += ["--only-banks", "--bank", bank]
     env = dict(os.environ, PYTHONUNBUFFERED="1", QUIZGEN_SECRET=secrets.token_urlsafe(32))
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                             text=True, env=env)

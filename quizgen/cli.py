@@ -25,9 +25,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "question": ("quizgen.commands.question:question", "Print one question and its key."),
     "export": ("quizgen.commands.export:export", "Export question variants for an LMS."),
     "banks": ("quizgen.commands.banks:banks", "List and check question banks."),
-    "drill": ("quizgen.drill.command:drill",
+    "drill": ("quizgen.commands.drill:drill",
               "Practise: endless random problems in the terminal, or an HTML pack (--html)."),
-    "serve": ("quizgen.drill.command:serve", "Run the drill as a web app for a class: a fresh "
+    "serve": ("quizgen.commands.drill:serve", "Run the drill as a web app for a class: a fresh "
               "problem per visit, checked on the server."),
 }
 

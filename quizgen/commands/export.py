@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from quizgen import seeds
-from quizgen.commands.options import capture_options, capture_trace
+from quizgen.commands.options import bank_option, capture_options, capture_trace
 from quizgen.errors import QuizgenError
 from quizgen.export import FORMATS, DiagramFn
 from quizgen.export import export as export_questions
@@ -58,8 +58,7 @@ def collect(entries: list, ids: list[str] | None, variants: int, seed: int,
 @click.command("export")
 @click.option("--format", "fmt", type=click.Choice(list(FORMATS)), required=True,
               help="Moodle XML, GIFT, Canvas QTI 1.2 zip or QTI 2.1 content package.")
-@click.option("--bank", "banks", multiple=True, type=click.Path(path_type=Path),
-              help="Question bank file (repeatable); default: the built-in banks.")
+@bank_option
 @click.option("--ids", default=None, help="Comma-separated bank entry ids (default: all).")
 @click.option("--variants", default=5, show_default=True, type=click.IntRange(min=1),
               help="Variants per entry; an LMS picks one per student.")
@@ -69,7 +68,7 @@ def collect(entries: list, ids: list[str] | None, variants: int, seed: int,
               help="Output file.")
 @click.option("--force", is_flag=True, help="Overwrite OUT if it exists.")
 @capture_options
-def export(fmt: str, banks: tuple[Path, ...], ids: str | None, variants: int, seed: int,
+def export(fmt: str, banks: tuple[str, ...], ids: str | None, variants: int, seed: int,
            lang: str, out: Path, force: bool, pcap: str | None, stream: int | None,
            relative: bool) -> None:
     """Export question variants for an LMS.

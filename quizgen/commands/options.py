@@ -10,9 +10,34 @@ from quizgen.errors import QuizgenError
 LANG = click.Choice(["zh", "en"])
 
 
+def _only_banks(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    ctx.meta["quizgen.only_banks"] = value
+
+
+def _banks(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
+    """The bank files to load: the built-in banks and those given, or with --only-banks just
+    those given; () means the built-in banks alone."""
+    if ctx.meta.get("quizgen.only_banks"):
+        if not value:
+            raise click.BadParameter("--only-banks needs at least one --bank", ctx=ctx,
+                                     param_hint="--only-banks")
+        return value
+    if not value:
+        return value
+    from quizgen.questions.bank import builtin_bank_paths
+
+    return (*map(str, builtin_bank_paths()), *value)
+
+
 def bank_option(f):
-    return click.option("--bank", "banks", multiple=True, type=click.Path(exists=False),
-                        help="A bank file or folder (repeatable; default: the built-in banks).")(f)
+    """--bank FILE|FOLDER (repeatable): banks added to the built-in ones; --only-banks: use
+    only the banks given."""
+    f = click.option("--bank", "banks", multiple=True, type=click.Path(exists=False),
+                     callback=_banks,
+                     help="A bank file or folder to add to the built-in banks (repeatable).")(f)
+    return click.option("--only-banks", is_flag=True, is_eager=True, expose_value=False,
+                        callback=_only_banks,
+                        help="Use only the banks given with --bank, not the built-in ones.")(f)
 
 
 def capture_options(f):

@@ -472,16 +472,17 @@ _CACHE: dict[tuple[str, ...], list[BankEntry]] = {}
 
 def load_banks(paths: list[str | Path] | None = None) -> list[BankEntry]:
     """Entries of the given bank files or folders (default: the built-in banks), validated."""
-    files: list[Path] = []
+    files: dict[str, Path] = {}                  # a file named twice is read once
     for p in (paths or builtin_bank_paths()):
-        files += bank_files(p)
-    key = tuple(str(f.resolve()) for f in files)
+        for f in bank_files(p):
+            files.setdefault(str(f.resolve()), f)
+    key = tuple(files)
     if key not in _CACHE:
         entries: list[BankEntry] = []
         where: dict[str, str] = {}
         builtin = {str(p.resolve()) for p in builtin_bank_paths()}
-        for f in files:
-            for e in load_bank(f, check=str(f.resolve()) not in builtin):
+        for resolved, f in files.items():
+            for e in load_bank(f, check=resolved not in builtin):
                 if e.id in where:
                     raise e.error(f"id also used in {where[e.id]}", "")
                 where[e.id] = f"{e.source}:{e.line}"

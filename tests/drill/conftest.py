@@ -65,7 +65,7 @@ def start_serve(*extra: str, timeout: float = 60, secret: str | None = SECRET,
                 env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
     """``quizgen serve --port 0`` as a subprocess (``--secret secret`` unless None; ``env``
     added to the environment); (process, its URL)."""
-    cmd = [sys.executable, "-m", "quizgen", "serve", "--port", "0", "--bank", str(BANK),
+    cmd = [sys.executable, "-m", "quizgen", "serve", "--port", "0", "--only-banks", "--bank", str(BANK),
            *(["--secret", secret] if secret is not None else []), *extra]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, env=dict(os.environ, PYTHONUNBUFFERED="1", **(env or {})))

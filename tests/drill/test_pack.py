@@ -153,7 +153,7 @@ def test_write_new_atomic_and_no_overwrite(tmp_path):
 
 def test_command_writes_a_pack(tmp_path):
     out = tmp_path / "drill.html"
-    cmd = [sys.executable, "-m", "quizgen", "drill", "--bank", str(BANK), "--html", str(out),
+    cmd = [sys.executable, "-m", "quizgen", "drill", "--only-banks", "--bank", str(BANK), "--html", str(out),
            "--count", "7", "--seed", "5", "--lang", "en", "--topic", "handshake"]
     first = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
     assert first.returncode == 0, first.stderr

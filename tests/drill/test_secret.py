@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from quizgen.cli import cli
-from quizgen.drill.command import secret_file, serve_secret, weak_secret
+from quizgen.drill.secret import secret_file, serve_secret, weak_secret
 from quizgen.drill.web import create_app
 from quizgen.errors import QuizgenError
 from tests.drill.conftest import start_serve, stop_serve

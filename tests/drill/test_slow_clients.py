@@ -207,7 +207,7 @@ def test_waitress_error_pages_carry_the_security_headers(server, case):
 
 
 def test_serve_defaults_are_the_servers():
-    from quizgen.drill.command import serve
+    from quizgen.commands.drill import serve
     from quizgen.drill.web import CLIENT_CONNECTIONS, CONNECTIONS, REQUEST_TIMEOUT
 
     option = next(p for p in serve.params if p.name == "client_connections")

@@ -116,7 +116,7 @@ def test_nothing_answered(entries):
 def spawn(*args: str) -> pexpect.spawn:
     env = dict(os.environ, LANG="C.UTF-8", LC_ALL="C.UTF-8", PYTHONIOENCODING="utf-8",
                TERM="xterm")
-    return pexpect.spawn(sys.executable, ["-m", "quizgen", "drill", "--bank", str(BANK), *args],
+    return pexpect.spawn(sys.executable, ["-m", "quizgen", "drill", "--only-banks", "--bank", str(BANK), *args],
                          cwd=str(ROOT), env=env, encoding="utf-8", timeout=30,
                          dimensions=(50, 200))
 

@@ -216,10 +216,10 @@ def test_command_end_to_end(fake_questions, tmp_path):
 
 def test_command_passes_banks_and_rejects_unknown_ids(fake_questions, tmp_path):
     bank = tmp_path / "b.yaml"
-    result = CliRunner().invoke(cli, ["export", "--format", "gift", "--bank", str(bank),
-                                      "--ids", "nope", "--out", str(tmp_path / "x.gift")])
+    result = CliRunner().invoke(cli, ["export", "--format", "gift", "--only-banks", "--bank",
+                                      str(bank), "--ids", "nope", "--out", str(tmp_path / "x.gift")])
     assert result.exit_code == 2 and "unknown question id(s): nope" in result.output
-    assert ("load", [bank]) in fake_questions
+    assert ("load", [str(bank)]) in fake_questions
 
 
 def test_command_default_is_five_variants_of_every_entry(fake_questions, tmp_path):

@@ -86,3 +86,22 @@ def test_banks_check_lists_every_problem_of_every_file(tmp_path):
     assert any(f"{one}:" in e and "bad2: prompt.zh" in e for e in errors)
     assert any(e.startswith(f"error: {two}:") and "YAML" in e for e in errors)
     assert r.stdout.strip() == f"ok  {three}: 1 entries"
+
+
+def test_a_bank_given_adds_to_the_built_in_ones_unless_only_banks(tmp_path):
+    from click.testing import CliRunner
+
+    from quizgen.cli import cli
+    from quizgen.questions import load_banks
+
+    path = tmp_path / "mine.yaml"
+    path.write_text("entries:\n" + GOOD.format(id="my-own", **FILL), encoding="utf-8")
+    builtin = len(load_banks())
+    listed = CliRunner().invoke(cli, ["banks", "list", "--bank", str(path)]).output.splitlines()
+    assert len(listed) == builtin + 1 and listed[-1].startswith("my-own")
+    only = CliRunner().invoke(cli, ["banks", "list", "--only-banks", "--bank", str(path)])
+    assert only.output.splitlines() == [listed[-1]]
+    again = CliRunner().invoke(cli, ["banks", "list", "--bank", str(load_banks()[0].source)])
+    assert len(again.output.splitlines()) == builtin      # a built-in bank named again: once
+    alone = CliRunner().invoke(cli, ["banks", "list", "--only-banks"])
+    assert alone.exit_code == 2 and "--only-banks needs at least one --bank" in alone.output

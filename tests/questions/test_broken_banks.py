@@ -76,5 +76,5 @@ def test_a_folder_without_banks_is_an_error(command, tmp_path):
 
 def test_a_folder_of_yml_banks(tmp_path):
     (tmp_path / "mine.yml").write_text((HERE / "ok_minimal.yaml").read_text())
-    r = CliRunner().invoke(cli, ["banks", "list", "--bank", str(tmp_path)])
+    r = CliRunner().invoke(cli, ["banks", "list", "--only-banks", "--bank", str(tmp_path)])
     assert r.exit_code == 0 and r.output.split()[0] == "q1"

@@ -183,13 +183,13 @@ def test_paper_key_drill_and_exports_of_a_hostile_bank(tmp_path, listener):
             assert text.count("<style") == 1 and "@import" not in text
             assert not {a for a in parsed.attrs if a.startswith("on")}
     drill = tmp_path / "drill.html"
-    made = run("drill", "--bank", str(bank), "--html", str(drill), cwd=tmp_path)
+    made = run("drill", "--only-banks", "--bank", str(bank), "--html", str(drill), cwd=tmp_path)
     assert made.returncode == 0, made.stderr
     text = drill.read_text(encoding="utf-8")
     assert "file:///etc" not in text and f"127.0.0.1:{listener.port}" not in text
     for fmt, name in (("moodle", "q.xml"), ("gift", "q.gift"), ("qti12", "q12.zip"),
                       ("qti21", "q21.zip")):
-        made = run("export", "--format", fmt, "--bank", str(bank), "--out", str(tmp_path / name),
+        made = run("export", "--format", fmt, "--only-banks", "--bank", str(bank), "--out", str(tmp_path / name),
                    cwd=tmp_path)
         assert made.returncode == 0, made.stderr
         path = tmp_path / name
