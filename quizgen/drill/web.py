@@ -33,6 +33,7 @@ import heapq
 import hmac
 import random
 import secrets
+import sys
 import threading
 import time
 from collections import Counter
@@ -59,7 +60,7 @@ from quizgen.drill.views import (
     solution_view,
 )
 from quizgen.drill.words import word
-from quizgen.errors import QuizgenError
+from quizgen.errors import BankError, QuizgenError
 from quizgen.questions.bank import LANGS, BankEntry, generate_question
 
 MAX_BODY = 64 * 1024          # bytes: a form of answers is a few hundred
@@ -143,11 +144,21 @@ class Problems:
              ) -> tuple[dict, ProblemView, str]:
         """A fresh problem: (question, its view, its token)."""
         pool = select_entries(self.entries, topics, difficulty) if (topics or difficulty) else self.entries
-        entry = self.rng.choice(pool)
-        seed = self.rng.randrange(SEED_RANGE)
-        token = self.signer.dumps({"e": entry.id, "s": seed, "l": lang, "n": secrets.token_hex(8),
-                                   "r": self.run})
-        return (*self.prepared(entry.id, seed, lang), token)
+        failure: BankError | None = None
+        for _ in range(DRAW_TRIES):   # an entry a bank breaks for some seeds: draw another
+            entry = self.rng.choice(pool)
+            seed = self.rng.randrange(SEED_RANGE)
+            try:
+                q, view = self.prepared(entry.id, seed, lang)
+            except BankError as exc:
+                failure = exc
+                _log_bank_error(exc)
+                continue
+            token = self.signer.dumps({"e": entry.id, "s": seed, "l": lang,
+                                       "n": secrets.token_hex(8), "r": self.run})
+            return q, view, token
+        raise _fail(503, f"the question banks fail to make a problem ({failure}); the "
+                         "teacher can run 'quizgen banks check' on them")
 
     def read(self, token: str) -> tuple[dict, ProblemView, str, int]:
         """(question, view, nonce, issue time) of a token; raises an HTTP error saying what
@@ -170,8 +181,24 @@ class Problems:
         if data.get("r") != self.run:
             raise _fail(410, "the server has restarted since this problem was drawn; "
                              "get a new one")
-        return (*self.prepared(entry.id, data["s"], data["l"]), data["n"],
-                int(issued.timestamp()))
+        try:
+            q, view = self.prepared(entry.id, data["s"], data["l"])
+        except BankError as exc:             # a signed token the bank cannot make again
+            _log_bank_error(exc)
+            raise _fail(503, f"this problem cannot be made again ({exc}); get a new one") from None
+        return q, view, data["n"], int(issued.timestamp())
+
+
+DRAW_TRIES = 20               # entries tried before a draw gives up (a broken bank)
+_LOGGED: set[str] = set()
+
+
+def _log_bank_error(exc: BankError) -> None:
+    """A bank mistake, once per message on the server's stderr: the teacher should see it."""
+    text = str(exc)
+    if text not in _LOGGED and len(_LOGGED) < 1000:
+        _LOGGED.add(text)
+        print(f"quizgen serve: bank error: {text}", file=sys.stderr, flush=True)
 
 
 def _fail(status: int, message: str) -> HTTPException:

@@ -351,3 +351,50 @@ def test_serve_bad_host_is_one_line(host):
     lines = result.stderr.splitlines()
     assert result.exit_code == 2 and len(lines) == 1, result.output
     assert lines[0].startswith("error: --host: ") and host in lines[0]
+
+
+SEED_DEPENDENT = """bank: breaks
+entries:
+  - id: breaks-on-even-x
+    type: fill
+    topic: t
+    scenario: {preset: normal}
+    ask: {segment: syn, fields: [seq]}
+    prompt:
+      zh: "{% if x is even %}{{ no_such_name }}{% endif %}{{ m.segment_row(asked, blanks) }}"
+      en: "{% if x is even %}{{ no_such_name }}{% endif %}{{ m.segment_row(asked, blanks) }}"
+    explanation: {zh: "<p>x</p>", en: "<p>x</p>"}
+"""
+
+
+def test_a_bank_that_fails_for_some_seeds_never_gives_a_500(tmp_path):
+    """Such a bank passes the one trial render at load (banks check finds it); the server
+    then draws another problem instead of failing, and a signed token whose problem cannot
+    be made again is a 503 saying so, not a 500."""
+    from quizgen.questions import load_bank
+    from quizgen.questions.bank import generate_question as make
+    from quizgen.drill.web import question_seed
+
+    path = tmp_path / "breaks.yaml"
+    path.write_text(SEED_DEPENDENT, encoding="utf-8")
+    entries = load_bank(path, check=False)
+    app = create_app(entries, secret=SECRET, lang="en", seed=5)
+    client = app.test_client()
+    statuses = [client.get("/").status_code for _ in range(30)]
+    assert statuses == [200] * 30
+    problems = app.extensions["quizgen_drill"]
+    bad = next(s for s in range(1000) if _fails(make, entries[0], question_seed(SECRET, entries[0].id, s)))
+    token = problems.signer.dumps({"e": entries[0].id, "s": bad, "l": "en", "n": "ab12cd34",
+                                   "r": problems.run})
+    resp = client.post("/check", data={"token": token, "a.seq": "1"})
+    assert resp.status_code == 503 and "cannot be made again" in message(resp)
+
+
+def _fails(make, entry, seed) -> bool:
+    from quizgen.errors import BankError
+
+    try:
+        make(entry, seed, "en")
+    except BankError:
+        return True
+    return False
