@@ -21,6 +21,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
               "Simulate a connection and print every segment and state change."),
     "paper": ("quizgen.commands.papers:paper",
               "Exam papers and their answer keys from a paper spec (YAML)."),
+    "spec": ("quizgen.commands.spec:spec",
+             "Write a new paper spec to edit: the sample's, with a fresh seed."),
     "key": ("quizgen.commands.papers:key", "The answer key of the paper with a given code."),
     "question": ("quizgen.commands.question:question", "Print one question and its key."),
     "export": ("quizgen.commands.export:export", "Export question variants for an LMS."),

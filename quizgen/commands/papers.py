@@ -20,6 +20,7 @@ import click
 from quizgen.commands.options import bank_option, capture_options, capture_trace
 from quizgen.errors import QuizgenError
 from quizgen.files import Staging
+from quizgen.paper.spec import sample_seed, sample_spec_path
 from quizgen.paper import (
     BankSource,
     QuestionSource,
@@ -29,13 +30,12 @@ from quizgen.paper import (
     paper_for_code,
 )
 from quizgen.render.documents import paper_documents
-from quizgen.resources import templates_dir
 
 FORMATS = ("html", "pdf")
 
 
 def sample_spec() -> Path:
-    return templates_dir() / "paper" / "sample-zh.yaml"
+    return sample_spec_path()
 
 
 def _formats(value: str) -> tuple[str, ...]:
@@ -130,6 +130,10 @@ def paper(ctx: click.Context, spec: str | None, roster: str | None, out_dir: str
     started = time.perf_counter()
     fmts = _formats(formats)
     paper_spec = load_spec(spec or sample_spec())
+    if spec and paper_spec.seed == sample_seed():
+        click.echo(f"warning: {spec} uses the sample spec's seed ({paper_spec.seed}), so its "
+                   "papers are the public sample's, whose key anyone can print; change its "
+                   "seed ('quizgen spec FILE' writes a spec with a fresh one)", err=True)
     students = load_roster(roster) if roster else None
     trace = capture_trace(pcap, stream, relative)
     papers = class_set(paper_spec, _source(ctx, banks, trace), students)

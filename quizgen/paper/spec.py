@@ -19,6 +19,21 @@ from quizgen.files import read_input, read_text_input
 from quizgen.i18n import LANGS
 
 PAPER_SIZES = ("A4", "Letter")
+
+
+def sample_spec_path() -> Path:
+    """The sample spec (``quizgen paper`` with no spec writes its paper)."""
+    from quizgen.resources import templates_dir
+
+    return templates_dir() / "paper" / "sample-zh.yaml"
+
+
+def sample_seed() -> int | None:
+    """The sample spec's seed: a spec that uses it makes the public sample's papers."""
+    import re
+
+    found = re.search(r"(?m)^seed: *(\d+)", sample_spec_path().read_text(encoding="utf-8"))
+    return int(found.group(1)) if found else None
 MAX_VERSIONS = 100
 
 

@@ -191,3 +191,31 @@ def test_sample_paper_from_the_real_banks(tmp_path, monkeypatch):
     key = next((tmp_path / "out").glob("*-key.html")).read_text(encoding="utf-8")
     assert 'class="qg-blank"' not in paper and "qg-box" in paper
     assert "qg-filled" in key and "解析" in key
+
+
+def test_a_new_spec_has_a_fresh_seed_and_a_copied_sample_warns(tmp_path):
+    """A copy of the sample keeps its seed: its papers would be the public sample's."""
+    import shutil
+    import subprocess
+    import sys
+
+    from quizgen.paper.spec import sample_seed, sample_spec_path
+
+    made = subprocess.run([sys.executable, "-m", "quizgen", "spec", str(tmp_path / "a.yaml")],
+                          capture_output=True, text=True, check=True)
+    again = subprocess.run([sys.executable, "-m", "quizgen", "spec", str(tmp_path / "b.yaml")],
+                           capture_output=True, text=True, check=True)
+    a, b = load_spec(tmp_path / "a.yaml"), load_spec(tmp_path / "b.yaml")
+    assert a.seed != sample_seed() and a.seed != b.seed and "a.yaml" in made.stdout
+    assert a.sections == load_spec(sample_spec_path()).sections
+    refused = subprocess.run([sys.executable, "-m", "quizgen", "spec", str(tmp_path / "a.yaml")],
+                             capture_output=True, text=True)
+    assert refused.returncode == 2 and "already exists" in refused.stderr
+    copy = tmp_path / "copy.yaml"
+    shutil.copy(sample_spec_path(), copy)
+    for spec, warned in ((copy, True), (tmp_path / "a.yaml", False)):
+        r = subprocess.run([sys.executable, "-m", "quizgen", "paper", str(spec), "--format",
+                            "html", "--out", str(tmp_path / spec.stem)], capture_output=True,
+                           text=True)
+        assert r.returncode == 0, r.stderr
+        assert ("sample spec's seed" in r.stderr) is warned, r.stderr
