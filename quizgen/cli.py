@@ -17,7 +17,7 @@ from quizgen.errors import QuizgenError
 #: name -> ("module:attribute", one-line help). The help is here, not read off the command,
 #: so that ``quizgen --help`` lists every command without importing any of them.
 COMMANDS: dict[str, tuple[str, str]] = {
-    "trace": ("quizgen.tcp.command:trace",
+    "trace": ("quizgen.commands.trace:trace",
               "Simulate a connection and print every segment and state change."),
     "paper": ("quizgen.commands.papers:paper",
               "Exam papers and their answer keys from a paper spec (YAML)."),

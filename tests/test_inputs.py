@@ -102,6 +102,7 @@ def test_a_device_a_pipe_or_a_folder_is_refused_without_reading(tmp_path, what):
     else:
         path = tmp_path
     for args in (["banks", "check", str(path)], ["paper", str(path)],
+                 ["trace", "--script", str(path)],
                  ["paper", "--roster", str(path), "--format", "html", "--out", str(tmp_path / "o")]):
         if what == "folder" and args[:2] == ["banks", "check"]:
             continue               # a folder of banks is a valid argument there

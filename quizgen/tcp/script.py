@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from quizgen import yamlutil
-from quizgen.errors import ScriptError
+from quizgen.errors import QuizgenError, ScriptError
+from quizgen.files import read_text_input
 from quizgen.tcp.options import OptionError, Options
 from quizgen.tcp.seq import MOD, in_range
 
@@ -71,11 +72,9 @@ class Script:
 def load_script(path: str | Path, seed: int | None = None) -> Script:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScriptError(f"cannot read the script: {exc.strerror}", file=str(path)) from None
-    except UnicodeDecodeError:
-        raise ScriptError("the script is not UTF-8 text", file=str(path)) from None
+        text = read_text_input(path, "script")
+    except QuizgenError as exc:
+        raise ScriptError(exc.message, file=str(path), line=exc.line) from None
     return parse_script(text, source=str(path), seed=seed)
 
 

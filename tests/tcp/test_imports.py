@@ -1,6 +1,6 @@
 """quizgen.tcp is the core the rest is built on: it imports no CLI (click) and nothing built on
-top of it (captures, questions, renderers, exporters, drills). quizgen/tcp/command.py, the
-``quizgen trace`` command, is the CLI's and is left out."""
+top of it (captures, questions, renderers, exporters, drills); ``quizgen trace`` lives in
+quizgen/commands/trace.py."""
 
 import subprocess
 import sys
@@ -9,7 +9,7 @@ from pathlib import Path
 import quizgen.tcp
 
 MODULES = sorted(f"quizgen.tcp.{p.stem}" for p in Path(quizgen.tcp.__file__).parent.glob("*.py")
-                 if p.stem not in ("__init__", "command"))
+                 if p.stem != "__init__")
 ABOVE = ("click", "quizgen.capture", "quizgen.questions", "quizgen.render", "quizgen.export",
          "quizgen.drill", "quizgen.commands", "quizgen.cli")
 

@@ -83,7 +83,7 @@ def _trace_pcap(path: str, stream: int | None, relative: bool, list_only: bool,
     t = Trace(scenario=data["scenario"], seed=None, options=data["options"], isn=data["isn"],
               steps=data["steps"], values=values, segments=data["segments"],
               events=data["events"])
-    lines = format_table(t).replace("  None -> ", "  ? -> ").split("\n")
+    lines = format_table(t).split("\n")
     if data.get("relative"):
         v = data["values"]
         lines[0] = lines[0].rstrip()
