@@ -14,7 +14,7 @@ from quizgen.cli import cli
 from quizgen.errors import QuizgenError
 from tests.render.support import FixtureSource, zh_questions
 
-if not shutil.which("pdftotext"):   # scripts/bootstrap installs poppler-utils
+if not shutil.which("pdftotext"):   # scripts/bootstrap --test installs poppler-utils
     raise RuntimeError("the PDF tests need poppler-utils (pdftotext, pdffonts, pdftoppm)")
 
 ACK, U = 3141592653, 2718281828  # answers found nowhere else on the page

@@ -151,7 +151,7 @@ def test_clean_keeps_quizgen_markup_and_drops_the_rest():
 
 
 def test_paper_key_drill_and_exports_of_a_hostile_bank(tmp_path, listener):
-    assert shutil.which("pdfdetach"), "poppler-utils (pdfdetach) is missing: run scripts/bootstrap"
+    assert shutil.which("pdfdetach"), "poppler-utils (pdfdetach) is missing: run scripts/bootstrap --test"
     bank = tmp_path / "hostile.yaml"
     bank.write_text(hostile_bank(listener.port), encoding="utf-8")
     spec = tmp_path / "spec.yaml"
