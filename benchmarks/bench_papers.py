@@ -12,6 +12,14 @@ its worker processes) is that run's alone. Targets: HTML for the whole set < 1 s
 Questions come from the question banks (the sample spec, templates/paper/sample-zh.yaml)
 when quizgen.questions has them, else (or with --fixtures) from the test fixtures worded in
 Chinese (tests/render/support.py), whose papers each carry two ladder diagrams.
+
+    .venv/bin/python benchmarks/bench_papers.py --quick --tree before=/old/checkout --tree after=.
+
+compares checkouts in one run (each run with this venv and PYTHONPATH set to the tree), row by
+row and round by round (--rounds), so that a slow spell of the shared machine hits each; each
+row shows its best round. ``CPU s`` is the user + system time of the write (the worker
+processes included): on a loaded machine it moves much less than the wall time. The load
+average is printed before and after.
 """
 
 from __future__ import annotations
@@ -27,7 +35,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+#: the checkout measured (--tree): its quizgen and test fixtures come first on the path
+TREE = Path(os.environ.get("QUIZGEN_BENCH_TREE") or ROOT)
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(TREE))
 
 FIXTURE_SPEC = """\
 title: 计算机网络 · TCP 连接管理 单元测验
@@ -77,6 +88,13 @@ def _roster(n: int):
     return [Student(f"2026{k:04d}", _SURNAMES[k % 20] + _GIVEN[(k * 7) % 20]) for k in range(n)]
 
 
+def _cpu_s() -> float:
+    """CPU seconds (user + system) of this process and of its children that have ended."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def _peak_mb() -> float:
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -93,13 +111,13 @@ def child(students: int, fmt: str, jobs: int) -> dict:
     documents = paper_documents(class_set(spec, source, _roster(students)), False)
     html_s = time.perf_counter() - started
     with tempfile.TemporaryDirectory() as out:
-        t = time.perf_counter()
-        files, pages = write_documents(documents, Path(out), (fmt,), force=True, jobs=jobs,
-                                       progress=False)
-        write_s = time.perf_counter() - t
+        t, cpu = time.perf_counter(), _cpu_s()
+        _, pages = write_documents(documents, Path(out), (fmt,), force=True, jobs=jobs,
+                                   progress=False)
+        write_s, cpu_s = time.perf_counter() - t, _cpu_s() - cpu
     return {"students": students, "format": fmt, "jobs": jobs, "documents": len(documents),
             "html_s": html_s, "write_s": write_s, "total_s": time.perf_counter() - started,
-            "pages": pages, "peak_mb": _peak_mb(), "questions": origin}
+            "cpu_s": cpu_s, "pages": pages, "peak_mb": _peak_mb(), "questions": origin}
 
 
 def naive() -> dict:
@@ -139,6 +157,11 @@ def main() -> None:
     parser.add_argument("--fixtures", action="store_true",
                         help="the fixture questions (each paper with two ladder diagrams, one "
                              "of 11 segments) even when the banks are there")
+    parser.add_argument("--tree", action="append", default=[],
+                        help="NAME=PATH of a quizgen checkout to measure (repeatable; default: "
+                             "this one)")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="runs of each row per tree; the best is shown")
     parser.add_argument("--child", nargs=3, metavar=("STUDENTS", "FORMAT", "JOBS"))
     parser.add_argument("--naive-child", action="store_true")
     args = parser.parse_args()
@@ -150,29 +173,50 @@ def main() -> None:
         print(json.dumps(naive()))
         return
 
-    cache = tempfile.mkdtemp(prefix="quizgen-bench-cache-")
-    cold = {"QUIZGEN_CACHE_DIR": cache}
-    if args.fixtures:
-        cold["QUIZGEN_BENCH_SOURCE"] = "fixtures"
-    print("questions:", _run(["--child", "1", "html", "1"], cold)["questions"])
-    print(f"{'run':<34}{'docs':>5}{'pages':>6}{'HTML s':>8}{'write s':>9}{'total s':>9}"
-          f"{'pages/s':>9}{'peak MB':>9}")
-
-    def show(name: str, r: dict) -> None:
-        rate = f"{r['pages'] / r['write_s']:.1f}" if r["pages"] else "-"
-        print(f"{name:<34}{r['documents']:>5}{r['pages'] or '-':>6}{r['html_s']:>8.2f}"
-              f"{r['write_s']:>9.2f}{r['total_s']:>9.2f}{rate:>9}{r['peak_mb']:>9.0f}",
-              flush=True)
-
-    show("30 students, HTML", _run(["--child", "30", "html", "1"], cold))
-    show("30 students, PDF, 1 job (cold)", _run(["--child", "30", "pdf", "1"], cold))
-    show("30 students, PDF, 1 job", _run(["--child", "30", "pdf", "1"], cold))
-    show("30 students, PDF, 2 jobs", _run(["--child", "30", "pdf", "2"], cold))
+    trees = [(t.split("=", 1)[0], str(Path(t.split("=", 1)[1]).resolve())) for t in args.tree]
+    trees = trees or [("this", str(ROOT))]
+    envs = {}
+    for name, path in trees:
+        env = {"QUIZGEN_CACHE_DIR": tempfile.mkdtemp(prefix="quizgen-bench-cache-"),
+               "QUIZGEN_BENCH_TREE": path, "PYTHONPATH": path}
+        if args.fixtures:
+            env["QUIZGEN_BENCH_SOURCE"] = "fixtures"
+        envs[name] = env
+    rows = [("30 students, HTML", "30", "html", "1"),
+            ("30 students, PDF, 1 job (cold)", "30", "pdf", "1"),
+            ("30 students, PDF, 1 job", "30", "pdf", "1"),
+            ("30 students, PDF, 2 jobs", "30", "pdf", "2")]
     if not args.quick:
-        for n in (60, 100, 200):
-            show(f"{n} students, PDF, 2 jobs", _run(["--child", str(n), "pdf", "2"], cold))
-        show("200 students, PDF, 1 job", _run(["--child", "200", "pdf", "1"], cold))
-        show("200 students, HTML", _run(["--child", "200", "html", "1"], cold))
+        rows += [(f"{n} students, PDF, 2 jobs", str(n), "pdf", "2") for n in (60, 100, 200)]
+        rows += [("200 students, PDF, 1 job", "200", "pdf", "1"),
+                 ("200 students, HTML", "200", "html", "1")]
+    load_before = os.getloadavg()
+    best: dict[str, dict[str, dict]] = {name: {} for name, _ in trees}
+    for name, _ in trees:
+        print(f"{name}: questions:", _run(["--child", "1", "html", "1"], envs[name])["questions"],
+              flush=True)
+    for label, n, fmt, jobs in rows:
+        rounds = 1 if "cold" in label else args.rounds
+        for _ in range(rounds):
+            for name, _ in trees:
+                r = _run(["--child", n, fmt, jobs], envs[name])
+                if label not in best[name] or r["write_s"] < best[name][label]["write_s"]:
+                    best[name][label] = r
+        print(f"  {label}: done", file=sys.stderr, flush=True)
+    load_after = os.getloadavg()
+    print(f"{os.cpu_count()} CPUs; load average before "
+          f"{' '.join(f'{x:.2f}' for x in load_before)}, after "
+          f"{' '.join(f'{x:.2f}' for x in load_after)}; best of {args.rounds} round(s)")
+    for name, path in trees:
+        print(f"\n{name} ({path}):")
+        print(f"{'run':<34}{'docs':>5}{'pages':>6}{'HTML s':>8}{'write s':>9}{'total s':>9}"
+              f"{'pages/s':>9}{'CPU s':>8}{'peak MB':>9}")
+        for label, r in best[name].items():
+            rate = f"{r['pages'] / r['write_s']:.1f}" if r["pages"] else "-"
+            cpu = f"{r['cpu_s']:.2f}" if "cpu_s" in r else "-"
+            print(f"{label:<34}{r['documents']:>5}{r['pages'] or '-':>6}{r['html_s']:>8.2f}"
+                  f"{r['write_s']:>9.2f}{r['total_s']:>9.2f}{rate:>9}{cpu:>8}"
+                  f"{r['peak_mb']:>9.0f}")
     if args.naive:
         r = _run(["--naive-child"])
         print(f"naive WeasyPrint, one paper: {r['pages']} pages, import {r['import_s']:.2f} s, "
