@@ -2,7 +2,7 @@
 
 After a wrong answer the worked explanation and the filled ladder diagram are printed.
 Input that is no answer is asked again with a hint. End of input (Ctrl-D) or an interrupt
-(Ctrl-C) ends the drill with a summary. ``:s`` skips a problem (it counts as wrong) and
+(Ctrl-C) ends the drill with a summary. ``:s`` skips a problem (counted apart: neither right nor wrong) and
 ``:q`` quits.
 """
 
@@ -16,6 +16,7 @@ import click
 
 from quizgen.drill import check
 from quizgen.drill.problems import solution_ladder
+from quizgen.i18n import format_points
 from quizgen.render.text import plain_text
 from quizgen.drill.words import word
 from quizgen.render.ladder import ladder_text
@@ -33,27 +34,46 @@ class _Quit(Exception):
 
 @dataclass
 class Score:
+    """Points as a paper counts them (a problem's points when all its parts are right), the
+    problems answered and right, and streaks. A skipped problem is neither right nor wrong:
+    it is counted apart and breaks no streak."""
+
     answered: int = 0
     right: int = 0
     streak: int = 0
     best: int = 0
+    skipped: int = 0
+    points: float = 0
+    possible: float = 0
 
-    def add(self, correct: bool) -> None:
+    def add(self, correct: bool, points: float = 1) -> None:
         self.answered += 1
+        self.possible += points
         if correct:
             self.right += 1
+            self.points += points
             self.streak += 1
             self.best = max(self.best, self.streak)
         else:
             self.streak = 0
 
+    def skip(self) -> None:
+        self.skipped += 1
+
+    def _words(self) -> dict:
+        return {**vars(self), "points": f"{self.points:g}", "possible": f"{self.possible:g}"}
+
     def line(self, lang: str) -> str:
-        return word("score", lang).format(**vars(self))
+        return word("terminal_score", lang).format(**self._words())
 
     def summary(self, lang: str) -> str:
         if not self.answered:
-            return word("summary_none", lang)
-        return word("summary", lang).format(**vars(self))
+            return word("summary_none", lang) + (
+                " " + word("summary_skipped", lang).format(**self._words()) if self.skipped else "")
+        text = word("summary", lang).format(**self._words())
+        if self.skipped:
+            text += " " + word("summary_skipped", lang).format(**self._words())
+        return text
 
 
 class Drill:
@@ -79,7 +99,7 @@ class Drill:
     def problem(self, q: Mapping[str, Any], n: int) -> bool:
         lang = self.lang
         self.say("")
-        points = word("points", lang).format(n=f"{q['points']:g}")
+        points = format_points(lang, q["points"])
         self.say(click.style(f"{word('problem', lang).format(n=n)} · {q['title']}", bold=True)
                  + f"  ({points}, d{q['difficulty']})")
         self.say(plain_text(q["prompt"]))
@@ -90,9 +110,12 @@ class Drill:
             for part in q["parts"]:
                 correct = self.part(part) and correct
         except _Skip:
-            correct = False
             self.say(word("skipped", lang))
-        self.score.add(correct)
+            self.score.skip()
+            self.solution(q)
+            self.say(self.score.line(lang))
+            return False
+        self.score.add(correct, q["points"])
         if not correct:
             self.solution(q)
         self.say(self.score.line(lang))

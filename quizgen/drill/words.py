@@ -32,7 +32,11 @@ _WORDS: dict[str, dict[str, str]] = {
         "explanation": "Explanation",
         "diagram": "Ladder diagram",
         "score": "score {right}/{answered} · streak {streak} (best {best})",
-        "summary": "{answered} answered, {right} right, best streak {best}.",
+        "terminal_score": "score {points}/{possible} pts · {right} of {answered} right · "
+                          "streak {streak} (best {best})",
+        "summary": "{points} of {possible} points: {answered} answered, {right} right, best "
+                   "streak {best}.",
+        "summary_skipped": "{skipped} skipped.",
         "summary_none": "No problem answered.",
         "skipped": "skipped",
         "commands": "(:s skips a problem, :q quits)",
@@ -82,7 +86,9 @@ _WORDS: dict[str, dict[str, str]] = {
         "explanation": "解析",
         "diagram": "时序图",
         "score": "得分 {right}/{answered} · 连对 {streak}（最多 {best}）",
-        "summary": "共答 {answered} 题，答对 {right} 题，最多连对 {best} 题。",
+        "terminal_score": "得分 {points}/{possible} 分 · 答对 {right}/{answered} 题 · 连对 {streak}（最多 {best}）",
+        "summary": "得分 {points}/{possible} 分：共答 {answered} 题，答对 {right} 题，最多连对 {best} 题。",
+        "summary_skipped": "跳过 {skipped} 题。",
         "summary_none": "没有答题。",
         "skipped": "已跳过",
         "commands": "（:s 跳过本题，:q 退出）",

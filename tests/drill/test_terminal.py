@@ -101,8 +101,8 @@ def test_skip_and_quit(entries):
     ask, _ = scripted([":s", ":q"])
     said = []
     score = Drill("en", ask=ask, say=said.append).run(iter(qs))
-    assert (score.answered, score.right) == (1, 0)
-    assert "skipped" in said and said[-1] == "1 answered, 0 right, best streak 0."
+    assert (score.answered, score.right, score.skipped) == (0, 0, 1)
+    assert "skipped" in said and said[-1] == "No problem answered. 1 skipped."
 
 
 def test_nothing_answered(entries):
@@ -138,7 +138,8 @@ def test_pty_right_wrong_garbage_then_ctrl_d(entries):
         child.expect_exact("? ")
         answer_prompt(child, right_typing(part, rng))
         child.expect_exact("✓ right")
-    child.expect_exact("score 1/1 · streak 1 (best 1)")
+    p1, p2 = qs[0]["points"], qs[0]["points"] + qs[1]["points"]
+    child.expect_exact(f"score {p1:g}/{p1:g} pts · 1 of 1 right · streak 1 (best 1)")
     # problem 2: wrong answers, then the worked explanation and the ladder
     for part in qs[1]["parts"]:
         answer_prompt(child, wrong_typing(part))
@@ -146,10 +147,10 @@ def test_pty_right_wrong_garbage_then_ctrl_d(entries):
     child.expect_exact("Explanation")
     child.expect_exact("Ladder diagram")
     child.expect_exact("Client A")
-    child.expect_exact("score 1/2 · streak 0 (best 1)")
+    child.expect_exact(f"score {p1:g}/{p2:g} pts · 1 of 2 right · streak 0 (best 1)")
     child.expect_exact(" > ")                      # problem 3 asks; the student leaves
     child.sendeof()
-    child.expect_exact("2 answered, 1 right, best streak 1.")
+    child.expect_exact(f"{p1:g} of {p2:g} points: 2 answered, 1 right, best streak 1.")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
@@ -204,3 +205,17 @@ def test_bad_options_are_one_line_errors():
                       cwd=str(ROOT), encoding="utf-8", withexitstatus=True, timeout=60)
     text, status = out
     assert status == 2 and "unknown topic 'nope'" in text and "Traceback" not in text
+
+
+def test_the_score_counts_points_and_a_skip_is_neither_right_nor_wrong(entries):
+    qs = [q for q in itertools.islice(problems(entries, 8, "en"), 40) if q["points"] != 1][:2]
+    assert len(qs) == 2
+    rng = random.Random(4)
+    ask, _ = scripted([right_typing(p, rng) for p in qs[0]["parts"]] + [":s"])
+    said = []
+    score = Drill("en", ask=ask, say=said.append).run(iter(qs))
+    assert (score.answered, score.right, score.skipped, score.streak) == (1, 1, 1, 1)
+    assert score.points == score.possible == qs[0]["points"]
+    header = next(s for s in said if qs[0]["title"] in s)
+    assert f"({qs[0]['points']:g} pts, d" in header             # "2 pts", not "2 pt"
+    assert said[-1].endswith("1 skipped.")
