@@ -77,7 +77,7 @@ def pack_html(questions: Sequence[Mapping[str, Any]], *, lang: str, seed: int) -
     css, js = asset("drill.css"), asset("pack.js")
     csp = (f"default-src 'none'; style-src {csp_hash(css)}; script-src {csp_hash(js)}; "
            "img-src data:; form-action 'none'; base-uri 'none'")
-    js_words = {k: word(k, lang) for k in (
+    js_words: dict[str, Any] = {k: word(k, lang) for k in (
         "hint_number", "hint_number_range", "hint_bit", "hint_state", "hint_text",
         "hint_truefalse", "hint_choice", "hint_choices", "hint_order", "answer_is", "right",
         "wrong", "explanation", "diagram")}

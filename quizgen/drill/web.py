@@ -59,7 +59,7 @@ from quizgen.drill.views import (
     render_page,
     solution_view,
 )
-from quizgen.drill.words import word
+from quizgen.drill.words import error_text, status_name, word
 from quizgen.errors import BankError, QuizgenError
 from quizgen.questions.bank import LANGS, BankEntry, generate_question
 
@@ -157,8 +157,8 @@ class Problems:
             token = self.signer.dumps({"e": entry.id, "s": seed, "l": lang,
                                        "n": secrets.token_hex(8), "r": self.run})
             return q, view, token
-        raise _fail(503, f"the question banks fail to make a problem ({failure}); the "
-                         "teacher can run 'quizgen banks check' on them")
+        raise _fail(503, "the question banks fail to make a problem ({failure}); the teacher "
+                         "can run 'quizgen banks check' on them", failure=failure)
 
     def read(self, token: str) -> tuple[dict, ProblemView, str, int]:
         """(question, view, nonce, issue time) of a token; raises an HTTP error saying what
@@ -177,7 +177,7 @@ class Problems:
             raise _fail(400, "malformed problem token")
         entry = self.by_id.get(data["e"])
         if entry is None:
-            raise _fail(404, f"unknown problem {data['e']!r} (not in this server's banks)")
+            raise _fail(404, "unknown problem {entry!r} (not in this server's banks)", entry=data["e"])
         if data.get("r") != self.run:
             raise _fail(410, "the server has restarted since this problem was drawn; "
                              "get a new one")
@@ -185,7 +185,8 @@ class Problems:
             q, view = self.prepared(entry.id, data["s"], data["l"])
         except BankError as exc:             # a signed token the bank cannot make again
             _log_bank_error(exc)
-            raise _fail(503, f"this problem cannot be made again ({exc}); get a new one") from None
+            raise _fail(503, "this problem cannot be made again ({error}); get a new one",
+                        error=exc) from None
         return q, view, data["n"], int(issued.timestamp())
 
 
@@ -201,9 +202,11 @@ def _log_bank_error(exc: BankError) -> None:
         print(f"quizgen serve: bank error: {text}", file=sys.stderr, flush=True)
 
 
-def _fail(status: int, message: str) -> HTTPException:
-    exc = HTTPException(description=message)
+def _fail(status: int, message: str, /, **args: Any) -> HTTPException:
+    """An HTTP error whose page says ``message`` (a template: drill/words.py has its Chinese)."""
+    exc = HTTPException(description=message.format(**args))
     exc.code = status
+    exc.quizgen_message = (message, args)  # type: ignore[attr-defined]
     return exc
 
 
@@ -214,7 +217,7 @@ def _query_filters() -> tuple[list[str], int | None, str | None]:
         raise _fail(400, "difficulty must be 1, 2 or 3")
     lang = args.get("lang")
     if lang is not None and lang not in LANGS:
-        raise _fail(400, f"unknown language {lang!r} (zh, en)")
+        raise _fail(400, "unknown language {lang!r} (zh, en)", lang=lang)
     return args.getlist("topic"), int(difficulty) if difficulty else None, lang
 
 
@@ -225,10 +228,10 @@ def _answers(q: dict) -> tuple[dict[str, Any], dict[str, list[str]], dict[str, s
         name = f"a.{part['id']}"
         typed = request.form.getlist(name)
         if any(len(v) > MAX_ANSWER for v in typed):
-            raise _fail(400, f"answer {name!r} is too long")
+            raise _fail(400, "answer {name!r} is too long", name=name)
         many = part["kind"] == "order" or (part["kind"] == "choice" and part.get("multiple"))
         if len(typed) > (len(part.get("items") or part.get("choices") or ()) if many else 1):
-            raise _fail(400, f"too many values for {name!r}")
+            raise _fail(400, "too many values for {name!r}", name=name)
         values[name] = typed
         try:
             parsed[part["id"]] = check.parse(part, " ".join(typed), q["lang"])
@@ -284,13 +287,20 @@ def create_app(entries: Sequence[BankEntry], *, secret: bytes | str | None = Non
 
     plainer = {404: "no such page: GET / for a problem, POST /check for its answers",
                405: "wrong method: GET / for a problem, POST /check for its answers",
-               413: f"the request is too large (at most {MAX_BODY // 1024} KiB)"}
+               413: "the request is too large (at most {kib} KiB)"}
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
         code = exc.code or 500
-        message = exc.description if type(exc) is HTTPException else plainer.get(code, exc.description)
-        return page("web_error.html.j2", code, status_code=code, name=exc.name, message=message)
+        lang = request.args.get("lang")
+        lang = lang if lang in LANGS else problems.lang
+        template, args = getattr(exc, "quizgen_message", (None, {}))
+        if template is None:
+            template = plainer.get(code) if type(exc) is not HTTPException else None
+            args = {"kib": MAX_BODY // 1024}
+        message = error_text(template, lang, **args) if template else exc.description
+        return page("web_error.html.j2", code, page_lang=lang, status_code=code,
+                    name=status_name(code, exc.name, lang), message=message)
 
     @app.get("/")
     def new_problem() -> Response:
@@ -298,7 +308,7 @@ def create_app(entries: Sequence[BankEntry], *, secret: bytes | str | None = Non
         try:
             q, view, token = problems.draw(topics, difficulty, query_lang or problems.lang)
         except QuizgenError as exc:
-            raise _fail(400, exc.message) from None
+            raise _fail(400, "{message}", message=exc.message) from None
         return page("web_problem.html.j2", page_lang=q["lang"], view=view,
                     token=token, values={}, hints={})
 

@@ -119,3 +119,48 @@ def word(key: str, lang: str) -> str:
 
 def words(lang: str) -> dict[str, str]:
     return dict(_WORDS.get(lang, _WORDS["en"]))
+
+
+#: The web app's error messages (English, as the code raises them) in Chinese.
+_ERRORS_ZH: dict[str, str] = {
+    "this problem was already answered; get a new one": "这道题已经答过了，请换一道新题。",
+    "this problem has expired; get a new one": "这道题已经过期，请换一道新题。",
+    "this problem is too old to answer now (the server has answered too many since); get a new one":
+        "这道题太早了，现在不能再答（服务器此后已批改了太多题），请换一道新题。",
+    "the question banks fail to make a problem ({failure}); the teacher can run 'quizgen banks "
+    "check' on them": "题库出不了题（{failure}）；请老师用 quizgen banks check 检查题库。",
+    "missing or oversized problem token": "缺少题目令牌，或令牌过长。",
+    "invalid problem token (altered, or issued by another server)":
+        "题目令牌无效（被改动过，或来自另一台服务器）。",
+    "malformed problem token": "题目令牌格式不对。",
+    "unknown problem {entry!r} (not in this server's banks)": "未知的题目 {entry!r}（不在本服务器的题库中）。",
+    "the server has restarted since this problem was drawn; get a new one":
+        "出这道题之后服务器重启过，请换一道新题。",
+    "this problem cannot be made again ({error}); get a new one":
+        "这道题无法重新生成（{error}），请换一道新题。",
+    "difficulty must be 1, 2 or 3": "难度只能是 1、2 或 3。",
+    "unknown language {lang!r} (zh, en)": "未知的语言 {lang!r}（zh 或 en）。",
+    "answer {name!r} is too long": "答案 {name!r} 太长。",
+    "too many values for {name!r}": "{name!r} 的取值太多。",
+    "answers are sent as a form (application/x-www-form-urlencoded)":
+        "答案应以表单提交（application/x-www-form-urlencoded）。",
+    "no such page: GET / for a problem, POST /check for its answers":
+        "没有这个页面：GET / 取一道题，POST /check 提交答案。",
+    "wrong method: GET / for a problem, POST /check for its answers":
+        "请求方法不对：GET / 取一道题，POST /check 提交答案。",
+    "the request is too large (at most {kib} KiB)": "请求太大（最多 {kib} KiB）。",
+}
+_STATUS_ZH = {400: "请求有误", 404: "找不到", 405: "方法不对", 409: "已经答过", 410: "已经失效",
+              413: "请求太大", 415: "格式不对", 422: "答案无法识别", 500: "服务器出错",
+              503: "暂时无法出题"}
+
+
+def error_text(template: str, lang: str, /, **args: object) -> str:
+    """An error message of the web app in ``lang``."""
+    if lang == "zh":
+        template = _ERRORS_ZH.get(template, template)
+    return template.format(**args)
+
+
+def status_name(code: int, english: str, lang: str) -> str:
+    return _STATUS_ZH.get(code, english) if lang == "zh" else english

@@ -398,3 +398,25 @@ def _fails(make, entry, seed) -> bool:
     except BankError:
         return True
     return False
+
+
+def test_error_pages_speak_the_page_language(entries):
+    """A Chinese drill's error pages are Chinese (they were English inside Chinese pages); every
+    message the app raises has its Chinese."""
+    import ast
+    from pathlib import Path
+
+    from quizgen.drill import web, words
+
+    zh = create_app(entries, secret=SECRET, lang="zh", seed=1).test_client()
+    resp = zh.post("/check", data={"token": "x" * 40})
+    assert resp.status_code == 400 and "题目令牌无效" in resp.get_data(as_text=True)
+    assert "invalid problem token" not in resp.get_data(as_text=True)
+    assert "没有这个页面" in zh.get("/nowhere").get_data(as_text=True)
+    en = zh.get("/nowhere?lang=en").get_data(as_text=True)
+    assert "no such page" in en
+    tree = ast.parse(Path(web.__file__).read_text(encoding="utf-8"))
+    raised = [ast.literal_eval(n.args[1]) for n in ast.walk(tree) if isinstance(n, ast.Call)
+              and getattr(n.func, "id", "") == "_fail" and len(n.args) > 1]
+    assert len(raised) > 10
+    assert [m for m in raised if m not in words._ERRORS_ZH and m != "{message}"] == []
