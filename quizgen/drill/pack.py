@@ -30,7 +30,6 @@ from quizgen.drill.words import word
 from quizgen.errors import QuizgenError
 from quizgen.questions.names import STATES, spellings
 
-MAX_COUNT = 500
 KEY_BYTES = 32
 
 

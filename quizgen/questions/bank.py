@@ -401,11 +401,9 @@ def _join_cjk_lines(text: str) -> str:
 
 
 def _answer_of(part: dict) -> Any:
-    """A part's answer as an explanation shows it: the value, or the correct choice's text."""
-    if part["kind"] == "choice":
-        right = [c["text"] for c in part["choices"] if c["correct"]]
-        return right[0] if not part["multiple"] else right
-    return part["answer"]
+    """A part's answer as an explanation shows it: the value (a number stays a number), or
+    for a choice the right choice's text (its ``answer_text``)."""
+    return part["answer_text"] if part["kind"] == "choice" else part["answer"]
 
 
 def _render_error(entry, key, lang, text_line, exc, message) -> BankError:
@@ -436,7 +434,13 @@ def _shape(steps: list[dict[str, str]]) -> list[tuple[str, str]]:
 def entries_for_trace(entries: list[BankEntry], trace: dict[str, Any]) -> list[BankEntry]:
     """The entries that can be asked of ``trace`` (a captured connection): those whose scenario
     has the same steps (who connects, sends, closes, loses what, in which order: so a prompt's
-    story is this connection's story) and whose segments, values and states it has."""
+    story is this connection's story) and whose segments, values and states it has.
+
+    An entry is left out when its question cannot be made of this trace: its type finds a
+    segment, value or state missing (a capture stopped before the last ACK has no fourth wave),
+    the question breaks the question-data contract (two landmarks that are one captured
+    segment), or the type fails on a trace unlike any simulation. A capture is untrusted input:
+    whatever it holds, the entry is refused here rather than a run failing later."""
     fit, shape = [], _shape(trace.get("steps") or [])
     for entry in entries:
         script = _scenario(entry, 0)
@@ -445,7 +449,8 @@ def entries_for_trace(entries: list[BankEntry], trace: dict[str, Any]) -> list[B
         try:
             for lang in LANGS:
                 generate_question(entry, 0, lang, trace=trace)
-        except BankError:
+        except (QuizgenError, ArithmeticError, LookupError, TypeError, ValueError,
+                AttributeError, StopIteration):
             continue
         fit.append(entry)
     return fit
