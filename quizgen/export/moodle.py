@@ -2,8 +2,10 @@
 
 Single-part questions map to Moodle's own types (numerical, multichoice, shortanswer,
 truefalse, matching for ``order``); questions with several parts become one cloze
-(multianswer) question whose blanks stand where the prompt's markers are. HTML goes in CDATA;
-a ladder diagram travels as a base64 ``<file>`` of the question text.
+(multianswer) question whose blanks stand where the prompt's markers are; inside its fields
+every answer and feedback is written so that Moodle's cloze parser reads it back exactly
+(``cloze_escape``). HTML goes in CDATA; a ladder diagram travels as a base64 ``<file>`` of the
+question text.
 """
 
 from __future__ import annotations
@@ -149,11 +151,24 @@ def _single(q: dict, part: dict) -> tuple[str, list[str]]:
 
 # --------------------------------------------------------------------------- cloze
 
+#: how a character is written inside a cloze field so that it reads back as itself. Moodle's
+#: parser (question/type/multianswer/questiontype.php, qtype_multianswer_extract_question) cuts
+#: an answer at the first ``~ # }`` not preceded by ``\\``, ``&`` or ``&amp;``
+#: (ANSWER_ALTERNATIVE_ANSWER_REGEX) and a feedback at the first ``~ }`` not preceded by ``\\``
+#: (ANSWER_ALTERNATIVE_FEEDBACK_REGEX); it then runs html_entity_decode(ENT_QUOTES) and
+#: un-escapes only ``\\}`` and ``\\#``. So ``}`` and ``#`` are backslash-escaped, and every other
+#: character it could misread (``~``, ``\\``, and ``= %`` that would read as a grade, ``{``,
+#: HTML's ``& < > " '``) is a character reference. ``&`` is ``&#38;``, never ``&amp;``: an
+#: answer ending in ``&amp;`` would hide the delimiter after it.
+_CLOZE_REFS = {"&": "&#38;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;",
+               "\\": "&#92;", "~": "&#126;", "{": "&#123;", "=": "&#61;", "%": "&#37;"}
+
+
 def cloze_escape(text: str) -> str:
-    """Escape ``\\ } # ~ / "`` inside a cloze answer or feedback, as Moodle requires."""
-    for ch in ("\\", "}", "#", "~", "/", '"'):
-        text = text.replace(ch, "\\" + ch)
-    return text
+    """A cloze answer or feedback as Moodle must see it to read back exactly ``text``
+    (``text`` is the stored value: plain text for a short answer, HTML for a choice or a
+    feedback)."""
+    return "".join("\\" + ch if ch in "}#" else _CLOZE_REFS.get(ch, ch) for ch in text)
 
 
 def _alt(fraction: float, text: str, feedback: str = "") -> str:

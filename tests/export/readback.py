@@ -57,85 +57,113 @@ def expected(questions: list[dict]) -> dict:
 
 # --------------------------------------------------------------------------- Moodle XML
 
-# Moodle's cloze grammar (question/type/multianswer/questiontype.php)
-_FRACTION = r"=|%(-?[0-9]+(?:[.,][0-9]*)?)%"
-_ANSWER = r".+?(?<!\\)(?<!&)(?<!&amp;)(?=[~#}]|$)"
-_FEEDBACK = r".*?(?<!\\)(?=[~}]|$)"
-_ALT = f"({_FRACTION})?({_ANSWER})(#({_FEEDBACK}))?"
-_TYPES = ("NUMERICAL|NM|MULTICHOICE_VS|MCVS|MULTICHOICE_HS|MCHS|MULTICHOICE_V|MCV|"
-          "MULTICHOICE_H|MCH|MULTICHOICE_S|MCS|MULTICHOICE|MC|SHORTANSWER_C|SAC|MWC|"
-          "SHORTANSWER|SA|MW|MULTIRESPONSE_HS|MRHS|MULTIRESPONSE_H|MRH|MULTIRESPONSE_S|MRS|"
-          "MULTIRESPONSE|MR")
-CLOZE_RE = re.compile(r"\{([0-9]*):(" + _TYPES + r"):(" + _ALT + r"(?:~" + _ALT + r")*)\}",
-                      re.S)
-ALT_RE = re.compile(_ALT, re.S)
-NUMERICAL_RE = re.compile(r"^-?(([0-9]+[.,]?[0-9]*|[.,][0-9]+)([eE][-+]?[0-9]+)?)"
-                          r"(:-?(([0-9]+[.,]?[0-9]*|[.,][0-9]+)([eE][-+]?[0-9]+)?))?$")
+# --- Moodle's cloze parser, re-implemented from its source. NOT Moodle's code: a faithful
+# re-reading of question/type/multianswer/questiontype.php (Moodle 4.x), function
+# qtype_multianswer_extract_question and the regexes defined above it, so the tests see a
+# cloze question text as Moodle's importer (question/format/xml/format.php, import_multianswer)
+# does. Python's re wants fixed-width lookbehinds: PCRE's (?<!\\|&|&amp;) is written as three.
+_FRACTION = r"=|%(-?[0-9]+(?:[.,][0-9]*)?)%"                 # ANSWER_ALTERNATIVE_FRACTION_REGEX
+_ANSWER = r".+?(?<!\\)(?<!&)(?<!&amp;)(?=[~#}]|$)"          # ANSWER_ALTERNATIVE_ANSWER_REGEX
+_FEEDBACK = r".*?(?<!\\)(?=[~}]|$)"                          # ANSWER_ALTERNATIVE_FEEDBACK_REGEX
+_ALT = f"({_FRACTION})?({_ANSWER})(#({_FEEDBACK}))?"          # ANSWER_ALTERNATIVE_REGEX
+# ANSWER_TYPE_DEF_REGEX, with Moodle's group order (the first alternative that matches wins)
+_TYPES = ("(NUMERICAL|NM)|(MULTICHOICE|MC)|(MULTICHOICE_V|MCV)|(MULTICHOICE_H|MCH)|"
+          "(SHORTANSWER|SA|MW)|(SHORTANSWER_C|SAC|MWC)|"
+          "(MULTICHOICE_S|MCS)|(MULTICHOICE_VS|MCVS)|(MULTICHOICE_HS|MCHS)|"
+          "(MULTIRESPONSE|MR)|(MULTIRESPONSE_H|MRH)|(MULTIRESPONSE_S|MRS)|(MULTIRESPONSE_HS|MRHS)")
+CLOZE_RE = re.compile(r"\{([0-9]*):(" + _TYPES + r"):(" + _ALT + r"(~" + _ALT + r")*)\}",
+                      re.S)                                  # ANSWER_REGEX
+ALT_RE = re.compile("~?" + _ALT, re.S)
+_NUMBER = r"-?(([0-9]+[.,]?[0-9]*|[.,][0-9]+)([eE][-+]?[0-9]+)?)"
+NUMERICAL_RE = re.compile(f"^({_NUMBER})(:{_NUMBER})?$", re.S)  # NUMERICAL_ALTERNATIVE_REGEX
 MOODLE_GRADES = {100.0, 90.0, 83.33333, 80.0, 75.0, 70.0, 66.66667, 60.0, 50.0, 40.0, 33.33333,
                  30.0, 25.0, 20.0, 16.66667, 14.28571, 12.5, 11.11111, 10.0, 5.0, 0.0}
+#: which of _TYPES' groups (CLOZE_RE groups 3..15) is which Moodle type
+_TYPE_NAMES = ("NUMERICAL", "MULTICHOICE", "MULTICHOICE_V", "MULTICHOICE_H", "SHORTANSWER",
+               "SHORTANSWER_C", "MULTICHOICE_S", "MULTICHOICE_VS", "MULTICHOICE_HS",
+               "MULTIRESPONSE", "MULTIRESPONSE_H", "MULTIRESPONSE_S", "MULTIRESPONSE_HS")
 
 
-def cloze_unescape(text: str) -> str:
-    out, i = [], 0
-    while i < len(text):
-        if text[i] == "\\" and i + 1 < len(text) and text[i + 1] in '}#~/"\\':
-            out.append(text[i + 1])
-            i += 2
-        else:
-            out.append(text[i])
-            i += 1
-    return "".join(out)
+def php_html_entity_decode(text: str) -> str:
+    """PHP's html_entity_decode($text, ENT_QUOTES, 'UTF-8') (HTML 4.01 entities, the default
+    doctype): one pass, references need their ``;``, ``&apos;`` is not HTML 4.01. Python's
+    html.unescape is more lenient (``&amp`` without ``;``), so it is not used here."""
+    from html.entities import name2codepoint
+
+    def ref(m: re.Match) -> str:
+        body = m.group(1)
+        if body[0] == "#":
+            try:
+                code = int(body[2:], 16) if body[1] in "xX" else int(body[1:])
+                return chr(code) if 0 < code <= 0x10FFFF and not 0xD800 <= code < 0xE000 \
+                    else m.group(0)
+            except ValueError:
+                return m.group(0)
+        return chr(name2codepoint[body]) if body in name2codepoint else m.group(0)
+
+    return re.sub(r"&(#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);", ref, text)
+
+
+def _moodle_cloze_text(raw: str) -> str:
+    """What Moodle stores for an answer or feedback read out of a cloze field."""
+    return php_html_entity_decode(raw).replace("\\}", "}").replace("\\#", "#")
+
+
+def cloze_fields(text: str) -> list[tuple[int, str, list[tuple[float, str, str]]]]:
+    """[(weight, type, [(fraction, answer, feedback), ...])] of a cloze question text, as
+    qtype_multianswer_extract_question reads them: the leftmost field first, each replaced
+    by ``{#n}`` before the next is looked for; in a field, each ``~?alternative`` in turn, the
+    rest being what follows the first occurrence of the matched text (PHP's explode(.., 2))."""
+    fields = []
+    while (m := CLOZE_RE.search(text)) is not None:
+        qtype = next(name for name, g in zip(_TYPE_NAMES, m.groups()[2:15]) if g)
+        alts = []
+        remaining = m.group(16)
+        while (a := ALT_RE.search(remaining)) is not None:
+            if a.group(1) == "=":
+                fraction = 100.0
+            elif a.group(2):
+                fraction = float(a.group(2).replace(",", "."))
+            else:
+                fraction = 0.0
+            raw = a.group(3)
+            feedback = _moodle_cloze_text(a.group(5)) if a.group(4) is not None else ""
+            num = NUMERICAL_RE.match(raw) if qtype == "NUMERICAL" else None
+            answer = raw if num else _moodle_cloze_text(raw)
+            alts.append((fraction, answer, feedback))
+            remaining = remaining.split(a.group(0), 1)[1]
+        fields.append((int(m.group(1) or 1), qtype, alts))
+        text = text.replace(m.group(0), f"{{#{len(fields)}}}", 1)
+    return fields
+
+
+def moodle_shortanswer_matches(response: str, pattern: str) -> bool:
+    r"""qtype_shortanswer_question::compare_string_with_wildcard($response, $pattern, true)
+    (question/type/shortanswer/question.php; usecase 0): the pattern splits at runs of ``*``
+    not preceded by ``\\``, ``\*`` is a literal star, the rest is literal; the response is
+    trimmed (the question engine trims it when it is saved)."""
+    import unicodedata
+    bits = re.split(r"(?<!\\)\*+", unicodedata.normalize("NFC", pattern))
+    regexp = "^" + ".*".join(re.escape(b.replace("\\*", "*")) for b in bits) + "$"
+    return re.match(regexp, unicodedata.normalize("NFC", response.strip()),
+                    re.I | re.S) is not None
 
 
 def shortanswer_unescape(text: str) -> str:
     return text.replace("\\*", "*")
 
 
-def cloze_fields(text: str) -> list[tuple[int, str, list[tuple[float, str, str]]]]:
-    """[(weight, type, [(fraction, answer, feedback), ...])] of a cloze question text."""
-    fields = []
-    for m in CLOZE_RE.finditer(text):
-        alts = []
-        body = m.group(3)
-        for part in _split_alts(body):
-            a = ALT_RE.fullmatch(part)
-            assert a, f"cloze alternative does not parse: {part!r}"
-            fraction = 100.0 if a.group(1) == "=" else float((a.group(2) or "0").replace(",", "."))
-            alts.append((fraction, cloze_unescape(a.group(3)), cloze_unescape(a.group(5) or "")))
-        fields.append((int(m.group(1) or 1), m.group(2), alts))
-    return fields
-
-
-def _split_alts(body: str) -> list[str]:
-    """Split at ``~`` not escaped (the alternative separator)."""
-    parts, cur, i = [], [], 0
-    while i < len(body):
-        ch = body[i]
-        if ch == "\\" and i + 1 < len(body):
-            cur.append(body[i:i + 2])
-            i += 2
-            continue
-        if ch == "~":
-            parts.append("".join(cur))
-            cur = []
-        else:
-            cur.append(ch)
-        i += 1
-    parts.append("".join(cur))
-    return parts
-
-
 def cloze_key(qtype: str, alts: list[tuple[float, str, str]]):
-    if qtype in ("NUMERICAL", "NM"):
+    if qtype == "NUMERICAL":
         (fraction, answer, _), = alts
         assert fraction == 100 and NUMERICAL_RE.match(answer)
         value, tol = (answer.split(":") + ["0"])[:2]
         assert float(tol) == 0
         return ("num", int(value))
-    if qtype.startswith(("SHORTANSWER", "SA", "MW")):
+    if qtype.startswith("SHORTANSWER"):
         assert all(f == 100 for f, _, _ in alts)
         return ("text", frozenset(shortanswer_unescape(a).strip().casefold() for _, a, _ in alts))
-    multiple = qtype.startswith(("MULTIRESPONSE", "MR"))
+    multiple = qtype.startswith("MULTIRESPONSE")
     return ("choice", multiple, tuple((plain(a), f > 0) for f, a, _ in alts))
 
 

@@ -6,7 +6,12 @@ from __future__ import annotations
 
 import base64
 
+import copy
+
 from quizgen.export import render
+from quizgen.export.parts import accepted, shortanswer_escape
+from quizgen.questions.markup import BLANK_RE
+from quizgen.safehtml import clean_question
 
 from .conftest import load_sample, make_hostile, mixed_question
 from .readback import (
@@ -17,6 +22,7 @@ from .readback import (
     expected,
     moodle_cloze_expected,
     moodle_keys,
+    moodle_shortanswer_matches,
     plain,
     read_moodle,
 )
@@ -96,8 +102,37 @@ def _check_answers(data: bytes, questions: list[dict]) -> None:
         if len(q["parts"]) > 1:
             assert qtype == "cloze"
             assert got == moodle_cloze_expected(q)
+            _check_cloze_texts(el, q)
         else:
             assert got == [want[(q["qid"], q["parts"][0]["id"])]]
+
+
+def _check_cloze_texts(el, q: dict) -> None:
+    """Each cloze answer and feedback, as Moodle's parser reads it, is exactly the text of the
+    question data (what render gives the writers: bank HTML cleaned)."""
+    q = clean_question(q)
+    parts = {p["id"]: p for p in q["parts"]}
+    marked = BLANK_RE.findall(q["prompt"])
+    order = [parts[i] for i in marked] + [p for p in q["parts"] if p["id"] not in marked]
+    want: list[list[tuple[str, str]] | None] = []
+    for p in order:
+        if p["kind"] == "text":
+            want.append([(shortanswer_escape(a), "") for a in accepted(p)])
+        elif p["kind"] == "choice":
+            want.append([(c["text"], c.get("feedback", "")) for c in p["choices"]])
+        elif p["kind"] == "truefalse":
+            words = ("True", "False") if q.get("lang") == "en" else ("正确", "错误")
+            want.append(list(zip(words, (p["feedback_true"], p["feedback_false"]))))
+        elif p["kind"] == "order":
+            want += [[(str(k), "") for k in range(1, len(p["items"]) + 1)]] * len(p["items"])
+        else:
+            want.append(None)  # NUMERICAL: checked as a number
+    got = [[(a, f) for _, a, f in alts] for _, _, alts in
+           cloze_fields(el.findtext("questiontext/text"))]
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        if w is not None:
+            assert g == w
 
 
 def test_types_follow_the_parts(questions, diagram):
@@ -157,3 +192,61 @@ def test_two_item_order_gets_a_distractor_answer():
 
 def test_hostile_helper_changes_every_question(questions):
     assert all(h["title"] != q["title"] for h, q in zip(make_hostile(questions), questions))
+
+
+# --------------------------------------------------------------------------- cloze read-back
+
+#: spellings Moodle's cloze parser reads specially (readback.cloze_fields says how)
+TRICKY = ["a~b", "back\\slash", "C:\\dir\\", "x}y", "#1", "=x", "%50%y", "A&", "A&amp;", "<b>",
+          '"q"', "it's", "a/b", "star*", "\\*", "x\\}", "x\\#", "~", "😀 终止等待"]
+
+
+def _cloze(q: dict) -> list:
+    (qtype, _, el), = read_moodle(render([q], "moodle")).values()
+    assert qtype == "cloze"
+    return cloze_fields(el.findtext("questiontext/text"))
+
+
+def test_the_cloze_reader_is_moodles():
+    """readback.cloze_fields does what qtype_multianswer_extract_question does: only \\} and
+    \\# are un-escaped (so the ``\\~`` quizgen used to write stays ``\\~``), references are
+    decoded once, a field's text ends at an unescaped ``}``."""
+    assert cloze_fields("{1:SHORTANSWER:=a\\~b~=c}") == [
+        (1, "SHORTANSWER", [(100, "a\\~b", ""), (100, "c", "")])]
+    assert cloze_fields("{1:SA:=a&#126;b\\}\\#&amp;lt;}") == [
+        (1, "SHORTANSWER", [(100, "a~b}#&lt;", "")])]
+    assert cloze_fields("{2:MC:=x#f \\} \\/ ok~%50%y} {1:NM:=7:0}") == [
+        (2, "MULTICHOICE", [(100, "x", "f } \\/ ok"), (50, "y", "")]),
+        (1, "NUMERICAL", [(100, "7:0", "")])]
+    assert moodle_shortanswer_matches("a*b", "a\\*b") and moodle_shortanswer_matches("aXYb", "a*b")
+    assert not moodle_shortanswer_matches("axb", "a\\*b")
+
+
+def test_accepted_spellings_read_back_exactly():
+    """Every accepted spelling, whatever it holds, is an alternative of the SHORTANSWER field
+    that Moodle grades right when typed, and the old ``\\~``/``\\\\`` forms are not accepted."""
+    q = mixed_question(load_sample())
+    name = next(p for p in q["parts"] if p["id"] == "name")
+    name["accept"] = [*name["accept"], *TRICKY]
+    (field,) = [f for f in _cloze(q) if f[1] == "SHORTANSWER"]
+    patterns = [a for _, a, _ in field[2]]
+    spellings = accepted(name)
+    assert set(TRICKY) <= set(spellings)
+    assert patterns == [shortanswer_escape(s) for s in spellings]
+    for s in spellings:
+        assert any(moodle_shortanswer_matches(s, p) for p in patterns), s
+    for s in ("a\\~b", "back\\\\slash", "x\\}y"):
+        assert not any(moodle_shortanswer_matches(s, p) for p in patterns), s
+
+
+def test_cloze_choices_and_feedback_read_back_exactly(hostile):
+    """Choice texts and feedback (HTML) reach Moodle as the very HTML of the question data."""
+    q = copy.deepcopy(next(h for h in hostile if h["id"] == "s-mixed"))
+    fields = {ftype: alts for _, ftype, alts in _cloze(q)}
+    q = clean_question(q)  # what the writers are given (quizgen.export.render cleans bank HTML)
+    multi = next(p for p in q["parts"] if p["id"] == "seqs")
+    assert [(a, f) for _, a, f in fields["MULTIRESPONSE"]] == [
+        (c["text"], c["feedback"]) for c in multi["choices"]]
+    tf = next(p for p in q["parts"] if p["id"] == "tw")
+    assert [f for _, _, f in fields["MULTICHOICE_V"]] == [tf["feedback_true"],
+                                                          tf["feedback_false"]]
