@@ -4,6 +4,9 @@ distinct once made XML-safe."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from quizgen.errors import QuizgenError
 from quizgen.export.xmlzip import safe_id
 from quizgen.questions.data import check_questions as check_contract
@@ -14,7 +17,8 @@ def check_questions(questions: list[dict]) -> None:
     """Reject data a writer could only export wrongly. Raises QuizgenError naming the question."""
     if not questions:
         raise QuizgenError("no questions to export")
-    check_contract(questions)
+    contract: list[Mapping[str, Any]] = list(questions)  # its parameter is list[Mapping]
+    check_contract(contract)
     seen: dict[str, str] = {}
     for q in questions:
         sid = safe_id(q["qid"])
