@@ -3,13 +3,14 @@
 Layout::
 
     imsmanifest.xml
-    test.xml                 assessmentTest: one assessmentSection per bank entry,
-                             <selection select="1"/> so each candidate gets one variant
+    test.xml                 assessmentTest: one assessmentSection per bank entry (titled
+                             with the entry's title), <selection select="1"/> so each
+                             candidate gets one variant
     items/ITEM.xml           one assessmentItem per variant (all of its parts)
     media/NAME.svg           ladder diagrams, <img src="../media/NAME.svg"> in the item
 
 Parts: ``number``/``bit``/``text`` are textEntryInteractions (inline where the prompt has
-their blank), ``choice``/``truefalse`` choiceInteractions, ``order`` an orderInteraction.
+their blank; ``expectedLength`` is fixed per kind, never the key's length), ``choice``/``truefalse`` choiceInteractions, ``order`` an orderInteraction.
 Numbers are declared with ``baseType="float"`` and compared with ``<equal
 toleranceMode="exact">``: QTI's integer is 32-bit signed and sequence numbers reach 2^32 - 1,
 while a double holds every integer below 2^53 exactly (so "4294967291" and "4294967291.0"
@@ -193,10 +194,17 @@ def _outcome(item: ET.Element, ident: str, base: str, default: str | None = None
         sub(sub(decl, "defaultValue"), "value", default)
 
 
+#: textEntryInteraction's expectedLength (an optional xs:int in imsqti_v2p1.xsd, a hint a player
+#: sizes the box by) per part kind: fixed, so it tells nothing of the key (it was the key's own
+#: length, so a box of 4 said "the answer has 4 digits"). A number or a flag: the 10 digits of
+#: 2^32 - 1, the widest answer (one width for every box of a segment row); text: 20, more than
+#: any accepted spelling of a state's name in the built-in banks (the longest has 11).
+EXPECTED_LENGTH = {"number": 10, "bit": 10, "text": 20}
+
+
 def _text_entry(part: dict) -> ET.Element:
-    length = max(len(a) for a in blank_answer(part))
     return sub(None, "textEntryInteraction", attrib={
-        "responseIdentifier": _rid(part), "expectedLength": str(max(length, 4))})
+        "responseIdentifier": _rid(part), "expectedLength": str(EXPECTED_LENGTH[part["kind"]])})
 
 
 def _interaction(body: ET.Element, q: dict, part: dict, label: str) -> None:
@@ -325,16 +333,19 @@ def item_xml(q: dict, media_src: str | None) -> bytes:
 
 # --------------------------------------------------------------------------- test, package
 
-def _test_xml(ident: str, title: str, groups: list[tuple[str, list[tuple[str, str]]]]) -> bytes:
+def _test_xml(ident: str, title: str,
+              groups: list[tuple[str, str, list[tuple[str, str]]]]) -> bytes:
+    """The assessmentTest: one section per bank entry (identifier from the entry's id, title
+    the entry's title as its questions carry it), each selecting one of its variants."""
     test = sub(None, "assessmentTest", attrib={
         "xmlns": NS, "xmlns:xsi": XSI, "xsi:schemaLocation": f"{NS} {QTI_XSD}",
         "identifier": ident, "title": title})
     _outcome(test, "SCORE", "float", "0")
     part = sub(test, "testPart", attrib={"identifier": "PART1", "navigationMode": "nonlinear",
                                          "submissionMode": "simultaneous"})
-    for entry_id, items in groups:
+    for entry_id, entry_title, items in groups:
         section = sub(part, "assessmentSection", attrib={
-            "identifier": safe_id(f"S_{entry_id}"), "title": entry_id, "visible": "true"})
+            "identifier": safe_id(f"S_{entry_id}"), "title": entry_title, "visible": "true"})
         sub(section, "selection", attrib={"select": "1"})
         for item_id, href in items:
             sub(section, "assessmentItemRef", attrib={"identifier": item_id, "href": href})
@@ -385,7 +396,7 @@ def write(questions: list[dict], diagram_svg: DiagramFn | None = None) -> bytes:
             entries[href] = item_xml(q, f"../{media[0]}" if media else None)
             refs.append((item_id, href))
             manifest_items.append((item_id, href, media))
-        groups.append((entry_id, refs))
+        groups.append((entry_id, variants[0]["title"], refs))
     entries["test.xml"] = _test_xml(ident, title, groups)
     entries["imsmanifest.xml"] = _manifest(ident, manifest_items)
     return zip_bytes(entries)

@@ -3,6 +3,7 @@ QTI 1.2.1 DTD on a namespace-free copy; qti_package_maker's package integrity ch
 
 from __future__ import annotations
 
+import copy
 import io
 import zipfile
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 from qti_package_maker.common.package_integrity import check_package
 
 from quizgen.export import render
+from quizgen.export.qti21 import EXPECTED_LENGTH
 from quizgen.export.xmlzip import safe_id
 
 from .conftest import load_sample, schema_file
@@ -50,8 +52,13 @@ def _check_qti21(data, questions, tmp_path, qti21_schema, cp_schema):
     test = etree.fromstring(z.read("test.xml"), PARSER)
     sections = list(test.iter(Q + "assessmentSection"))
     assert len(sections) == len({q["id"] for q in questions})
+    titles: dict[str, str] = {}
+    for q in questions:
+        titles.setdefault(safe_id(f"S_{q['id']}"), q["title"])
     for s in sections:
         assert s.find(Q + "selection").get("select") == "1"
+        # a section is titled with its entry's title (a teacher sees it), not the raw id
+        assert s.get("title") == titles[s.get("identifier")]
     by_id = {safe_id(q["qid"]): q for q in questions}
     want = expected(questions)
     for ref in test.iter(Q + "assessmentItemRef"):
@@ -63,6 +70,7 @@ def _check_qti21(data, questions, tmp_path, qti21_schema, cp_schema):
         # 32-bit integers never carry a sequence number
         for decl in item.iter(Q + "responseDeclaration", Q + "outcomeDeclaration"):
             assert decl.get("baseType") != "integer"
+        _check_expected_length(item, q)
         for img in item.iter(Q + "img"):
             assert "media/" + img.get("src").rsplit("/", 1)[1] in names
         assert bool(list(item.iter(Q + "img"))) == bool(q.get("diagram"))
@@ -70,6 +78,41 @@ def _check_qti21(data, questions, tmp_path, qti21_schema, cp_schema):
     path.write_bytes(data)
     assert check_package(str(path)) == []
     return z
+
+
+def _check_expected_length(item, q: dict) -> None:
+    """Every box's expectedLength is its kind's fixed width, so it says nothing of the key:
+    it equals the key's length only for a 10-digit number (every number box is 10 wide)."""
+    parts = {f"RESPONSE_{p['id']}": p for p in q["parts"]}
+    for box in item.iter(Q + "textEntryInteraction"):
+        part = parts[box.get("responseIdentifier")]
+        length = int(box.get("expectedLength"))
+        assert length == EXPECTED_LENGTH[part["kind"]], (q["qid"], part["id"])
+        keys = [str(int(part["answer"]))] if part["kind"] != "text" else \
+            [part["answer"], *part["accept"]]
+        for key in keys:
+            assert len(key) != length or (part["kind"] == "number" and length == 10), key
+
+
+def test_qti21_expected_length_does_not_follow_the_key(sample):
+    """The same question with other keys (a 1-digit and a 10-digit ack, a short and a long
+    state name) gives the same boxes."""
+    def boxes(questions):
+        z = _zip(render(questions, "qti21"))
+        return {name: [(b.get("responseIdentifier"), b.get("expectedLength"))
+                       for b in etree.fromstring(z.read(name), PARSER)
+                       .iter(Q + "textEntryInteraction")]
+                for name in z.namelist() if name.startswith("items/")}
+    other = copy.deepcopy(sample)
+    for q in other:
+        for p in q["parts"]:
+            if p["kind"] == "number":
+                p["answer"] = 7 if p["answer"] > 9 else 4294967295
+            elif p["kind"] == "text":
+                p["answer"] = "X"
+                p["accept"] = ["a much longer spelling than any"]
+    assert boxes(sample) == boxes(other)
+    assert sorted({n for b in boxes(sample).values() for _, n in b}) == ["10", "20"]
 
 
 def test_qti21_validates_and_answers(questions, diagram, tmp_path, qti21_schema, cp_schema):
