@@ -8,7 +8,6 @@ versions. All randomness goes through ``random.Random(variant_seed(seed, code))`
 
 from __future__ import annotations
 
-import copy
 import random
 from typing import Any, Iterable, Protocol, Sequence
 
@@ -72,6 +71,14 @@ def _candidates(spec: PaperSpec, section: SectionSpec, k: int,
     return found
 
 
+def _own(question: dict) -> dict:
+    """A copy of ``question`` that this paper may change (its points, its choices' order)
+    without changing the source's; the trace, which nothing changes, is shared."""
+    parts = [{**p, "choices": list(p["choices"])} if "choices" in p else dict(p)
+             for p in question["parts"]]
+    return {**question, "parts": parts}
+
+
 def _shuffle_choices(question: dict, rng: random.Random) -> None:
     for part in question["parts"]:
         if part["kind"] == "choice":
@@ -92,7 +99,7 @@ def build_paper(spec: PaperSpec, code: str, source: QuestionSource, *,
             chosen.sort(key=lambda e: order[id(e)])
         questions = []
         for entry in chosen:
-            question = copy.deepcopy(source.generate(entry, rng.randrange(2 ** 31), spec.lang))
+            question = _own(source.generate(entry, rng.randrange(2 ** 31), spec.lang))
             if section.points is not None:
                 question["points"] = section.points
             if spec.shuffle_choices:

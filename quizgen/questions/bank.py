@@ -39,7 +39,7 @@ from quizgen import safehtml, seeds, yamlutil
 from quizgen.errors import BankError, QuizgenError
 from quizgen.files import read_text_input
 from quizgen.i18n import LANGS
-from quizgen.questions import landmarks as lm, markup
+from quizgen.questions import landmarks as lm, markup, template_cache
 from quizgen.questions.data import answer_text, check_question
 from quizgen.questions.types import TYPES, GenerationError
 from quizgen.questions.sandbox import BankEnvironment, render as _render
@@ -233,10 +233,16 @@ def _entry(raw: Any, path: str, bank: str, source: str, lines: dict) -> BankEntr
 def _compile(entry: BankEntry, lang: str, key: str, text: str, text_line: int | None
              ) -> tuple[Any, int | None, frozenset[str]]:
     where = f"{entry.id}: {key}.{lang}"
+    env = template_env()
+    cached = template_cache.load(text)
+    if cached is not None:
+        code, names = cached
+        return env.template_class.from_code(env, code, env.make_globals(None)), text_line, names
     try:
-        tree = template_env().parse(text)
+        tree = env.parse(text)
         names = frozenset(meta.find_undeclared_variables(tree))
-        compiled = template_env().from_string(tree)
+        code = env.compile(tree)
+        compiled = env.template_class.from_code(env, code, env.make_globals(None))
     except TemplateSyntaxError as exc:
         at = (text_line or 1) + (exc.lineno or 1) - 1
         raise BankError(f"template syntax error: {exc.message}", file=entry.source, line=at,
@@ -245,6 +251,7 @@ def _compile(entry: BankEntry, lang: str, key: str, text: str, text_line: int | 
         message = str(exc) if isinstance(exc, TemplateError) else "it nests too deep"
         raise BankError(f"template error: {message}", file=entry.source, line=text_line,
                         field=where) from None
+    template_cache.store(text, code, names)
     return compiled, text_line, names
 
 
