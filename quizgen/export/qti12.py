@@ -5,7 +5,8 @@ Layout, as Canvas itself exports a quiz::
     imsmanifest.xml
     IDENT/IDENT.xml              questestinterop > assessment > section "root_section"
     IDENT/assessment_meta.xml    Canvas quiz settings
-    diagrams/NAME.svg            ladder diagrams, referenced as $IMS-CC-FILEBASE$/diagrams/NAME.svg
+    IDENT/diagrams/NAME.svg      ladder diagrams, <img src="diagrams/NAME.svg">: a plain path
+                                 relative to the XML that uses it
 
 Every bank entry is a question group (a ``<section>`` picking one item) holding its variants,
 so each student gets one variant. Types: numerical (number/bit), multiple_choice,
@@ -13,6 +14,19 @@ multiple_answers, short_answer, true_false, matching (order: item -> position) a
 fill_in_multiple_blanks (several number/bit/text parts; blanks are ``[part_id]``). A question
 mixing other kinds of parts is split into one item per part (see ``split_parts``), with one
 group per entry and part.
+
+What Canvas's importer does with it (canvas-lms, gems/plugins/qti_exporter/lib/qti/):
+
+- true/false: ``question_type`` true_false_question is taken from the item's metadata
+  (assessment_item_converter.rb, parse_instructure_metadata), then kept only if the two
+  answer texts match ``/true/i`` and ``/false/i`` (choice_interaction.rb,
+  process_true_false_question, which then sets them to "True" and "False"); otherwise the
+  item becomes a multiple choice question. So the answers are always "True" and "False", and
+  a Chinese item says what they mean in its question text.
+- images: html_helper.rb, sanitize_html!, turns a ``src`` that is a package file's path (or
+  its end) into a link to the imported file. It leaves ``$IMS-CC-FILEBASE$`` paths (a Common
+  Cartridge token other QTI readers do not know) to a later step, so plain relative paths are
+  used, resolving both for Canvas and relative to the item's XML as elsewhere.
 """
 
 from __future__ import annotations
@@ -52,7 +66,12 @@ NS = "http://www.imsglobal.org/xsd/ims_qtiasiv1p2"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 CP_NS = "http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1"
 CANVAS_NS = "http://canvas.instructure.com/xsd/cccv1p0"
-FILEBASE = "$IMS-CC-FILEBASE$"
+#: the folder of the package the diagrams are in, relative to the assessment XML's folder
+DIAGRAMS = "diagrams"
+#: the answer texts of a true/false item: what Canvas recognises (and shows) in any language
+TRUE_FALSE = ("True", "False")
+#: for questions in other languages, what the two words mean, said in the question text
+_TRUE_FALSE_NOTE = {"zh": "True = 正确，False = 错误"}
 
 #: builds an item's interaction: build(presentation, resprocessing)
 Build = Callable[[ET.Element, ET.Element], None]
@@ -81,9 +100,10 @@ def write(questions: list[dict], diagram_svg: DiagramFn | None = None) -> bytes:
     entries = {
         f"{ident}/{ident}.xml": xml_bytes(root),
         f"{ident}/assessment_meta.xml": _meta(ident, title, total),
-        **{f"diagrams/{name}": data for name, data in files.items()},
+        **{f"{ident}/{DIAGRAMS}/{name}": data for name, data in files.items()},
     }
-    entries["imsmanifest.xml"] = _manifest(ident, sorted(files))
+    entries["imsmanifest.xml"] = _manifest(ident, [f"{ident}/{DIAGRAMS}/{name}"
+                                                   for name in sorted(files)])
     return zip_bytes(entries)
 
 
@@ -128,13 +148,15 @@ def _item(q: dict, files: dict[str, bytes], diagram_svg: DiagramFn | None) -> ET
     img = ""
     if file:
         files[file[0]] = file[1]
-        img = diagram_img(q, f"{FILEBASE}/diagrams/{file[0]}")
+        img = diagram_img(q, f"{DIAGRAMS}/{file[0]}")
     if is_multipart(q):
         qtype = "fill_in_multiple_blanks_question"
         answers, text, build = _blanks(q, img)
     else:
         qtype, answers, build = _single(q, q["parts"][0])
         text = replace_blanks(q["prompt"], lambda pid: BLANK_MARK) + img
+        if qtype == "true_false_question" and q.get("lang") in _TRUE_FALSE_NOTE:
+            text += f'<p class="qg-tf-words">{html_text(_TRUE_FALSE_NOTE[q["lang"]])}</p>'
     _field(meta, "question_type", qtype)
     _field(meta, "points_possible", number_text(sum(part_points(q))))
     _field(meta, "original_answer_ids", ",".join(a for a, _ in answers))
@@ -189,7 +211,7 @@ def _single(q: dict, part: dict) -> tuple[str, list[tuple[str, str]], Build]:
     if kind == "order":
         return "matching_question", [], lambda pres, proc: _matching(pres, proc, part)
     if kind == "truefalse":
-        choices = truefalse_choices(q, part)
+        choices = [dict(c, text=word) for c, word in zip(truefalse_choices(q, part), TRUE_FALSE)]
         qtype = "true_false_question"
     else:
         choices = part["choices"]
@@ -328,6 +350,7 @@ def _meta(ident: str, title: str, points: Fraction) -> bytes:
 
 
 def _manifest(ident: str, diagrams: list[str]) -> bytes:
+    """The package manifest; ``diagrams`` are the diagram files' paths in the package."""
     manifest = sub(None, "manifest", attrib={
         "identifier": f"{ident}_manifest", "xmlns": CP_NS,
         "xmlns:imsmd": "http://www.imsglobal.org/xsd/imsmd_v1p2", "xmlns:xsi": XSI,
@@ -340,15 +363,18 @@ def _manifest(ident: str, diagrams: list[str]) -> bytes:
     res = sub(resources, "resource", attrib={"identifier": ident, "type": "imsqti_xmlv1p2"})
     sub(res, "file", attrib={"href": f"{ident}/{ident}.xml"})
     sub(res, "dependency", attrib={"identifierref": f"{ident}_meta"})
-    for name in diagrams:
-        sub(res, "dependency", attrib={"identifierref": safe_id(f"diagram_{name}")})
+    for path in diagrams:
+        sub(res, "dependency", attrib={"identifierref": _diagram_res(path)})
     meta_res = sub(resources, "resource", attrib={
         "identifier": f"{ident}_meta", "href": f"{ident}/assessment_meta.xml",
         "type": "associatedcontent/imscc_xmlv1p1/learning-application-resource"})
     sub(meta_res, "file", attrib={"href": f"{ident}/assessment_meta.xml"})
-    for name in diagrams:
+    for path in diagrams:
         web = sub(resources, "resource", attrib={
-            "identifier": safe_id(f"diagram_{name}"), "type": "webcontent",
-            "href": f"diagrams/{name}"})
-        sub(web, "file", attrib={"href": f"diagrams/{name}"})
+            "identifier": _diagram_res(path), "type": "webcontent", "href": path})
+        sub(web, "file", attrib={"href": path})
     return xml_bytes(manifest)
+
+
+def _diagram_res(path: str) -> str:
+    return safe_id(f"diagram_{path.rsplit('/', 1)[-1]}")

@@ -21,7 +21,6 @@ from quizgen.questions.markup import BLANK_RE
 #: the XSDs and DTD, vendored (schemas/README.md says where they came from)
 SCHEMAS = Path(__file__).resolve().parent / "schemas"
 PARSER = etree.XMLParser(no_network=True, resolve_entities=False)
-TRUE_WORDS = {"true", "正确"}
 
 
 def plain(html_text: str) -> str:
@@ -290,6 +289,56 @@ def gift_key(q):
 
 # --------------------------------------------------------------------------- QTI 1.2 (Canvas)
 
+# --- What Canvas's QTI importer does, re-implemented from its source. NOT Canvas's code: a
+# faithful re-reading of canvas-lms, gems/plugins/qti_exporter/lib/qti/ (html_helper.rb,
+# choice_interaction.rb) and lib/qti.rb (convert_files).
+
+def canvas_clear_html(text: str) -> str:
+    """HtmlHelper#clear_html: tags dropped, ``&#NNN;`` decoded, other ``&name;`` dropped."""
+    text = re.sub(r"</?[^>\n]*>", "", text)
+    text = re.sub(r"&#\d+;", lambda m: chr(int(m.group(0)[2:-1])), text)
+    return re.sub(r"&\w+;", "", text)
+
+
+def canvas_choice_type(meta_type: str, texts: list[str]) -> str:
+    """The type a choice item ends up with: ChoiceInteraction#process_true_false_question
+    keeps true_false_question only for two answers, one matching /true/i and another
+    /false/i; anything else becomes multiple_choice_question. ``texts`` are the answers'
+    HTML (get_answers: clear_html(choice.text).strip, spaces collapsed)."""
+    if meta_type != "true_false_question":
+        return meta_type
+    texts = [" ".join(canvas_clear_html(t).split()) for t in texts]
+    if len(texts) == 2:
+        true = next((i for i, t in enumerate(texts) if re.search("true", t, re.I)), None)
+        false = next((i for i, t in enumerate(texts)
+                      if i != true and re.search("false", t, re.I)), None)
+        if true is not None and false is not None:
+            return "true_false_question"
+    return "multiple_choice_question"
+
+
+def canvas_path_map(z: zipfile.ZipFile) -> list[str]:
+    """The package files Canvas imports as attachments: every manifest <file href> that is
+    not .xml/.dat/.qti (QTIMigrationTool's Manifest.AddCPFile copies those, Qti.convert_files
+    makes them attachments), URL-unescaped, shortest first (as @sorted_paths)."""
+    from urllib.parse import unquote
+    manifest = etree.fromstring(z.read("imsmanifest.xml"), PARSER)
+    hrefs = {unquote(f.get("href")) for f in manifest.iter("{*}file")
+             if f.get("href")[-4:].lower() not in (".xml", ".dat", ".qti")}
+    return sorted(hrefs, key=len)
+
+
+def canvas_resolve_src(src: str, paths: list[str]) -> str | None:
+    r"""HtmlHelper#sanitize_html!: a src is unescaped, ``$TOKEN$``s matching /\$[A-Z_]*\$/
+    removed (not ``$IMS-CC-FILEBASE$``: it has hyphens), then found by exact path or as the
+    end of the shortest package path (find_best_path_match). None: left as written."""
+    from urllib.parse import unquote
+    val = re.sub(r"\$[A-Z_]*\$", "", unquote(src))
+    if val in paths:
+        return val
+    return next((k for k in paths if k.endswith(val)), None)
+
+
 def strip_ns(root):
     for el in root.iter():
         if isinstance(el.tag, str) and "}" in el.tag:
@@ -351,8 +400,11 @@ def read_qti12(data: bytes) -> dict:
             right = {v.text for v in cond.iter("varequal") if v.getparent().tag != "not"}
             choices = tuple((labels[lab.get("ident")], lab.get("ident") in right)
                             for lab in item.iter("response_label"))
+            qtype = canvas_choice_type(qtype, [lab.findtext("material/mattext") or ""
+                                               for lab in item.iter("response_label")])
             if qtype == "true_false_question":
-                (truth,) = [text.casefold() in TRUE_WORDS for text, ok in choices if ok]
+                (truth,) = [re.search("true", text, re.I) is not None
+                            for text, ok in choices if ok]
                 out[(qid, pid)] = (qtype, ("tf", truth))
             else:
                 out[(qid, pid)] = (qtype, ("choice", qtype == "multiple_answers_question",

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import copy
 import io
+import posixpath
+import re
 import zipfile
 from pathlib import Path
 
@@ -19,6 +21,9 @@ from .readback import (
     PARSER,
     SCHEMAS,
     Q,
+    canvas_choice_type,
+    canvas_path_map,
+    canvas_resolve_src,
     etree,
     expected,
     plain,
@@ -170,7 +175,29 @@ def _check_qti12(data, questions, tmp_path, dtd):
     for group in top.findall("section"):
         assert group.findtext("selection_ordering/selection/selection_number") == "1"
         assert len(group.findall("item")) >= 1
+    _check_qti12_images(z, name, root, questions)
     return got, root
+
+
+def _check_qti12_images(z, name, root, questions) -> None:
+    """Every diagram is found by Canvas's importer (its path map of the package's files) and,
+    relative to the assessment XML, by any other reader: the same file, the question's own."""
+    paths = canvas_path_map(z)
+    used = set()
+    by_qid = {q["qid"]: q for q in questions}
+    for item in root.iter("item"):
+        qid = next(f.findtext("fieldentry") for f in item.iter("qtimetadatafield")
+                   if f.findtext("fieldlabel") == "quizgen_qid")
+        text = item.findtext("presentation/material/mattext")
+        srcs = re.findall(r'<img[^>]*\ssrc="([^"]+)"', text)
+        drawn = any(n.endswith(".svg") for n in z.namelist())  # rendered with diagrams
+        assert len(srcs) == (drawn and bool(by_qid[qid].get("diagram"))), qid
+        for src in srcs:
+            relative = posixpath.normpath(posixpath.join(posixpath.dirname(name), src))
+            assert canvas_resolve_src(src, paths) == relative, src
+            assert relative.endswith(f"/{safe_id(qid)}.svg") and relative in z.namelist()
+            used.add(relative)
+    assert used == {n for n in z.namelist() if n.endswith(".svg")}
 
 
 def test_qti12_validates_and_answers(questions, diagram, tmp_path, qti12_dtd):
@@ -190,7 +217,34 @@ def test_qti12_validates_and_answers(questions, diagram, tmp_path, qti12_dtd):
     fill = next(i for i in root.iter("item") if i.get("ident") == "s-fill_7")
     text = fill.findtext("presentation/material/mattext")
     assert "[syn]" in text and "[ack_bit]" in text and "[ack]" in text
-    assert "$IMS-CC-FILEBASE$/diagrams/s-fill_7.svg" in text
+    assert '<img src="diagrams/s-fill_7.svg"' in text
+
+
+def test_canvas_sees_the_true_false_items_as_true_false(sample, tmp_path, qti12_dtd):
+    """Chinese and English true/false items stay true_false_question through Canvas's
+    importer (the answers read True and False); a Chinese one says what they mean."""
+    tf = next(q for q in sample if q["id"] == "s-tf")
+    zh = dict(copy.deepcopy(tf), qid="s-tf@zh", lang="zh")
+    for q, truth in ((tf, tf["parts"][0]["answer"]), (zh, zh["parts"][0]["answer"])):
+        got, root = _check_qti12(render([q], "qti12"), [q], tmp_path, qti12_dtd)
+        assert got == {(q["qid"], None): ("true_false_question", ("tf", truth))}
+        text = root.find(".//item/presentation/material/mattext").text
+        assert ("True = 正确，False = 错误" in text) == (q["lang"] == "zh")
+    # what the importer did with the words quizgen wrote before
+    assert canvas_choice_type("true_false_question", ["正确", "错误"]) == \
+        "multiple_choice_question"
+    assert canvas_choice_type("true_false_question", ["<p>True</p>", "False"]) == \
+        "true_false_question"
+
+
+def test_the_canvas_image_resolver_is_canvas(tmp_path):
+    """readback.canvas_resolve_src does what html_helper.rb does: $IMS-CC-FILEBASE$ is not
+    one of the tokens it removes, so such a path is left for later; a plain path is found."""
+    paths = ["qg1/diagrams/a.svg", "web/qg1/diagrams/a.svg"]
+    assert canvas_resolve_src("diagrams/a.svg", paths) == "qg1/diagrams/a.svg"
+    assert canvas_resolve_src("qg1/diagrams/a%2Esvg", paths) == "qg1/diagrams/a.svg"
+    assert canvas_resolve_src("$IMS-CC-FILEBASE$/diagrams/a.svg", paths) is None
+    assert canvas_resolve_src("$CANVAS_TOKEN$/diagrams/a.svg", paths) == "qg1/diagrams/a.svg"
 
 
 def test_qti12_hostile(hostile, diagram, tmp_path, qti12_dtd):
