@@ -11,6 +11,7 @@ from quizgen import seeds
 from quizgen.commands.options import bank_option, capture_options, capture_trace
 from quizgen.errors import QuizgenError
 from quizgen.export import FORMATS, DiagramFn
+from quizgen.export import count as count_questions
 from quizgen.export import export as export_questions
 
 SEED_BITS = 31  # seeds stay positive 32-bit ints, safe in every consumer
@@ -94,5 +95,11 @@ def export(fmt: str, banks: tuple[str, ...], ids: str | None, variants: int, see
     questions = collect(entries, id_list, variants, seed, lang, generate)
     path = export_questions(questions, fmt, out, diagram_svg=_diagram_renderer(), force=force)
     n_entries = len({q["id"] for q in questions})
-    click.echo(f"wrote {len(questions)} questions ({n_entries} entries x {variants} variants) "
-               f"to {path}")
+    written = count_questions(questions, fmt)  # what the LMS gets: GIFT splits parts
+    if written == len(questions):
+        click.echo(f"wrote {written} questions ({n_entries} entries x {variants} variants) "
+                   f"to {path}")
+    else:
+        click.echo(f"wrote {written} questions to {path} ({n_entries} entries x {variants} "
+                   f"variants = {len(questions)}; a variant with several parts is one question "
+                   "per part)")

@@ -1,8 +1,10 @@
 """LMS exports of generated questions: Moodle XML, GIFT, Canvas QTI 1.2 and QTI 2.1.
 
 Each writer is a module with ``write(questions, diagram_svg) -> bytes`` reading only question
-dicts (docs/question-data.md); ``FORMATS`` maps a format's name to its module. :func:`export`
-writes the result atomically. Output is deterministic: the same questions give byte-identical
+dicts (docs/question-data.md) and ``count(questions) -> int``, the number of questions an LMS
+gets from it (GIFT and Canvas write a question with several parts they cannot hold as one
+question per part); ``FORMATS`` maps a format's name to its module. :func:`export` writes the
+result atomically. Output is deterministic: the same questions give byte-identical
 files.
 """
 
@@ -24,16 +26,27 @@ FORMATS: dict[str, str] = {
     "qti21": "quizgen.export.qti21",
 }
 
-__all__ = ["FORMATS", "DiagramFn", "export", "render"]
+__all__ = ["FORMATS", "DiagramFn", "count", "export", "render"]
+
+
+def _module(fmt: str):
+    if fmt not in FORMATS:
+        raise QuizgenError(f"unknown export format {fmt!r} (choose from {', '.join(FORMATS)})")
+    return importlib.import_module(FORMATS[fmt])
 
 
 def render(questions: list[dict], fmt: str, *, diagram_svg: DiagramFn | None = None) -> bytes:
     """The bytes of ``questions`` in format ``fmt`` (no file is written)."""
-    if fmt not in FORMATS:
-        raise QuizgenError(f"unknown export format {fmt!r} (choose from {', '.join(FORMATS)})")
+    module = _module(fmt)
     check_questions(questions)
     questions = [clean_question(q) for q in questions]     # bank HTML, on every export path
-    return importlib.import_module(FORMATS[fmt]).write(questions, diagram_svg)
+    return module.write(questions, diagram_svg)
+
+
+def count(questions: list[dict], fmt: str) -> int:
+    """How many questions ``render(questions, fmt)`` gives an LMS (more than
+    ``len(questions)`` where a format writes one question per part)."""
+    return int(_module(fmt).count(questions))
 
 
 def export(questions: list[dict], fmt: str, out: Path, *, diagram_svg: DiagramFn | None = None,

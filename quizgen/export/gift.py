@@ -1,11 +1,23 @@
 """GIFT (Moodle's plain-text import format).
 
-GIFT has no multi-part question, so a question with several parts becomes one GIFT question
-per part, titled ``title (label)``, each with the full prompt (its own blank shows ``____``,
-the other blanks their label in brackets). Every GIFT special character (``~ = # { } :`` and
-``\\``) in titles, texts, answers and feedback is backslash-escaped; newlines become ``\\n``.
-Texts use ``[html]``. GIFT carries no points; a ladder diagram, having no file to travel in,
-is inlined as a ``data:`` URI image.
+GIFT has one answer block per question: Moodle's reader (question/format/gift/format.php,
+qformat_gift::readquestion) takes the text between the first ``{`` and the first ``}`` as the
+answers and the rest as question text; there is no cloze. A question with several parts could
+be one GIFT question only as an essay (not graded), a matching question (its drop-downs would
+list the right values) or one short answer holding every blank (graded on spacing and order),
+none of which asks what the question asks. So it is split, honestly: one GIFT question per
+part, titled ``title (label)``, with the full prompt (its own blank shows ``____``, the others
+their label in brackets) saying which part it asks for; and the parts of an entry go to one
+category per part (``$course$/quizgen/BANK/ID/PART``), so "a random question from this
+category" always asks the same part of some variant. :func:`count` is the number of GIFT
+questions written. Moodle XML (``--format moodle``) keeps such a question whole, as a cloze.
+
+Every GIFT special character (``~ = # { } :`` and ``\\``) in titles, texts, answers and
+feedback is backslash-escaped; newlines become ``\\n``. Texts use ``[html]``. GIFT carries no
+points. A ladder diagram, having no file to travel in, is inlined as a ``data:`` URI image,
+which a Moodle site that cleans HTML removes (lib/weblib.php, purify_html: ``data`` is not
+among HTML Purifier's URI.AllowedSchemes; $CFG->forceclean cleans every text): for diagrams
+on such a site, import Moodle XML, which carries them as files.
 """
 
 from __future__ import annotations
@@ -38,14 +50,37 @@ def escape(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
 
 
+HEADER = (
+    "// quizgen export: one $CATEGORY per bank entry, holding its variants; a question with\n"
+    "// several parts is one question per part (GIFT has one answer block per question), in a\n"
+    "// category per part ($course$/quizgen/BANK/ID/PART): draw one random question from each.\n"
+    "// Diagrams are inline data: images, which a Moodle site that cleans HTML removes; for\n"
+    "// diagrams there, import the Moodle XML export (quizgen export --format moodle).")
+
+
+def count(questions: list[dict]) -> int:
+    """How many GIFT questions :func:`write` writes for ``questions`` (one per part)."""
+    return sum(len(split_parts(q)) for q in questions)
+
+
+def part_category(q: dict, sub: dict) -> str:
+    """The category of a GIFT question: its entry's, or for a part of a split question the
+    entry's and the part id (ids are ``[a-z0-9_]+``: distinct even where category names are
+    compared without case)."""
+    path = category_path(q)
+    return f"{path}/{sub['parts'][0]['id']}" if "split_from" in sub else path
+
+
 def write(questions: list[dict], diagram_svg: DiagramFn | None = None) -> bytes:
-    blocks = ["// quizgen export: one $CATEGORY per bank entry; multi-part questions are "
-              "split into one question per part"]
+    blocks = [HEADER]
     for _entry_id, variants in by_entry(questions):
-        blocks.append(f"$CATEGORY: {category_path(variants[0])}")
+        categories: dict[str, list[str]] = {}
         for q in variants:
             for sub in split_parts(q):
-                blocks.append(_question(sub, diagram_svg))
+                categories.setdefault(part_category(q, sub), []).append(
+                    _question(sub, diagram_svg))
+        for path, texts in categories.items():
+            blocks += [f"$CATEGORY: {path}", *texts]
     return ("\n\n".join(blocks) + "\n").encode("utf-8")
 
 

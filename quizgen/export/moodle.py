@@ -39,6 +39,11 @@ from quizgen.export.parts import (
 from quizgen.export.xmlzip import cdata, xml_escape
 
 
+def count(questions: list[dict]) -> int:
+    """How many questions :func:`write` writes for ``questions``: one each."""
+    return len(questions)
+
+
 def write(questions: list[dict], diagram_svg: DiagramFn | None = None) -> bytes:
     out = ['<?xml version="1.0" encoding="UTF-8"?>', "<quiz>"]
     for _entry_id, variants in by_entry(questions):

@@ -27,6 +27,12 @@ _WORDS = {
     "false": {"en": "False", "zh": "错误"},
     "diagram": {"en": "Ladder diagram", "zh": "时序图"},
     "part": {"en": "Part", "zh": "小题"},
+    # said in each question split_parts makes: {label} is the part it asks for
+    "only": {"en": "Answer {label} only.", "zh": "本题只答{label}。"},
+    "only_blank": {"en": "Answer {label} only (the blank ____).",
+                   "zh": "本题只答{label}（____ 处）。"},
+    "others": {"en": " The blanks in brackets are asked in other questions.",
+               "zh": "方括号中的空在其他题中作答。"},
 }
 
 
@@ -103,14 +109,22 @@ def part_label(q: dict, part: dict, index: int) -> str:
 
 def split_parts(q: dict) -> list[dict]:
     """One single-part question per part, each with the full context: the prompt keeps every
-    blank (the part's own shows ``____``, the others their label in brackets) and the title
-    becomes ``title (label)``. Used by formats that cannot hold several parts in one question."""
+    blank (the part's own shows ``____``, the others their label in brackets), then says which
+    part this question asks for and that the bracketed blanks are asked elsewhere; the title
+    becomes ``title (label)``. Used by formats that cannot hold several parts in one question
+    (each such question stands alone: an LMS may draw it without its siblings)."""
     if not is_multipart(q):
         return [q]
     points = part_points(q)
+    lang = q.get("lang", "en")
+    marked = marked_parts(q)
     out = []
     for i, part in enumerate(q["parts"]):
         labels = {p["id"]: part_label(q, p, j) for j, p in enumerate(q["parts"])}
+        own = html_text(labels[part["id"]])
+        note = word("only_blank" if part["id"] in marked else "only", lang).format(label=own)
+        if marked - {part["id"]}:
+            note += word("others", lang)
 
         def render(pid: str, own: str = part["id"], labels: dict[str, str] = labels) -> str:
             if pid == own:
@@ -121,7 +135,8 @@ def split_parts(q: dict) -> list[dict]:
         sub["qid"] = f"{q['qid']}#{part['id']}"
         sub["title"] = f"{q['title']} ({labels[part['id']]})"
         sub["points"] = float(points[i])
-        sub["prompt"] = replace_blanks(q["prompt"], render)
+        sub["prompt"] = (replace_blanks(q["prompt"], render)
+                         + f'<p class="qg-split-note">{note}</p>')
         sub["parts"] = [dict(part, points=None)]
         sub["split_from"] = q["qid"]
         out.append(sub)

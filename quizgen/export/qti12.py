@@ -107,6 +107,11 @@ def write(questions: list[dict], diagram_svg: DiagramFn | None = None) -> bytes:
     return zip_bytes(entries)
 
 
+def count(questions: list[dict]) -> int:
+    """How many items :func:`write` writes for ``questions`` (a split question: one per part)."""
+    return sum(1 if _fits_one_item(q) else len(split_parts(q)) for q in questions)
+
+
 def _title(questions: list[dict]) -> str:
     banks = sorted({q.get("bank") or "quizgen" for q in questions})
     return "quizgen: " + ", ".join(banks)

@@ -377,6 +377,11 @@ def _manifest(ident: str, items: list[tuple[str, str, list[str]]]) -> bytes:
     return xml_bytes(manifest)
 
 
+def count(questions: list[dict]) -> int:
+    """How many assessmentItems :func:`write` writes for ``questions``: one each."""
+    return len(questions)
+
+
 def write(questions: list[dict], diagram_svg: DiagramFn | None = None) -> bytes:
     ident = package_ident("qg", questions)
     title = "quizgen: " + ", ".join(sorted({q.get("bank") or "quizgen" for q in questions}))

@@ -262,7 +262,24 @@ def read_gift(data: bytes, *, escape_aware: bool = False) -> dict:
     for q in parser.parseFile(io.StringIO(data.decode("utf-8"))):
         m = re.match(r"\s*// (\S+)", q.full)
         assert m, q.full[:80]
+        assert m.group(1) not in out, f"{m.group(1)} written twice"
         out[m.group(1)] = q
+    return out
+
+
+def gift_categories(data: bytes) -> dict:
+    """qid (as read_gift) -> the $CATEGORY it is imported into, read off the raw lines as
+    Moodle does (qformat_gift::readquestion: a block starting ``$CATEGORY:`` sets the category
+    of the questions after it; pygiftparser's category pattern stops at "-")."""
+    out, category = {}, None
+    for block in re.split(r"\n\s*\n", data.decode("utf-8")):
+        lines = [ln for ln in block.strip().splitlines() if ln.strip()]
+        real = [ln for ln in lines if not ln.lstrip().startswith("//")]
+        if real and real[0].startswith("$CATEGORY:"):
+            category = real[0][len("$CATEGORY:"):].strip()
+        elif real:
+            (qid,) = [ln.strip()[3:].split()[0] for ln in lines if ln.strip().startswith("// ")]
+            out[qid] = category
     return out
 
 

@@ -214,6 +214,24 @@ def test_command_end_to_end(fake_questions, tmp_path):
     assert out.read_bytes() == first
 
 
+@pytest.mark.parametrize("fmt", ["gift", "moodle"])
+def test_command_reports_the_questions_it_wrote(fake_questions, tmp_path, fmt):
+    """The count printed is the number of questions in the file: GIFT writes s-fill's three
+    parts as three questions per variant (read back by pygiftparser)."""
+    import re
+
+    from .readback import read_gift, read_moodle
+    out = tmp_path / f"quiz.{fmt}"
+    result = CliRunner().invoke(cli, ["export", "--format", fmt, "--ids", "s-fill,s-state",
+                                      "--variants", "2", "--lang", "en", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    read = read_gift(out.read_bytes()) if fmt == "gift" else read_moodle(out.read_bytes())
+    assert len(read) == (2 * 3 + 2 if fmt == "gift" else 4)
+    m = re.match(r"wrote (\d+) questions", result.output)
+    assert m and int(m.group(1)) == len(read), result.output
+    assert ("2 entries x 2 variants = 4;" in result.output) == (fmt == "gift")
+
+
 def test_command_passes_banks_and_rejects_unknown_ids(fake_questions, tmp_path):
     bank = tmp_path / "b.yaml"
     result = CliRunner().invoke(cli, ["export", "--format", "gift", "--only-banks", "--bank",

@@ -6,11 +6,11 @@ import re
 
 import pytest
 
-from quizgen.export import render
+from quizgen.export import count, render
 from quizgen.export.gift import escape
 
 from .conftest import load_sample, mixed_question
-from .readback import expected, gift_key, gift_unescape, plain, read_gift
+from .readback import expected, gift_categories, gift_key, gift_unescape, plain, read_gift
 
 import pygiftparser  # noqa: F401  (the independent GIFT parser these tests read back with)
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -24,6 +24,7 @@ def _check(data: bytes, questions: list[dict], escape_aware: bool = False) -> di
     read = read_gift(data, escape_aware=escape_aware)
     want = expected(questions)
     assert set(read) == {_gift_qid(q, p) for q in questions for p in q["parts"]}
+    assert len(read) == count(questions, "gift")  # what `quizgen export` reports
     for q in questions:
         for i, p in enumerate(q["parts"]):
             got = read[_gift_qid(q, p)]
@@ -33,11 +34,25 @@ def _check(data: bytes, questions: list[dict], escape_aware: bool = False) -> di
             title = f"{q['title']} ({label})" if len(q["parts"]) > 1 else q["title"]
             assert gift_unescape(got.title) == title
             assert got.markup == "html"
-    # one $CATEGORY line per bank entry, before its variants (checked on the raw lines: the
-    # parser's category pattern stops at "-")
+    # one $CATEGORY per bank entry, or per entry and part where a variant has several parts:
+    # a random question from a category is then always the same question (or the same part
+    # of one) with other numbers (checked on the raw lines: the parser's category pattern
+    # stops at "-")
     cats = re.findall(r"^\$CATEGORY: (.*)$", data.decode(), re.M)
-    entries = {q["id"]: q["bank"] for q in questions}  # first appearance order
-    assert cats == [f"$course$/quizgen/{bank}/{i}" for i, bank in entries.items()]
+    want_cats: list[str] = []
+    for q in questions:
+        entry = f"$course$/quizgen/{q['bank']}/{q['id']}"
+        for p in q["parts"]:
+            cat = f"{entry}/{p['id']}" if len(q["parts"]) > 1 else entry
+            if cat not in want_cats:
+                want_cats.append(cat)
+    assert sorted(cats) == sorted(want_cats) and len(cats) == len(want_cats)
+    where = gift_categories(data)
+    for q in questions:
+        entry = f"$course$/quizgen/{q['bank']}/{q['id']}"
+        for p in q["parts"]:
+            assert where[_gift_qid(q, p)] == (f"{entry}/{p['id']}" if len(q["parts"]) > 1
+                                              else entry)
     return read
 
 
@@ -51,8 +66,36 @@ def test_multi_part_becomes_one_question_per_part(questions):
     for p in mixed["parts"]:
         q = read[f"{mixed['qid']}#{p['id']}"]
         text = plain(gift_unescape(q.text))
-        assert "____" in text or p["id"] in {"name", "tw", "seqs", "states"}
+        own_blank = p["id"] not in {"name", "tw", "seqs", "states"}
+        assert ("____" in text) == own_blank
         assert "B answers A's SYN" in text  # the full context travels with every part
+        # ... and says what it asks: this part, the bracketed blanks being other questions
+        only = f"Answer {p['label']} only{' (the blank ____)' if own_blank else ''}."
+        assert only in text
+        assert "The blanks in brackets are asked in other questions." in text
+
+
+def test_split_questions_say_what_they_ask_in_chinese(sample):
+    q = dict(next(q for q in sample if q["id"] == "s-fill"), lang="zh")
+    read = read_gift(render([q], "gift"))
+    text = plain(gift_unescape(read["s-fill@7#ack"].text))
+    assert "本题只答ack（____ 处）。方括号中的空在其他题中作答。" in text
+
+
+def test_the_count_is_what_is_written(questions, sample):
+    """count() is the number of questions in the file: 8 single-part questions and 3 + 8
+    parts; unsplit formats write one question per variant."""
+    data = render(questions, "gift")
+    assert count(questions, "gift") == len(read_gift(data)) == 6 + 3 + 8
+    assert count(sample, "gift") == 6 + 3
+    assert count(questions, "moodle") == count(questions, "qti21") == len(questions)
+    assert count(questions, "qti12") == 7 + 8  # the mixed question: one item per part
+
+
+def test_the_file_says_where_diagrams_can_go_missing():
+    head = render(load_sample(), "gift").decode().split("\n\n", 1)[0]
+    assert head.startswith("//") and all(ln.startswith("//") for ln in head.splitlines())
+    assert "data: images" in head and "cleans HTML" in head and "--format moodle" in head
 
 
 def test_hostile_text_survives(hostile, diagram):
