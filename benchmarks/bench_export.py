@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/bench_export.py [--variants 1000] [--real-diagrams]
 
 Variants are the sample questions (tests/fixtures/questions_sample.json) replicated with
-different qids. Diagrams come from a trivial SVG function, or with ``--real-diagrams`` from
+different qids; "written" is how many questions the LMS gets (GIFT: one per part). Diagrams come from a trivial SVG function, or with ``--real-diagrams`` from
 quizgen.render.ladder (then the renderer's time is included). Targets: < 2 s and < 200 MB per
 format. This reports; it never fails on a timing.
 """
@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from quizgen.export import FORMATS, export  # noqa: E402
+from quizgen.export import FORMATS, count, export  # noqa: E402
 
 TARGET_SECONDS, TARGET_MB = 2.0, 200.0
 
@@ -58,7 +58,7 @@ def main() -> None:
         from quizgen.render.ladder import ladder_svg
         diagram = partial(ladder_svg, reveal=False)
     print(f"{len(questions)} variants, diagrams: {'real' if args.real_diagrams else 'trivial'}")
-    print(f"{'format':8} {'seconds':>8} {'peak MB':>8} {'size MB':>8}  target")
+    print(f"{'format':8} {'written':>8} {'seconds':>8} {'peak MB':>8} {'size MB':>8}  target")
     with tempfile.TemporaryDirectory() as tmp:
         for fmt in FORMATS:
             out = Path(tmp) / f"bench.{fmt}"
@@ -73,7 +73,8 @@ def main() -> None:
             peak = tracemalloc.get_traced_memory()[1] / 2**20
             tracemalloc.stop()
             ok = seconds < TARGET_SECONDS and peak < TARGET_MB
-            print(f"{fmt:8} {seconds:8.3f} {peak:8.1f} {out.stat().st_size / 2**20:8.2f}  "
+            print(f"{fmt:8} {count(questions, fmt):8} {seconds:8.3f} {peak:8.1f} "
+                  f"{out.stat().st_size / 2**20:8.2f}  "
                   f"{'ok' if ok else 'MISSED'}")
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"process max RSS: {rss:.0f} MB; seconds from an untraced run, peak MB from a "
