@@ -119,6 +119,31 @@ def _find(trace: Trace) -> dict[str, Seg | None]:
     return found
 
 
+#: Where a captured connection can be seen to end: TIME-WAIT's end, 2 MSL later, is never in
+#: a capture.
+_ENDED = ("CLOSED", "TIME-WAIT")
+
+
+def connection_over(trace: Trace) -> bool:
+    """Whether the trace shows the connection to its end. A simulation runs until the network
+    is quiet; a captured trace (one with ``final_states``) may stop before the end (say, before
+    the last ACK), or lose track of an end, whose final state is then null."""
+    final = trace.get("final_states")
+    return final is None or all(final.get(side) in _ENDED for side in "AB")
+
+
+def states_complete(trace: Trace, who: str) -> bool:
+    """Whether the trace shows every state ``who`` passes through, from its first to where it
+    ends the connection: always in a simulation; in a capture, not when the capture starts
+    after the handshake, ends before ``who`` is done, or the model lost track of ``who``."""
+    final = trace.get("final_states")
+    if final is None:
+        return True
+    unknown = trace.get("unknown") or {}
+    return (final.get(who) in _ENDED and who not in (unknown.get("state_unknown_from") or {})
+            and unknown.get("states_before_first_segment") is not True)
+
+
 def state_after(trace: Trace, who: str, seg: Seg) -> str | None:
     """The state ``who`` is in right after sending or receiving ``seg``, if that changed it."""
     changes = [e for e in trace["events"] if e["who"] == who and e["segment"] == seg["n"]]

@@ -57,10 +57,13 @@ def segment(trace: dict, ref: Any) -> dict:
 def segment_range(trace: dict, name: str) -> tuple[int, int]:
     """The first and last segment numbers of ``all``, ``handshake`` or ``teardown``."""
     n = len(trace["segments"])
-    if name == "all":
-        return 1, n
     if name == "handshake":
         return 1, segment(trace, "hs3")["n"]
+    if name in ("all", "teardown") and not lm.connection_over(trace):
+        # the whole connection, or its whole close: not in a capture that stops before the end
+        raise GenerationError(f"the {trace['scenario']} trace ends before the connection does")
+    if name == "all":
+        return 1, n
     if name == "teardown":
         return segment(trace, "fin1")["n"], n
     raise GenerationError(f"unknown range {name!r}")

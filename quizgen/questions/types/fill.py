@@ -24,10 +24,13 @@ def generate(entry, trace: dict, rng: random.Random, lang: str) -> Result:
     ask = entry.ask
     seg = segment(trace, ask["segment"])
     fields = list(ask["fields"])
+    # every field first: whether the segment has them all does not depend on the seed (a
+    # captured segment may lack its ACK where the simulated one has it)
+    every = {f: field_part(seg, f) for f in fields}
     if ask.get("random"):
         chosen = set(rng.sample(fields, ask["random"]))
         fields = [f for f in fields if f in chosen]
-    parts = [field_part(seg, f) for f in fields]
+    parts = [every[f] for f in fields]
     blanks = {f: p["id"] for f, p in zip(fields, parts)}
     diagram = None
     if ask.get("diagram"):

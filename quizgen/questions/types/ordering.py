@@ -6,6 +6,7 @@ import random
 from typing import Any
 
 from quizgen.questions import landmarks as lm
+from quizgen.questions.data import LETTERS
 from quizgen.questions.markup import describe
 from quizgen.questions.names import state_label
 from quizgen.questions.types.common import RANGE, WHO, GenerationError, Key, Result, segment_range
@@ -22,6 +23,8 @@ def generate(entry, trace: dict, rng: random.Random, lang: str) -> Result:
     ask = entry.ask
     if ask["order"] == "states":
         who = ask["who"]
+        if not lm.states_complete(trace, who):
+            raise GenerationError(f"the trace does not show all of {who}'s states")
         path = list(lm.state_path(trace, who))
         if len(set(path)) != len(path):
             raise GenerationError(f"{who} passes through a state twice")
@@ -34,6 +37,8 @@ def generate(entry, trace: dict, rng: random.Random, lang: str) -> Result:
         if len(set(texts)) != len(texts):
             raise GenerationError("two segments read the same")
         source = {"segments": [s["n"] for s in segs]}
+    if not 2 <= len(texts) <= len(LETTERS):
+        raise GenerationError(f"{len(texts)} items to order (it takes 2 to {len(LETTERS)})")
     ids = [f"i{k + 1}" for k in range(len(texts))]
     shown = list(zip(ids, texts))
     for _ in range(10):   # a shuffle that already is the answer asks nothing

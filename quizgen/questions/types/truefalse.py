@@ -35,7 +35,10 @@ def _claim_facts(claim: str, trace: dict) -> tuple[Any, Any]:
         hs3 = seg("hs3")
         if hs3["len"]:
             raise GenerationError("the third handshake segment carries data here")
-        nxt = next(s for s in lm.first_sends(trace) if s["from"] == "A" and s["n"] > hs3["n"])
+        nxt = next((s for s in lm.first_sends(trace) if s["from"] == "A" and s["n"] > hs3["n"]),
+                   None)
+        if nxt is None:
+            raise GenerationError("A sends nothing after the third handshake segment here")
         return _diff(nxt["seq"], hs3["seq"]), 1
     if claim == "syn_carries_data":
         return any(s["len"] for s in trace["segments"] if "SYN" in s["flags"]), True
@@ -48,6 +51,11 @@ def _claim_facts(claim: str, trace: dict) -> tuple[Any, Any]:
         return int(d), int(d) // 2
     if claim == "closed_first":
         closed = {e["who"]: e["time"] for e in trace["events"] if e["to"] == "CLOSED"}
+        if not closed:            # e.g. a capture that stops before the last ACK
+            raise GenerationError("no end reaches CLOSED here")
+        final = trace.get("final_states") or {}      # a capture's; null: unknown
+        if any(w not in closed and w in final and final[w] is None for w in "AB"):
+            raise GenerationError("an end whose state is unknown may have closed first")
         first = min(closed, key=lambda w: (closed[w], w))
         return first, "A" if first == "B" else "B"
     if claim == "fin_ack_value":
