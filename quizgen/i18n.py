@@ -38,6 +38,12 @@ WORDS: dict[str, dict[str, str]] = {
     "page_css": {"zh": '"第 " counter(page) " 页 / 共 " counter(pages) " 页"',
                  "en": '"Page " counter(page) " of " counter(pages)'},
     "time": {"zh": "时间", "en": "time"},
+    # punctuation: full-width in Chinese, ASCII with its spaces in English
+    "colon": {"zh": "：", "en": ": "},
+    "gap": {"zh": "", "en": " "},                     # between a section's number and title
+    "part_number": {"zh": "题号", "en": "Part"},
+    "open_paren": {"zh": "（", "en": " ("},
+    "close_paren": {"zh": "）", "en": ")"},
     # terminal text
     "key_heading": {"zh": "答案：", "en": "key:"},
     # LMS exports

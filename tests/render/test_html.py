@@ -103,3 +103,20 @@ def test_parts_asked_after_the_prompt(zh, kind):
     q["parts"][0].pop("answer_text", None)
     html = paper_html(make_paper([q]))
     assert re.search(r'<span class="qg-label">u</span>\s*<span class="qg-box', html)
+
+
+def test_english_papers_use_english_punctuation_and_spaces(questions):
+    """quizgen's own words on an English paper: 'Name: ', '(5 pts)', 'Part A. Title (...)';
+    full-width ：（） belong to Chinese papers."""
+    import html as htmllib
+
+    paper = make_paper(questions, lang="en", title="Midterm", course="Networks",
+                       instructions="", student={"id": "7", "name": "Ann"})
+    paper["sections"][0]["title"] = "Handshake"
+    for doc in (paper_html(paper), key_html(paper)):
+        body = doc.split("<body", 1)[1]
+        text = htmllib.unescape(re.sub(r"<[^>]+>", "", body))
+        assert not re.search("(Name|Student ID|Total|Correct order|Answer key)：|（[0-9]|pts）",
+                             text), re.findall(".{12}[：（）].{12}", text)
+        flat = " ".join(text.split())
+        assert "Name: Ann" in flat and "Part A. Handshake (" in flat and "pts)" in flat
