@@ -361,7 +361,12 @@ def generate_question(entry: BankEntry, seed: int, lang: str,
         "scenario": {"name": trace["scenario"], "options": trace["options"]},
         "trace": trace, "diagram": diagram,
     }
-    check_question(question)
+    try:
+        check_question(question)
+    except QuizgenError as exc:        # e.g. blank("nope"): a marker for no part of the question
+        text_line = templates["prompt"][1]
+        raise BankError(f"seed {seed}: {exc.message}", file=entry.source,
+                        line=text_line or entry.line, field=f"{entry.id}: prompt.{lang}") from None
     return question
 
 
