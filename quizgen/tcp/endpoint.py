@@ -8,6 +8,7 @@ carries out in simulated time.
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 
 from quizgen.tcp import seq as sq
@@ -99,7 +100,7 @@ class Endpoint:
         self.irs: int | None = None
         self.rcv_nxt: int | None = None
         self.fin_seq: int | None = None      # seq of our FIN once sent
-        self.unacked: list[Segment] = []     # retransmission queue, oldest first
+        self.unacked: deque[Segment] = deque()    # retransmission queue, in sequence order
         self.queued: list[int] = []          # byte counts sent before ESTABLISHED
         self.out_of_order: dict[int, int] = {}    # seq -> length of data after a gap
         self.pending_fin: int | None = None       # seq of a FIN that arrived after a gap
@@ -228,7 +229,7 @@ class Endpoint:
         self.irs = seg.seq
         self.rcv_nxt = sq.add(seg.seq, 1)
         # In a simultaneous open our SYN is already queued: the SYN,ACK replaces it.
-        self.unacked = [s for s in self.unacked if "SYN" not in s.flags]
+        self.unacked = deque(s for s in self.unacked if "SYN" not in s.flags)
         self._emit(self._segment({"SYN", "ACK"}, self.iss), track=True)
         self.snd_nxt = sq.add(self.iss, 1)
 
@@ -350,12 +351,14 @@ class Endpoint:
         if ack is None or not sq.lt(self.snd_una, ack):
             return                                             # nothing new
         self.snd_una = ack
-        self.unacked = [s for s in self.unacked if sq.lt(ack, sq.add(s.seq, s.seg_len))]
+        unacked = self.unacked          # in sequence order: the acknowledged ones come first
+        while unacked and not sq.lt(ack, sq.add(unacked[0].seq, unacked[0].seg_len)):
+            unacked.popleft()
         self.rto = INITIAL_RTO_MS
         self._out.append(Timer(RETRANSMIT, self.rto if self.unacked else None))
 
     def _forget(self) -> None:
-        self.unacked, self.queued = [], []
+        self.unacked, self.queued = deque(), []
         for kind in TIMERS:
             self._out.append(Timer(kind, None))
 
