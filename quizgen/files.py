@@ -3,9 +3,12 @@ asked (``--force``). ``write_new`` writes one file; ``Staging`` the many files o
 
 from __future__ import annotations
 
+import errno
+import hashlib
 import os
 import stat
 import tempfile
+import time
 from pathlib import Path
 from typing import Sequence
 
@@ -51,41 +54,258 @@ def write_new(path: Path, data: bytes, *, force: bool) -> Path:
 
 
 class Staging:
-    """The files of one run: checked up front, written under temporary names, renamed into
-    place together by :meth:`commit`, removed by :meth:`abort`."""
+    """The files of one run: checked up front, written under temporary names in the output
+    folder, renamed into place together by :meth:`commit`, removed by :meth:`abort`.
 
-    def __init__(self, out_dir: Path, names: Sequence[str], force: bool) -> None:
+    * Temporaries are named ``.quizgen-PID.NAME.tmp``; a later run into the folder removes
+      those whose process has died (killed before it could clean up), and those of older
+      quizgen versions (``.NAME.PID.tmp``).
+    * Without ``force``, a file that appears in the folder while the run works is not
+      overwritten: :meth:`commit` links each file into place (which fails if the name is
+      taken) and, if one is refused, takes back the files it had placed.
+    * ``manifest`` (a file name) is written last: the list of the run's files with their
+      SHA-256 (``sha256sum -c`` reads it). A folder holding a set without its manifest holds
+      an incomplete set: one whose run was killed, or failed while placing the files.
+    * An operating-system error (a read-only folder, a full disk, a path through a file) is
+      a one-line :class:`QuizgenError` naming the path (:meth:`error`).
+    """
+
+    PREFIX = ".quizgen-"
+    #: errno values that are the machine's state, not a bug: reported as one line
+    USER_ERRNOS = frozenset({errno.EACCES, errno.EPERM, errno.ENOSPC, errno.EDQUOT,
+                             errno.EROFS, errno.ENOTDIR, errno.EISDIR, errno.ENAMETOOLONG,
+                             errno.EMLINK, errno.EFBIG, errno.ELOOP, errno.EIO})
+
+    def __init__(self, out_dir: Path, names: Sequence[str], force: bool,
+                 manifest: str | None = None) -> None:
+        out_dir = Path(out_dir)
+        names = list(names) + ([manifest] if manifest else [])
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise QuizgenError(f"two papers would both be written to {out_dir / dupes[0]}")
+        self.out_dir = out_dir
+        self.force = force
         self.targets = [out_dir / n for n in names]
-        if out_dir.exists() and not out_dir.is_dir():
-            raise QuizgenError("exists and is not a folder", file=str(out_dir), field="--out")
+        self.manifest = out_dir / manifest if manifest else None
+        self._check_folder()
         if not force:
-            existing = [t for t in self.targets if t.exists()]
+            existing = [t for t in self.targets if os.path.lexists(t)]
             if existing:
                 more = f" (and {len(existing) - 1} more)" if len(existing) > 1 else ""
-                raise QuizgenError(f"already exists{more}; use --force to overwrite",
-                                   file=str(existing[0]))
-        out_dir.mkdir(parents=True, exist_ok=True)
+                unfinished = ("; the set there has no manifest: a run that did not finish?"
+                              if self.manifest and not os.path.lexists(self.manifest) else "")
+                raise QuizgenError(f"already exists{more}{unfinished}; use --force to "
+                                   "overwrite", file=str(existing[0]))
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise self.error(exc, out_dir, "cannot create the folder") from None
+        self.remove_stale(out_dir)
+        self._probe()
         self._temps: dict[Path, Path] = {}
+        self._digests: dict[Path, str] = {}
 
+    # ------------------------------------------------------------------ the folder
+    def _check_folder(self) -> None:
+        """The output folder, or the nearest of its parents that exists, is a folder."""
+        for place in (self.out_dir, *self.out_dir.parents):
+            try:
+                info = place.stat()
+            except (FileNotFoundError, NotADirectoryError):
+                continue
+            except OSError as exc:
+                raise self.error(exc, place, "cannot use the folder") from None
+            if stat.S_ISDIR(info.st_mode):
+                return
+            if place == self.out_dir:
+                raise QuizgenError("exists and is not a folder", file=str(self.out_dir),
+                                   field="--out")
+            raise QuizgenError(f"{place} is a file, not a folder", file=str(self.out_dir),
+                               field="--out")
+
+    def _probe(self) -> None:
+        """Fail now, before any rendering, if the folder cannot take a new file."""
+        probe = self.out_dir / f"{self.PREFIX}{os.getpid()}.probe.tmp"
+        try:
+            fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            os.close(fd)
+            os.unlink(probe)
+        except FileExistsError:
+            pass
+        except OSError as exc:
+            raise self.error(exc, self.out_dir, "cannot write into the folder") from None
+
+    @classmethod
+    def error(cls, exc: OSError, path: Path | str | None = None,
+              doing: str = "cannot write") -> BaseException:
+        """``exc`` as a one-line QuizgenError naming the path, if it is the machine's state
+        (a read-only or full disk, a missing permission, a path through a file); else
+        ``exc`` itself (a bug, to be seen whole)."""
+        if exc.errno not in cls.USER_ERRNOS:
+            return exc
+        where = path if path is not None else exc.filename
+        if where is not None and Path(where).name.startswith(cls.PREFIX):
+            # one of our temporaries: name the file it stands for
+            name = Path(where).name[len(cls.PREFIX):].split(".", 1)[-1].removesuffix(".tmp")
+            where = Path(where).with_name(name)
+        reason = exc.strerror or str(exc)
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            reason += " (nothing of this run was kept)"
+        return QuizgenError(f"{doing}: {reason}", file=str(where) if where else None)
+
+    @classmethod
+    def remove_stale(cls, folder: Path) -> list[Path]:
+        """Remove the temporaries in ``folder`` left by runs that were killed: quizgen's
+        (``.quizgen-PID.NAME.tmp``, and the ``.NAME.PID.tmp`` of older versions) whose process
+        is gone. Returns what was removed."""
+        removed: list[Path] = []
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            return removed
+        for entry in entries:
+            owner = cls._owner(entry.name)
+            if owner is None:
+                continue
+            pid, old_style = owner
+            try:
+                if not entry.is_file(follow_symlinks=False):
+                    continue
+                mtime = entry.stat(follow_symlinks=False).st_mtime
+                if old_style and mtime > time.time() - 600:
+                    continue    # the old names are less distinctive: only long-stale ones
+                if cls._alive(pid, mtime):
+                    continue
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+            except OSError:
+                continue
+        return removed
+
+    @classmethod
+    def _owner(cls, name: str) -> tuple[int, bool] | None:
+        """(pid, old style) from the name of one of quizgen's temporaries, or None."""
+        if not name.endswith(".tmp"):
+            return None
+        if name.startswith(cls.PREFIX):
+            pid, old_style = name[len(cls.PREFIX):].split(".", 1)[0], False
+        elif name.startswith(".") and name.count(".") >= 4:   # .NAME.pdf.PID.tmp (old)
+            stem, pid = name[1:-4].rsplit(".", 1)
+            if not stem.endswith((".html", ".pdf")):
+                return None
+            old_style = True
+        else:
+            return None
+        return (int(pid), old_style) if pid.isdigit() else None
+
+    @staticmethod
+    def _alive(pid: int, since: float) -> bool:
+        """Whether process ``pid`` runs and was already running at ``since`` (a file's
+        mtime; a younger process has only reused the pid of a dead one)."""
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            pass
+        try:  # Linux: the process's start time, from boot time and its age in clock ticks
+            with open(f"/proc/{pid}/stat", "rb") as fh:
+                ticks = int(fh.read().rsplit(b")", 1)[1].split()[19])
+            with open("/proc/stat", "rb") as fh:
+                boot = next(int(line.split()[1]) for line in fh if line.startswith(b"btime"))
+            started = boot + ticks / os.sysconf("SC_CLK_TCK")
+        except (OSError, ValueError, IndexError, StopIteration):
+            return True
+        return started <= since + 2
+
+    # --------------------------------------------------------------------- writing
     def temp(self, target: Path) -> Path:
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        tmp = target.with_name(f"{self.PREFIX}{os.getpid()}.{target.name}.tmp")
         self._temps[target] = tmp
         return tmp
 
+    def write_bytes(self, target: Path, data: bytes) -> None:
+        tmp = self.temp(target)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+        try:
+            fd = os.open(tmp, flags, 0o666)
+        except FileExistsError:           # our own pid's, from a killed run long ago
+            os.unlink(tmp)
+            fd = os.open(tmp, flags, 0o666)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+        except OSError as exc:            # a full disk names no file: name the target
+            exc.filename = exc.filename or str(target)
+            raise
+        self._digests[target] = hashlib.sha256(data).hexdigest()
+
     def write_text(self, target: Path, text: str) -> None:
-        self.temp(target).write_text(text, encoding="utf-8")
+        self.write_bytes(target, text.encode("utf-8"))
+
+    def _place(self, tmp: Path, target: Path) -> bool:
+        """Move ``tmp`` to ``target``; True if it made a new file (not a replaced one)."""
+        if self.force:
+            existed = os.path.lexists(target)
+            os.replace(tmp, target)
+            return not existed
+        try:
+            os.link(tmp, target)          # fails if the name was taken meanwhile
+        except FileExistsError:
+            raise QuizgenError("appeared in the folder while this run was writing; it was not "
+                               "overwritten, and nothing of this run was kept (use --force to "
+                               "overwrite it)", file=str(target)) from None
+        except OSError as exc:
+            if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV,
+                                 errno.EMLINK, errno.ENOSYS):
+                raise
+            if os.path.lexists(target):   # no hard links here: check, then rename
+                raise QuizgenError("appeared in the folder while this run was writing; it "
+                                   "was not overwritten (use --force to overwrite it)",
+                                   file=str(target)) from None
+            os.rename(tmp, target)
+            return True
+        os.unlink(tmp)
+        return True
+
+    def _manifest_text(self) -> str:
+        assert self.manifest is not None
+        lines = [f"# quizgen: the {len(self._digests)} files of this set, written last; a set "
+                 "without it is incomplete.", f"# check them: sha256sum -c {self.manifest.name}"]
+        lines += [f"{digest}  {target.name}" for target, digest in self._digests.items()]
+        return "\n".join(lines) + "\n"
 
     def commit(self) -> None:
-        for target, tmp in self._temps.items():
-            os.replace(tmp, target)
+        """Put every file in place, then the manifest. If a file is refused (it appeared
+        meanwhile) or the run is stopped, the files placed so far that are new are taken
+        back; files replaced under ``force`` stay replaced, and no manifest is written."""
+        if self.manifest is not None and self.force:
+            self.manifest.unlink(missing_ok=True)     # the old set's claim goes first
+        placed: list[Path] = []
+        try:
+            for target, tmp in list(self._temps.items()):
+                if self._place(tmp, target):
+                    placed.append(target)
+                del self._temps[target]
+            if self.manifest is not None:
+                self.write_text(self.manifest, self._manifest_text())
+                if self._place(self._temps.pop(self.manifest), self.manifest):
+                    placed.append(self.manifest)
+        except BaseException:
+            for target in placed:
+                try:
+                    target.unlink()
+                except OSError:
+                    pass
+            raise
         self._temps.clear()
 
     def abort(self) -> None:
         for tmp in self._temps.values():
-            tmp.unlink(missing_ok=True)
+            try:
+                tmp.unlink(missing_ok=True)
+            except OSError:
+                pass
         self._temps.clear()
 
 

@@ -3,15 +3,19 @@
 The papers are data (``quizgen.paper``), rendered to documents by ``quizgen.render``; this
 module only stages the files: every target is checked before anything is written (existing
 files need ``--force``); all files of a run are written to temporary names beside their targets
-and renamed into place only when every one of them is complete (``quizgen.files.Staging``), so
-a failed run leaves nothing half-written.
+and put into place only when every one of them is complete, the set's manifest last
+(``quizgen.files.Staging``), so a failed run leaves nothing half-written. The PDF workers start
+before the questions are made (``_workers``), and SIGTERM or SIGHUP stop a run through the same
+clean-up as Ctrl-C (``_clean_stop``).
 """
 
 from __future__ import annotations
 
-import os
+import signal
 import sys
+import threading
 import time
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Sequence
 
@@ -47,10 +51,17 @@ def _formats(value: str) -> tuple[str, ...]:
 
 
 def write_documents(documents: list[tuple[str, str]], out_dir: Path, formats: Sequence[str],
-                    *, force: bool, jobs: int, progress: bool = True) -> tuple[int, int]:
-    """Write each (file stem, html) in each format; returns (files, PDF pages)."""
+                    *, force: bool, jobs: int, progress: bool = True,
+                    manifest: str | None = None, workers=None) -> tuple[int, int]:
+    """Write each (file stem, html) in each format; returns (files, PDF pages).
+
+    ``manifest``: the name of the file listing the set (``Staging``), written last;
+    ``workers``: PDF worker processes already started (``pdf.start_workers``), else ``jobs``
+    are started here when there is more than one document. A failure of the machine (a
+    read-only or full disk) is a one-line error; whatever the failure, the run's unfinished
+    files are removed (the workers are stopped first)."""
     names = [f"{stem}.{fmt}" for fmt in formats for stem, _ in documents]
-    staging = Staging(out_dir, names, force)
+    staging = Staging(out_dir, names, force, manifest)
     pages = 0
     try:
         if "html" in formats:
@@ -58,17 +69,79 @@ def write_documents(documents: list[tuple[str, str]], out_dir: Path, formats: Se
                 staging.write_text(out_dir / f"{stem}.html", html)
         if "pdf" in formats:
             from quizgen.render.fonts import font_face_css
-            from quizgen.render.pdf import write_pdfs
+            from quizgen.render.pdf import render_pdfs
 
-            font_css = font_face_css(html for _, html in documents)  # may fail: before the bar
-            tasks = [(html, staging.temp(out_dir / f"{stem}.pdf")) for stem, html in documents]
-            with _bar(len(tasks), progress) as advance:
-                pages = write_pdfs(tasks, jobs=jobs, done=advance, font_css=font_css)
+            htmls = [html for _, html in documents]
+            font_css = font_face_css(htmls)  # may fail: before the bar
+            with _bar(len(htmls), progress) as advance:
+                for index, data, n in render_pdfs(htmls, font_css=font_css, jobs=jobs,
+                                                  workers=workers):
+                    staging.write_bytes(out_dir / f"{documents[index][0]}.pdf", data)
+                    pages += n
+                    advance(n)
         staging.commit()
+    except OSError as exc:
+        _stop(workers)
+        staging.abort()
+        raise Staging.error(exc) from None
     except BaseException:
+        _stop(workers)
         staging.abort()
         raise
     return len(names), pages
+
+
+def _stop(workers) -> None:
+    if workers is not None:
+        workers.kill()
+
+
+class _Stopped(BaseException):
+    """SIGTERM or SIGHUP, raised where the run is so that it cleans up as for Ctrl-C."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextmanager
+def _clean_stop():
+    """While a command writes: SIGTERM and SIGHUP stop it through every clean-up (the PDF
+    workers stopped, the unfinished files removed), then it exits with 128 + the signal's
+    number, as if the signal had ended it. A second signal during the clean-up is ignored."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        for s in wanted:
+            signal.signal(s, signal.SIG_IGN)
+        raise _Stopped(signum)
+
+    wanted = [getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n)]
+    previous = {s: signal.signal(s, handler) for s in wanted}
+    try:
+        yield
+    except _Stopped as stop:
+        click.echo(f"error: stopped by {signal.Signals(stop.signum).name}; the set was not "
+                   "finished, and its unfinished files were removed", err=True)
+        raise SystemExit(128 + stop.signum) from None
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
+
+
+def _workers(formats: Sequence[str], jobs: int, documents: int):
+    """PDF workers started now (before the questions and HTML are made), or a null context."""
+    if "pdf" not in formats:
+        return nullcontext(None)
+    from quizgen.render.pdf import start_workers
+
+    return start_workers(jobs, documents) or nullcontext(None)
+
+
+def _manifest_name(*parts: str) -> str:
+    return "-".join(p for p in parts if p) + ".sha256"
 
 
 class _bar:
@@ -76,7 +149,8 @@ class _bar:
 
     def __init__(self, total: int, enabled: bool) -> None:
         self._bar = (click.progressbar(length=total, label="PDF", file=sys.stderr,
-                                       show_pos=True) if enabled and total > 1 else None)
+                                       show_pos=True)
+                     if enabled and total > 1 and sys.stderr.isatty() else None)
 
     def __enter__(self):
         if self._bar is None:
@@ -95,10 +169,11 @@ def _source(ctx: click.Context, banks: tuple[str, ...] = (), trace: dict | None 
     return obj.get("question_source") or BankSource(list(banks) or None, trace)
 
 
-def _report(files: int, pages: int, out_dir: Path, started: float) -> None:
+def _report(files: int, pages: int, out_dir: Path, started: float, manifest: str) -> None:
     took = time.perf_counter() - started
     extra = f", {pages} PDF pages" if pages else ""
-    click.echo(f"wrote {files} files{extra} to {out_dir} in {took:.1f} s")
+    click.echo(f"wrote {files} files{extra} to {out_dir} in {took:.1f} s (listed, with "
+               f"checksums, in {manifest})")
 
 
 _format_option = click.option("--format", "formats", default="html,pdf", show_default=True,
@@ -136,11 +211,19 @@ def paper(ctx: click.Context, spec: str | None, roster: str | None, out_dir: str
                    "seed ('quizgen spec FILE' writes a spec with a fresh one)", err=True)
     students = load_roster(roster) if roster else None
     trace = capture_trace(pcap, stream, relative)
-    papers = class_set(paper_spec, _source(ctx, banks, trace), students)
-    documents = paper_documents(papers, paper_spec.key_appended)
-    files, pages = write_documents(documents, Path(out_dir), fmts, force=force,
-                                   jobs=jobs or os.cpu_count() or 1)
-    _report(files, pages, Path(out_dir), started)
+    if not jobs:
+        from quizgen.render.pdf import available_cpus
+
+        jobs = available_cpus()
+    expected = 2 * (len(students) if students else (paper_spec.versions or 1))
+    manifest = _manifest_name(Path(spec or sample_spec()).stem, Path(roster).stem if roster
+                              else "")
+    with _clean_stop(), _workers(fmts, jobs, expected) as workers:
+        papers = class_set(paper_spec, _source(ctx, banks, trace), students)
+        documents = paper_documents(papers, paper_spec.key_appended)
+        files, pages = write_documents(documents, Path(out_dir), fmts, force=force, jobs=jobs,
+                                       manifest=manifest, workers=workers)
+    _report(files, pages, Path(out_dir), started, manifest)
 
 
 @click.command(name="key")
@@ -162,9 +245,11 @@ def key(ctx: click.Context, code: str, spec: str, out_dir: str, formats: str,
     started = time.perf_counter()
     fmts = _formats(formats)
     paper_spec = load_spec(spec)
-    the_paper = paper_for_code(paper_spec, code,
-                               _source(ctx, banks, capture_trace(pcap, stream, relative)))
-    documents = paper_documents([the_paper], False, with_paper=False)
-    files, pages = write_documents(documents, Path(out_dir), fmts, force=force, jobs=1,
-                                   progress=False)
-    _report(files, pages, Path(out_dir), started)
+    with _clean_stop():
+        the_paper = paper_for_code(paper_spec, code,
+                                   _source(ctx, banks, capture_trace(pcap, stream, relative)))
+        documents = paper_documents([the_paper], False, with_paper=False)
+        manifest = _manifest_name(documents[0][0])
+        files, pages = write_documents(documents, Path(out_dir), fmts, force=force, jobs=1,
+                                       progress=False, manifest=manifest)
+    _report(files, pages, Path(out_dir), started, manifest)

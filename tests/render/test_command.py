@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import textwrap
 
 import pytest
@@ -55,9 +56,15 @@ def test_class_set_html(run, spec, roster, tmp_path):
     assert result.exit_code == 0, result.output
     codes = [student_code(11, sid) for sid in ("2023001", "2023002", "2023003")]
     names = sorted(p.name for p in out.iterdir())
-    assert names == sorted(f"{sid}-{code}-{kind}.html" for sid, code in
-                           zip(("2023001", "2023002", "2023003"), codes)
-                           for kind in ("paper", "key"))
+    documents = sorted(f"{sid}-{code}-{kind}.html" for sid, code in
+                       zip(("2023001", "2023002", "2023003"), codes) for kind in ("paper", "key"))
+    assert names == sorted(documents + ["exam-class.sha256"])
+    manifest = (out / "exam-class.sha256").read_text(encoding="utf-8").splitlines()
+    listed = {line.split("  ")[1]: line.split("  ")[0] for line in manifest
+              if not line.startswith("#")}
+    assert sorted(listed) == documents
+    assert all(hashlib.sha256((out / name).read_bytes()).hexdigest() == digest
+               for name, digest in listed.items())
     page = (out / f"2023002-{codes[1]}-paper.html").read_text(encoding="utf-8")
     assert "李四" in page and codes[1] in page
     assert "wrote 6 files" in result.output
@@ -170,7 +177,8 @@ def test_paper_without_arguments_writes_the_sample(run, tmp_path, monkeypatch):
     result = run("paper", "--format", "html")
     assert result.exit_code == 0, result.output
     files = sorted(p.name for p in (tmp_path / "out").iterdir())
-    assert len(files) == 2 and files[0].endswith("-key.html") and files[1].endswith("-paper.html")
+    assert len(files) == 3 and files[0].endswith("-key.html") and files[1].endswith("-paper.html")
+    assert files[2] == "sample-zh.sha256"
     assert "试卷代码" in (tmp_path / "out" / files[1]).read_text(encoding="utf-8")
 
 
