@@ -280,10 +280,14 @@ def _portable(exc: BaseException) -> BaseException:
         return RuntimeError(f"{type(exc).__name__}: {exc}")
 
 
-def _worker(conn, parent: int, run_dir: str) -> None:
+def _worker(conn, parent: int, run_dir: str, siblings: tuple = ()) -> None:
     """A worker process: loads WeasyPrint at once, then renders (font_css, html) tasks from
-    ``conn`` and sends back ("ok", pdf bytes, pages) or ("error", exception)."""
+    ``conn`` and sends back ("ok", pdf bytes, pages) or ("error", exception). ``siblings``:
+    the parent's ends of the workers' pipes (a forked child holds copies), closed here so that
+    a worker sees its pipe end when the parent goes, even without PR_SET_PDEATHSIG."""
     _die_with_parent(parent)
+    for other in siblings:
+        other.close()
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the parent's to handle
     for name in ("SIGTERM", "SIGHUP"):
         if hasattr(signal, name):
@@ -331,16 +335,17 @@ class PdfWorkers:
 
     def __init__(self, jobs: int) -> None:
         remove_stale_runs()
-        methods = multiprocessing.get_all_start_methods()
-        context = multiprocessing.get_context("fork" if "fork" in methods else None)
+        fork = "fork" in multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if fork else None)
         self.run_dir = tempfile.mkdtemp(prefix=f"{_RUN_PREFIX}{os.getpid()}-")
         self._procs: list[multiprocessing.process.BaseProcess] = []
         self._conns: list[Connection] = []
         try:
             for _ in range(max(1, jobs)):
                 mine, theirs = context.Pipe()
-                proc = context.Process(target=_worker, args=(theirs, os.getpid(), self.run_dir),
-                                       name="quizgen-pdf", daemon=True)
+                siblings = (*self._conns, mine) if fork else ()
+                proc = context.Process(target=_worker, name="quizgen-pdf", daemon=True,
+                                       args=(theirs, os.getpid(), self.run_dir, siblings))
                 proc.start()
                 theirs.close()
                 self._procs.append(proc)
