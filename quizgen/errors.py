@@ -30,8 +30,15 @@ class QuizgenError(Exception):
         return place
 
     def __str__(self) -> str:
-        one_line = " ".join(self.message.split())
-        return f"{self.where}: {one_line}" if self.where else one_line
+        """One line, whatever the message, file or field hold (a key may hold a newline or
+        a terminal's control characters: they are shown escaped)."""
+        one_line = _printable(" ".join(self.message.split()))
+        where = _printable(self.where)
+        return f"{where}: {one_line}" if where else one_line
+
+
+def _printable(text: str) -> str:
+    return "".join(ch if ch.isprintable() or ch == " " else repr(ch)[1:-1] for ch in text)
 
 
 class ScriptError(QuizgenError):
