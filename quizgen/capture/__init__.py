@@ -62,7 +62,12 @@ from quizgen.capture.reader import (
 from quizgen.capture.streams import Stream, split_streams
 from quizgen.errors import QuizgenError
 
+#: The most segments one connection may have to be read as a trace: a segment costs about
+#: 3 KB by the time its trace is built, so this bounds the work to seconds and some 150 MB.
+MAX_STREAM_SEGMENTS = 50_000
+
 __all__ = [
+    "MAX_STREAM_SEGMENTS",
     "format_streams",
     "list_streams",
     "read_streams",
@@ -138,4 +143,10 @@ def trace_from_bytes(data: bytes | None, name: str | Path = "<capture>", stream:
         raise QuizgenError(f"there is no stream {stream!r}: the capture holds "
                            f"{len(streams)} TCP connection(s), numbered from 0",
                            file=str(path), field="stream")
+    n = len(streams[stream].packets)
+    if n > MAX_STREAM_SEGMENTS:
+        raise QuizgenError(f"connection {stream} has {n:,} segments: too many to read as a "
+                           f"trace (at most {MAX_STREAM_SEGMENTS:,}); cut a shorter stretch of "
+                           f"it out first (for example with editcap)", file=str(path),
+                           field="stream")
     return stream_trace(streams[stream], cap, relative=relative)

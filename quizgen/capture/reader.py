@@ -54,6 +54,14 @@ _MAX_SNAP = 1 << 24        # no sane record is bigger; a larger length means a c
 #: The largest capture read: far above any connection a question is asked about, so a wrong
 #: path (a disk image, a whole day's capture) is a clear error rather than minutes of work.
 MAX_CAPTURE = 256 << 20
+#: Bounds on what a capture may hold, so that reading one takes seconds, not minutes, and
+#: memory stays bounded (a TCP segment read costs under 1 KB): records (frames, or pcapng
+#: blocks of any kind) and TCP segments kept. A connection to ask questions about is a few
+#: dozen segments; the benchmark's 10,000 connections are 110,000. (One connection's trace
+#: is bounded too: ``MAX_STREAM_SEGMENTS`` in ``quizgen.capture``.)
+MAX_FRAMES = 2_000_000
+MAX_SEGMENTS = 200_000
+_CUT_IT = "cut the connection out first (for example: tcpdump -r IN -w OUT 'tcp port N')"
 
 #: What dpkt raises on malformed bytes. Decoding a frame is the one place where arbitrary input
 #: meets a third-party decoder, so every failure of it is turned into "malformed frame".
@@ -165,8 +173,12 @@ def _read_pcapng(data: bytes, name: str) -> CaptureFile:
     cap = CaptureFile(name, "pcapng", [])
     order = None
     interfaces: list[_Interface] = []
-    pos, n, end = 0, 0, len(data)
+    pos, n, end, blocks = 0, 0, len(data), 0
     while pos < end:
+        blocks += 1
+        if blocks > MAX_FRAMES:
+            raise QuizgenError(f"more than {MAX_FRAMES:,} blocks (byte {pos}): too many to read; "
+                               f"{_CUT_IT}", file=name)
         if pos + 12 > end:
             raise QuizgenError(f"the capture is cut short in a block header (byte {pos})", file=name)
         btype = struct.unpack_from(">I", data, pos)[0]
@@ -250,6 +262,9 @@ def _interface(idb, order: str) -> _Interface:
 # ---------------------------------------------------------------------- frames
 def _take(cap: CaptureFile, n: int, ts: float, linktype: int, frame: bytes) -> None:
     """Decode one frame and keep it if it is a TCP segment."""
+    if n > MAX_FRAMES:
+        raise QuizgenError(f"more than {MAX_FRAMES:,} frames: too many to read; {_CUT_IT}",
+                           file=cap.path)
     try:
         net = _network_layer(linktype, frame)
     except _DECODE_ERRORS:
@@ -265,8 +280,11 @@ def _take(cap: CaptureFile, n: int, ts: float, linktype: int, frame: bytes) -> N
         return
     if pkt is None:
         cap.not_tcp += 1
-    else:
-        cap.packets.append(pkt)
+        return
+    cap.packets.append(pkt)
+    if len(cap.packets) > MAX_SEGMENTS:
+        raise QuizgenError(f"more than {MAX_SEGMENTS:,} TCP segments (frame {n}): too many to "
+                           f"read; {_CUT_IT}", file=cap.path)
 
 
 _UNSUPPORTED = object()

@@ -151,6 +151,25 @@ def test_cli_prints_one_line_and_exits_2(tmp_path, data):
     assert "Traceback" not in result.output
 
 
+def test_too_many_frames_segments_or_blocks_are_one_line(monkeypatch):
+    """However many records a file holds within its size limit, reading it stays bounded."""
+    import quizgen.capture as capture
+    from quizgen.capture import reader
+
+    monkeypatch.setattr(reader, "MAX_FRAMES", 5)
+    assert "more than 5 frames" in _error(NORMAL).message
+    assert "more than 5 blocks" in _error(NG).message
+    monkeypatch.setattr(reader, "MAX_FRAMES", 10**6)
+    monkeypatch.setattr(reader, "MAX_SEGMENTS", 7)
+    e = _error(NORMAL)
+    assert "more than 7 TCP segments (frame 8)" in e.message and "tcpdump" in e.message
+    monkeypatch.setattr(reader, "MAX_SEGMENTS", 10**6)
+    monkeypatch.setattr(capture, "MAX_STREAM_SEGMENTS", 10)
+    e = _error(NORMAL)
+    assert e.field == "stream" and "11 segments: too many" in e.message
+    assert capture.list_streams(FIXTURES / "ipv4_normal.pcap")[0]["packets"] == 11
+
+
 # ---------------------------------------------------------------------- every truncation
 @pytest.mark.parametrize("data", [NORMAL, RETRANS], ids=["ipv4_normal", "retransmission"])
 def test_every_truncation(data):
