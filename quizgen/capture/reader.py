@@ -195,12 +195,14 @@ def _read_pcapng(data: bytes, name: str) -> CaptureFile:
         elif order is None:
             raise QuizgenError("a pcapng file must start with a section header block", file=name)
         btype, blen = struct.unpack_from(order + "II", data, pos)
+        frame = btype in (pcapng.PCAPNG_BT_EPB, pcapng.PCAPNG_BT_PB, pcapng.PCAPNG_BT_SPB)
+        what = f"frame {n + 1}" if frame else "block"        # for messages
         if blen < 12 or blen % 4 or blen > _MAX_SNAP + 64:
-            raise QuizgenError(f"bad block length {blen} (byte {pos}): the file is corrupt",
-                               file=name)
+            raise QuizgenError(f"bad block length {blen}{' of ' + what if frame else ''} "
+                               f"(byte {pos}): the file is corrupt", file=name)
         if pos + blen > end:
-            raise QuizgenError(f"the capture is cut short in the middle of a block (byte {pos})",
-                               file=name)
+            raise QuizgenError(f"the capture is cut short in the middle of "
+                               f"{what if frame else 'a block'} (byte {pos})", file=name)
         block = data[pos:pos + blen]
         where = pos
         pos += blen
@@ -240,8 +242,8 @@ def _read_pcapng(data: bytes, name: str) -> CaptureFile:
         except QuizgenError:
             raise
         except _DECODE_ERRORS as exc:
-            raise QuizgenError(f"malformed block at byte {where}: {exc or type(exc).__name__}",
-                               file=name) from None
+            raise QuizgenError(f"malformed {what} at byte {where}: "
+                               f"{exc or type(exc).__name__}", file=name) from None
     if order is None:
         raise QuizgenError("not a pcapng capture", file=name)
     cap.frames = n
