@@ -49,6 +49,11 @@ WORDS: dict[str, dict[str, str]] = {
     # LMS exports
     "diagram": {"zh": "时序图", "en": "Ladder diagram"},
     "part": {"zh": "小题", "en": "Part"},
+    # said in each question export.parts.split_parts makes: {label} is the part it asks for
+    "only": {"en": "Answer {label} only.", "zh": "本题只答{label}。"},
+    "only_blank": {"en": "Answer {label} only (the blank ____).", "zh": "本题只答{label}（____ 处）。"},
+    "others": {"en": " The blanks in brackets are asked in other questions.",
+               "zh": "方括号中的空在其他题中作答。"},
 }
 
 _BY_LANG = {lang: {key: forms[lang] for key, forms in WORDS.items()} for lang in LANGS}

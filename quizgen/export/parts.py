@@ -9,6 +9,7 @@ from collections.abc import Callable
 from quizgen.errors import QuizgenError
 from quizgen.export.grades import part_points
 from quizgen.export.xmlzip import html_text, safe_id
+from quizgen.i18n import word
 from quizgen.questions.markup import BLANK_RE
 
 #: question -> SVG text (or None for "no diagram"); called only for questions whose
@@ -21,26 +22,6 @@ BLANK_KINDS = ("number", "bit", "text")
 
 #: what a plain answer box looks like where a blank marker stood (the box itself is below)
 BLANK_MARK = '<span class="qg-blank">____</span>'
-
-_WORDS = {
-    "true": {"en": "True", "zh": "正确"},
-    "false": {"en": "False", "zh": "错误"},
-    "diagram": {"en": "Ladder diagram", "zh": "时序图"},
-    "part": {"en": "Part", "zh": "小题"},
-    # said in each question split_parts makes: {label} is the part it asks for
-    "only": {"en": "Answer {label} only.", "zh": "本题只答{label}。"},
-    "only_blank": {"en": "Answer {label} only (the blank ____).",
-                   "zh": "本题只答{label}（____ 处）。"},
-    "others": {"en": " The blanks in brackets are asked in other questions.",
-               "zh": "方括号中的空在其他题中作答。"},
-}
-
-
-def word(key: str, lang: str) -> str:
-    """A fixed UI word in the question's language (English when the language is unknown)."""
-    forms = _WORDS[key]
-    return forms.get(lang, forms["en"])
-
 
 def where(q: dict) -> str:
     return f"question {q.get('qid', '?')!r}"

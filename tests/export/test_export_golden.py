@@ -1,6 +1,6 @@
 """Golden files of every format: the sample questions plus the mixed multi-part one, with
 (trivial) diagrams, byte for byte. Text formats are one file each; the zips are their listing
-and their members (tests/export/golden_files.py). After a deliberate change::
+and their members (tests/golden.py). After a deliberate change::
 
     QUIZGEN_UPDATE_GOLDEN=1 .venv/bin/python -m pytest -q tests/export/test_export_golden.py
     git diff tests/export/golden        # and review it
@@ -18,7 +18,7 @@ from quizgen.export import FORMATS, render
 from quizgen.export.xmlzip import zip_bytes
 
 from .conftest import load_sample, mixed_question, svg_for
-from .golden_files import assert_golden, assert_golden_zip
+from tests.golden import assert_golden, assert_golden_zip
 
 GOLDEN = Path(__file__).parent / "golden"
 TEXT = {"moodle": "sample.xml", "gift": "sample.gift"}
