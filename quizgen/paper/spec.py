@@ -19,6 +19,12 @@ from quizgen.files import read_input, read_text_input
 from quizgen.i18n import LANGS
 
 PAPER_SIZES = ("A4", "Letter")
+#: School layouts: today's plain paper; ``sealed``: the binding strip (密封线) down the left
+#: margin with the student's details, a score table with 评卷人 and a score box per part;
+#: ``a3``: the same on A3 landscape in two columns, to be folded (docs/word-and-layouts.md).
+LAYOUTS = ("plain", "sealed", "a3")
+MARGIN_SIDES = ("top", "bottom", "left", "right")
+DIFFICULTIES = (1, 2, 3)
 
 
 def sample_spec_path() -> Path:
@@ -50,6 +56,18 @@ class SectionSpec:
 
 
 @dataclass(frozen=True)
+class ReviewSpec:
+    """The exam-review rules (试卷审核) a spec asks to meet; every field is optional."""
+    difficulty: tuple[float, float, float] | None = None   # easy:medium:hard, by points
+    tolerance: float = 0.10        # each share within this of its target (0.10 = 10 points)
+    min_types: int | None = None   # at least this many question types in each version
+    topics: tuple[str, ...] = ()   # the chapter: every one asked in each version
+    earlier: tuple[str, ...] = ()  # specs of earlier sittings (paths as written, resolved
+                                   #   against the spec's folder)
+    line: int | None = None
+
+
+@dataclass(frozen=True)
 class PaperSpec:
     path: str
     title: str
@@ -64,6 +82,17 @@ class PaperSpec:
     shuffle_choices: bool = True
     seed: int = 0
     key_appended: bool = False
+    layout: str = "plain"
+    full_marks: float | None = None
+    exam_time: str = ""             # as printed: "120 分钟" (a number is minutes)
+    fonts: tuple[tuple[str, str], ...] = ()      # (("body", "宋体"), ("heading", "黑体"))
+    margins: tuple[tuple[str, float], ...] = ()  # (("left", 30.0), ...) in millimetres
+    distinct_versions: bool = False
+    review: ReviewSpec = ReviewSpec()
+    line_of: tuple[tuple[str, int], ...] = ()    # top-level key -> its line (for errors)
+
+    def line(self, key: str) -> int | None:
+        return dict(self.line_of).get(key)
 
 
 def _line(node: yaml.Node) -> int:
@@ -146,7 +175,11 @@ def _show(value: Any) -> str:
 
 
 _SPEC_KEYS = ("title", "course", "date", "instructions", "lang", "paper_size", "sections",
-              "versions", "shuffle_questions", "shuffle_choices", "seed", "key_appended")
+              "versions", "shuffle_questions", "shuffle_choices", "seed", "key_appended",
+              "layout", "full_marks", "exam_time", "fonts", "margins", "distinct_versions",
+              "review")
+_FONT_KEYS = ("body", "heading")
+_REVIEW_KEYS = ("difficulty", "tolerance", "min_types", "topics", "earlier")
 _SECTION_KEYS = ("title", "bank", "topic", "ids", "count", "points")
 
 
@@ -184,12 +217,93 @@ def parse_spec(text: str, path: str = "<spec>") -> PaperSpec:
                              "(a roster gives each student a paper of their own)")
         if "seed" in top:
             kw["seed"] = r.integer(top["seed"], "seed")
-        for key in ("shuffle_questions", "shuffle_choices", "key_appended"):
+        for key in ("shuffle_questions", "shuffle_choices", "key_appended",
+                    "distinct_versions"):
             if key in top:
                 kw[key] = r.flag(top[key], key)
+        _layout_keys(r, top, kw)
+        if "review" in top:
+            kw["review"] = _review(r, top["review"])
+        if kw.get("distinct_versions") and (kw.get("versions") or 1) < 2:
+            raise r.fail(top["distinct_versions"], "distinct_versions",
+                         "distinct versions need 'versions: 2' or more (A and B papers)")
+        kw["line_of"] = tuple((k, _line(v)) for k, v in top.items())
         return PaperSpec(**kw)
     except yamlutil.YamlSyntaxError as exc:
         raise QuizgenError(str(exc), file=path, line=exc.line) from None
+
+
+def _layout_keys(r: _Reader, top: dict[str, yaml.Node], kw: dict[str, Any]) -> None:
+    if "layout" in top:
+        value = r.value(top["layout"])
+        if value not in LAYOUTS:
+            raise r.fail(top["layout"], "layout", f"no layout {_show(value)}: the layouts are "
+                         f"{', '.join(LAYOUTS)}")
+        kw["layout"] = value
+    if "full_marks" in top:
+        kw["full_marks"] = r.number(top["full_marks"], "full_marks")
+    if "exam_time" in top:
+        value = r.value(top["exam_time"])
+        if isinstance(value, int) and not isinstance(value, bool):
+            if value < 1:
+                raise r.fail(top["exam_time"], "exam_time", "expected a positive number of "
+                             f"minutes, got {value}")
+            minutes = value
+            kw["exam_time"] = (f"{minutes} 分钟" if kw.get("lang", "zh") == "zh"
+                               else f"{minutes} minutes")
+        else:
+            kw["exam_time"] = r.text(top["exam_time"], "exam_time")
+    if "fonts" in top:
+        m = r.mapping(top["fonts"], "fonts", _FONT_KEYS, ())
+        fonts = []
+        for key, node in m.items():
+            name = r.text(node, f"fonts.{key}").strip()
+            if not name or len(name) > 64 or any(ch in name for ch in '<>&"'):
+                raise r.fail(node, f"fonts.{key}", "expected a font name (as Word lists it, "
+                             "e.g. 宋体 or 黑体)")
+            fonts.append((key, name))
+        kw["fonts"] = tuple(fonts)
+    if "margins" in top:
+        m = r.mapping(top["margins"], "margins", MARGIN_SIDES, ())
+        margins = []
+        for key, node in m.items():
+            mm = r.number(node, f"margins.{key}")
+            if not 5 <= mm <= 60:
+                raise r.fail(node, f"margins.{key}", f"expected 5 to 60 millimetres, got {mm:g}")
+            margins.append((key, float(mm)))
+        kw["margins"] = tuple(margins)
+
+
+def _review(r: _Reader, node: yaml.Node) -> ReviewSpec:
+    m = r.mapping(node, "review", _REVIEW_KEYS, ())
+    kw: dict[str, Any] = {"line": _line(node)}
+    if "difficulty" in m:
+        value = r.value(m["difficulty"])
+        if (not isinstance(value, list) or len(value) != 3
+                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0
+                           for v in value) or not sum(value)):
+            raise r.fail(m["difficulty"], "review.difficulty", "expected the easy:medium:hard "
+                         "split as three numbers, e.g. [7, 2, 1]")
+        total = float(sum(value))
+        kw["difficulty"] = tuple(v / total for v in value)
+    if "tolerance" in m:
+        value = r.value(m["tolerance"])
+        if (isinstance(value, bool) or not isinstance(value, (int, float))
+                or not 0 <= value <= 1):
+            raise r.fail(m["tolerance"], "review.tolerance", "expected a share from 0 to 1 "
+                         f"(0.1 = 10 points of percent), got {_show(value)}")
+        kw["tolerance"] = float(value)
+    if "min_types" in m:
+        kw["min_types"] = r.integer(m["min_types"], "review.min_types", minimum=1)
+    for key in ("topics", "earlier"):
+        if key in m:
+            value = r.value(m[key])
+            if (not isinstance(value, list) or not value
+                    or not all(isinstance(v, str) and v.strip() for v in value)):
+                raise r.fail(m[key], f"review.{key}", "expected a list of "
+                             f"{'topics' if key == 'topics' else 'spec files'}")
+            kw[key] = tuple(v.strip() for v in value)
+    return ReviewSpec(**kw)
 
 
 def _section(r: _Reader, node: yaml.Node, field: str) -> SectionSpec:
