@@ -11,6 +11,7 @@ clean-up as Ctrl-C (``_clean_stop``).
 
 from __future__ import annotations
 
+import dataclasses
 import signal
 import sys
 import threading
@@ -24,7 +25,7 @@ import click
 from quizgen.commands.options import bank_option, capture_options, capture_trace
 from quizgen.errors import QuizgenError
 from quizgen.files import Staging
-from quizgen.paper.spec import sample_seed, sample_spec_path
+from quizgen.paper.spec import LAYOUTS, sample_seed, sample_spec_path
 from quizgen.paper import (
     BankSource,
     QuestionSource,
@@ -35,7 +36,7 @@ from quizgen.paper import (
 )
 from quizgen.render.documents import paper_documents
 
-FORMATS = ("html", "pdf")
+FORMATS = ("html", "pdf", "docx")
 
 
 def sample_spec() -> Path:
@@ -46,13 +47,15 @@ def _formats(value: str) -> tuple[str, ...]:
     chosen = tuple(dict.fromkeys(f.strip().lower() for f in value.split(",") if f.strip()))
     bad = [f for f in chosen if f not in FORMATS]
     if bad or not chosen:
-        raise QuizgenError(f"--format takes html, pdf or html,pdf (got {value!r})")
+        raise QuizgenError(f"--format takes html, pdf, docx or several of them, comma-separated "
+                           f"(got {value!r})")
     return chosen
 
 
 def write_documents(documents: list[tuple[str, str]], out_dir: Path, formats: Sequence[str],
                     *, force: bool, jobs: int, progress: bool = True,
-                    manifest: str | None = None, workers=None) -> tuple[int, int]:
+                    manifest: str | None = None, workers=None,
+                    extra: Sequence[tuple[str, bytes]] = ()) -> tuple[int, int]:
     """Write each (file stem, html) in each format; returns (files, PDF pages).
 
     ``manifest``: the name of the file listing the set (``Staging``), written last;
@@ -60,10 +63,13 @@ def write_documents(documents: list[tuple[str, str]], out_dir: Path, formats: Se
     are started here when there is more than one document. A failure of the machine (a
     read-only or full disk) is a one-line error; whatever the failure, the run's unfinished
     files are removed (the workers are stopped first)."""
-    names = [f"{stem}.{fmt}" for fmt in formats for stem, _ in documents]
+    names = [f"{stem}.{fmt}" for fmt in formats if fmt != "docx" for stem, _ in documents]
+    names += [name for name, _ in extra]     # ``extra``: (file name, bytes): DOCX, the review
     staging = Staging(out_dir, names, force, manifest)
     pages = 0
     try:
+        for name, data in extra:
+            staging.write_bytes(out_dir / name, data)
         if "html" in formats:
             for stem, html in documents:
                 staging.write_text(out_dir / f"{stem}.html", html)
@@ -89,6 +95,14 @@ def write_documents(documents: list[tuple[str, str]], out_dir: Path, formats: Se
         staging.abort()
         raise
     return len(names), pages
+
+
+def _docx_files(papers, key_appended: bool, with_paper: bool = True
+                ) -> list[tuple[str, bytes]]:
+    from quizgen.render.docx import docx_documents
+
+    return [(f"{stem}.docx", data) for stem, data in
+            docx_documents(papers, key_appended, with_paper=with_paper)]
 
 
 def _stop(workers) -> None:
@@ -177,7 +191,7 @@ def _report(files: int, pages: int, out_dir: Path, started: float, manifest: str
 
 
 _format_option = click.option("--format", "formats", default="html,pdf", show_default=True,
-                              help="html, pdf or html,pdf.")
+                              help="html, pdf, docx, or several comma-separated.")
 _out_option = click.option("--out", "out_dir", default="out", show_default=True,
                            type=click.Path(file_okay=False), help="Folder to write into.")
 _force_option = click.option("--force", is_flag=True, help="Overwrite existing files.")
@@ -192,12 +206,17 @@ _force_option = click.option("--force", is_flag=True, help="Overwrite existing f
 @click.option("--jobs", type=click.IntRange(1, 64), default=None,
               help="Processes rendering PDFs (default: the number of CPUs).")
 @_force_option
+@click.option("--layout", type=click.Choice(LAYOUTS), default=None,
+              help="The school layout, instead of the spec's (default: plain).")
+@click.option("--review", "with_review", is_flag=True,
+              help="Also write the review report (试卷审核表) of the spec's versions.")
 @bank_option
 @capture_options
 @click.pass_context
 def paper(ctx: click.Context, spec: str | None, roster: str | None, out_dir: str,
-          formats: str, jobs: int | None, force: bool, banks: tuple[str, ...],
-          pcap: str | None, stream: int | None, relative: bool) -> None:
+          formats: str, jobs: int | None, force: bool, layout: str | None, with_review: bool,
+          banks: tuple[str, ...], pcap: str | None, stream: int | None,
+          relative: bool) -> None:
     """Exam papers and their answer keys from a paper spec (YAML).
 
     Without SPEC, writes a sample Chinese paper and its key into ./out/.
@@ -209,6 +228,8 @@ def paper(ctx: click.Context, spec: str | None, roster: str | None, out_dir: str
         click.echo(f"warning: {spec} uses the sample spec's seed ({paper_spec.seed}), so its "
                    "papers are the public sample's, whose key anyone can print; change its "
                    "seed ('quizgen spec FILE' writes a spec with a fresh one)", err=True)
+    if layout:
+        paper_spec = dataclasses.replace(paper_spec, layout=layout)
     students = load_roster(roster) if roster else None
     trace = capture_trace(pcap, stream, relative)
     if not jobs:
@@ -219,10 +240,19 @@ def paper(ctx: click.Context, spec: str | None, roster: str | None, out_dir: str
     manifest = _manifest_name(Path(spec or sample_spec()).stem, Path(roster).stem if roster
                               else "")
     with _clean_stop(), _workers(fmts, jobs, expected) as workers:
-        papers = class_set(paper_spec, _source(ctx, banks, trace), students)
-        documents = paper_documents(papers, paper_spec.key_appended)
+        source = _source(ctx, banks, trace)
+        papers = class_set(paper_spec, source, students)
+        if "docx" in fmts:
+            papers = list(papers)
+        documents = (paper_documents(papers, paper_spec.key_appended)
+                     if set(fmts) - {"docx"} else [])
+        extra = _docx_files(papers, paper_spec.key_appended) if "docx" in fmts else []
+        if with_review:
+            from quizgen.commands.review import review_files
+
+            extra += review_files(paper_spec, source, Path(spec or sample_spec()).stem)
         files, pages = write_documents(documents, Path(out_dir), fmts, force=force, jobs=jobs,
-                                       manifest=manifest, workers=workers)
+                                       manifest=manifest, workers=workers, extra=extra)
     _report(files, pages, Path(out_dir), started, manifest)
 
 
@@ -250,6 +280,9 @@ def key(ctx: click.Context, code: str, spec: str, out_dir: str, formats: str,
                                    _source(ctx, banks, capture_trace(pcap, stream, relative)))
         documents = paper_documents([the_paper], False, with_paper=False)
         manifest = _manifest_name(documents[0][0])
+        extra = (_docx_files([the_paper], False, with_paper=False) if "docx" in fmts else [])
+        if set(fmts) <= {"docx"}:
+            documents = []
         files, pages = write_documents(documents, Path(out_dir), fmts, force=force, jobs=1,
-                                       progress=False, manifest=manifest)
+                                       progress=False, manifest=manifest, extra=extra)
     _report(files, pages, Path(out_dir), started, manifest)

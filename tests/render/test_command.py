@@ -118,7 +118,7 @@ def test_bad_roster_and_options(run, spec, tmp_path):
     bad.write_text("student_id,name\n1,a\n1,b\n", encoding="utf-8")
     _one_line_error(run("paper", str(spec), "--roster", str(bad), "--out", str(tmp_path / "o")),
                     "r.csv:3:", "twice")
-    _one_line_error(run("paper", str(spec), "--format", "docx", "--out", str(tmp_path / "o")),
+    _one_line_error(run("paper", str(spec), "--format", "rtf", "--out", str(tmp_path / "o")),
                     "--format")
     _one_line_error(run("paper", str(tmp_path / "missing.yaml")), "missing.yaml", "no such file")
     _one_line_error(run("key", "12345", "--spec", str(spec)), "not a paper code")
