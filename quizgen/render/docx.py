@@ -26,7 +26,7 @@ from quizgen.i18n import format_points, section_number, words as strings
 from quizgen.questions.data import LETTERS, check_question, key_text
 from quizgen.questions.markup import BLANK_RE
 from quizgen.render.ladder import ladder_svg
-from quizgen.render.ooxml import (Flow, Fmt, cell_text, docx_modules, field_run, finish,
+from quizgen.render.ooxml import (add_paragraph, Flow, Fmt, cell_text, docx_modules, field_run, finish,
                                   new_document, page_setup, set_widths, shade)
 from quizgen.render.raster import svg_size, svg_to_png
 from quizgen.safehtml import clean, clean_question
@@ -245,7 +245,7 @@ class _Writer:
         extra = [x for x in (label, w["key"] if key else "") if x]
         if extra:
             title += f"{w['open_paren']}{' '.join(extra)}{w['close_paren']}"
-        doc.add_paragraph(title, style="QG Title")
+        add_paragraph(doc, title, style="QG Title")
         bits = [b for b in (self.paper.get("course"), self.paper.get("date")) if b]
         bits.append(f"{w['code']} {self.paper['code']}")
         doc.add_paragraph("　·　".join(bits) if self.lang == "zh" else " · ".join(bits),
@@ -272,7 +272,7 @@ class _Writer:
         from docx.enum.text import WD_TAB_ALIGNMENT
 
         student = self.paper.get("student") or {}
-        para = self.doc.add_paragraph(style="QG Subtitle")
+        para = add_paragraph(self.doc, style="QG Subtitle")
         para.paragraph_format.space_after = Pt(6)
         cells = [(self.w["name"], student.get("name", "")),
                  (self.w["student_id"], student.get("id", "")),
@@ -339,7 +339,7 @@ class _Writer:
                 summary = self.w["section_points"].format(each=f"{points[0]:g}", total=total)
             else:
                 summary = self.w["section_points_mixed"].format(total=total)
-            heading = self.doc.add_paragraph(style="QG Section")
+            heading = add_paragraph(self.doc, style="QG Section")
             heading.add_run(f"{section_number(self.lang, k)}{self.w['gap']}"
                             f"{section['title']}{self.w['gap']}")
             run = heading.add_run(summary)
@@ -353,7 +353,7 @@ class _Writer:
         q = clean_question(question)
         parts = {p["id"]: p for p in q["parts"]}
         inline = set(BLANK_RE.findall(q["prompt"]))
-        para = self.doc.add_paragraph(style="QG Question")
+        para = add_paragraph(self.doc, style="QG Question")
         para.paragraph_format.keep_with_next = True
         head = para.add_run(f"{number}." if self.lang == "en" else f"{number}．")
         head.bold = True
@@ -383,7 +383,7 @@ class _Writer:
 
     def part(self, part: Mapping[str, Any], q: Mapping[str, Any], key: bool) -> None:
         kind, w = part["kind"], self.w
-        para = self.doc.add_paragraph(style="QG Part")
+        para = add_paragraph(self.doc, style="QG Part")
         answer = key_text(part, q["lang"])
         red = Fmt(bold=True, red=True, underline=True)
         if part.get("label"):
@@ -408,7 +408,7 @@ class _Writer:
             if kind == "truefalse":
                 para.add_run(f"  {w['true_mark']} / {w['false_mark']}")
             for k, choice in enumerate(part.get("choices") or ()):
-                line = self.doc.add_paragraph(style="QG Part")
+                line = add_paragraph(self.doc, style="QG Part")
                 line.paragraph_format.left_indent = docx_modules()[5](12)
                 letter = line.add_run(f"{LETTERS[k]}. ")
                 letter.bold = True
@@ -420,12 +420,12 @@ class _Writer:
             return
         if kind == "order":
             for k, item in enumerate(part.get("items") or ()):
-                line = para if k == 0 else self.doc.add_paragraph(style="QG Part")
+                line = para if k == 0 else add_paragraph(self.doc, style="QG Part")
                 line.paragraph_format.left_indent = docx_modules()[5](12)
                 line.add_run(f"{LETTERS[k]}. ").bold = True
                 Flow(self.doc, style="QG Part", para=line, width_mm=self.width).html(
                     item["text"])
-            slots = self.doc.add_paragraph(style="QG Part")
+            slots = add_paragraph(self.doc, style="QG Part")
             slots.add_run(f"{w['order']}{w['colon']}")
             if key:
                 Flow(self.doc, para=slots).run(f"\u00a0{answer}\u00a0", red)
@@ -457,7 +457,7 @@ class _Writer:
 
     def key_block(self, q: Mapping[str, Any]) -> None:
         lw, sep = self.lw, self.lw["sep"]
-        para = self.doc.add_paragraph(style="QG Key")
+        para = add_paragraph(self.doc, style="QG Key")
         para.add_run(lw["answer_tag"]).bold = True
         flow = Flow(self.doc, style="QG Key", para=para)
         for k, part in enumerate(q["parts"]):
@@ -467,10 +467,10 @@ class _Writer:
                 flow.run(f"{part['label']} = ")
             flow.run(key_text(part, q["lang"]), Fmt(bold=True, red=True))
         if q.get("explanation"):
-            para = self.doc.add_paragraph(style="QG Key")
+            para = add_paragraph(self.doc, style="QG Key")
             para.add_run(lw["explanation_tag"]).bold = True
             Flow(self.doc, style="QG Key", para=para).html(q["explanation"])
-        para = self.doc.add_paragraph(style="QG Key")
+        para = add_paragraph(self.doc, style="QG Key")
         para.add_run(lw["scheme_tag"]).bold = True
         para.add_run(marking_scheme(q, self.lang))
 

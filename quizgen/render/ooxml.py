@@ -81,6 +81,15 @@ def stable_zip(data: bytes) -> bytes:
     return out.getvalue()
 
 
+def add_paragraph(container, text: str = "", style: str | None = None):
+    """``container.add_paragraph`` with the style set by its id: python-docx's look-up by
+    name scans every style for each paragraph (most of a paper's time)."""
+    para = container.add_paragraph(text)
+    if style:
+        para._p.get_or_add_pPr().style = style.replace(" ", "")
+    return para
+
+
 # ---------------------------------------------------------------------------------- fonts
 def set_fonts(rpr, latin: str, east_asian: str) -> None:
     """``w:rFonts`` of a run or style's properties naming both typefaces, no theme fonts."""
@@ -405,7 +414,7 @@ class Flow:
                     not self.container.paragraphs[0].runs and not self._used_cell:
                 self.para = self.container.paragraphs[0]
             else:
-                self.para = self.container.add_paragraph(style=self.style)
+                self.para = add_paragraph(self.container, style=self.style)
             self._used_cell = True
             self._fresh = True
         return self.para

@@ -7,7 +7,7 @@ from typing import Any, Mapping
 
 from markupsafe import escape
 
-from quizgen.render.ooxml import (cell_text, finish, new_document, page_setup, set_widths,
+from quizgen.render.ooxml import (add_paragraph, cell_text, finish, new_document, page_setup, set_widths,
                                   shade)
 
 TYPE_NAMES = {"zh": {"fill": "填空题", "state": "状态题", "choice": "选择题",
@@ -142,7 +142,7 @@ def review_docx(report: Mapping[str, Any]) -> bytes:
     page_setup(doc.sections[0], (297.0, 210.0), {"top": 15, "bottom": 15, "left": 15,
                                                 "right": 15}, landscape=True)
     width = 297.0 - 30.0
-    doc.add_paragraph(f"{report['title']} · {w['title']}", style="QG Title")
+    add_paragraph(doc, f"{report['title']} · {w['title']}", style="QG Title")
     doc.add_paragraph(f"{w['course']}{'：' if lang == 'zh' else ': '}{report.get('course') or ''}"
                       f"　{report.get('date') or ''}　{w['spec']}"
                       f"{'：' if lang == 'zh' else ': '}{report['spec']}", style="QG Subtitle")
@@ -150,7 +150,7 @@ def review_docx(report: Mapping[str, Any]) -> bytes:
             (w["summary"], summary_rows(report), [8, 8, 5, 16, 16, 17, 22, 8]),
             (w["overlap"], overlap_rows(report), [20, 40, 40]),
             (w["rules"], rule_rows(report), [34, 14, 52])):
-        doc.add_paragraph(heading, style="QG Section")
+        add_paragraph(doc, heading, style="QG Section")
         table = doc.add_table(rows=1 + len(rows), cols=len(head))
         for c, text in enumerate(head):
             shade(table.cell(0, c))
@@ -163,6 +163,6 @@ def review_docx(report: Mapping[str, Any]) -> bytes:
         total = sum(shares)
         set_widths(table, [width * s / total for s in shares])
     overall = VERDICTS[lang][report["verdict"]]
-    para = doc.add_paragraph(style="QG Section")
+    para = add_paragraph(doc, style="QG Section")
     para.add_run(f"{w['overall']}{'：' if lang == 'zh' else ': '}{overall}")
     return finish(doc, title=f"{report['title']} · {w['title']}", lang=lang)
