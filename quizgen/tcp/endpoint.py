@@ -16,7 +16,8 @@ from quizgen.tcp.options import Options
 from quizgen.tcp.segment import Segment
 from quizgen.tcp.states import Action, Input, State, TransitionError, transition
 
-INITIAL_RTO_MS = 1000          # RFC 6298 section 2.1
+INITIAL_RTO_MS = 1000          # RFC 6298 section 2.1 (Linux: TCP_TIMEOUT_INIT)
+MAX_RTO_MS = 120_000           # Linux's TCP_RTO_MAX: the doubling stops at 120 s
 
 #: The name quizgen.capture knows the options by.
 Behaviour = Options
@@ -45,11 +46,41 @@ class ProtocolError(Exception):
         self.who, self.state, self.segment, self.input = who, state, segment, input
 
 
+# ---------------------------------------------------------------------- limits
+@dataclass(frozen=True)
+class Limits:
+    """How many times an endpoint retransmits before it gives up: Linux's sysctls, with
+    Linux's defaults. A script cannot change them (they are the host's, not the connection's);
+    the kernel agreement tests lower them as they lower the sysctls.
+
+    ``syn_retries``: SYN retransmissions of an active open (net.ipv4.tcp_syn_retries; also a
+    simultaneous open's SYN,ACK). ``synack_retries``: SYN,ACK retransmissions of a passive open
+    (net.ipv4.tcp_synack_retries). ``retries2``: retransmissions of data or a FIN
+    (net.ipv4.tcp_retries2). Each counts the retransmissions made by the timer since the last
+    ACK of something new."""
+
+    syn_retries: int = 6
+    synack_retries: int = 5
+    retries2: int = 15
+
+    def __post_init__(self) -> None:
+        # Linux retransmits at least once whatever the sysctl says (tcp_syn_retries is at
+        # least 1; retransmits_timed_out() is false before the first retransmission)
+        for name in ("syn_retries", "synack_retries", "retries2"):
+            value = getattr(self, name)
+            if not (isinstance(value, int) and 1 <= value <= 255):
+                raise ValueError(f"{name} must be a whole number from 1 to 255, not {value!r}")
+
+
+LINUX = Limits()
+
+
 # ---------------------------------------------------------------------- timers
 @dataclass(frozen=True, eq=False)
 class TimerKind:
     """One of an endpoint's timers (each is one object, in :data:`TIMERS`, compared by
-    identity). When it runs out, the endpoint takes the input ``expiry``.
+    identity). When it runs out, the endpoint takes the input ``expiry``; a state change it
+    makes is recorded with ``cause``.
 
     ``holds_steps``: while it is pending the network is not quiet, so a script's next step
     waits for it (a retransmission); otherwise it runs on across steps (TIME-WAIT). At the end
@@ -59,12 +90,16 @@ class TimerKind:
     name: str
     expiry: Input
     holds_steps: bool
+    cause: str = "timer"
 
 
 RETRANSMIT = TimerKind("retransmit", Input.RETRANSMIT_TIMEOUT, holds_steps=True)
+#: Set instead of RETRANSMIT after the last retransmission the limits allow: when it runs out
+#: with nothing new acknowledged, the endpoint gives up (CLOSED, cause "timeout", no RST).
+GIVE_UP = TimerKind("give-up", Input.GIVE_UP_TIMEOUT, holds_steps=True, cause="timeout")
 TIME_WAIT = TimerKind("time-wait", Input.TIME_WAIT_TIMEOUT, holds_steps=False)
 #: Every timer, in the order they run out when due at the same moment.
-TIMERS = (RETRANSMIT, TIME_WAIT)
+TIMERS = (RETRANSMIT, GIVE_UP, TIME_WAIT)
 
 
 # ---------------------------------------------------------------------- outputs
@@ -77,7 +112,8 @@ class Send:
 class Change:
     before: State
     after: State
-    cause: str                      # a call ("connect", "close", ...), "receive" or "timer"
+    cause: str                      # a call ("connect", "close", ...), "receive", "timer"
+                                    #   (2 MSL) or "timeout" (given up)
     segment: Segment | None         # the segment received, or the first one sent by the call
 
 
@@ -91,10 +127,12 @@ Output = Send | Change | Timer
 
 
 class Endpoint:
-    def __init__(self, name: str, peer: str, iss: int, options: Options) -> None:
+    def __init__(self, name: str, peer: str, iss: int, options: Options,
+                 limits: Limits = LINUX) -> None:
         if not sq.in_range(iss):
             raise ValueError(f"ISN {iss!r} is outside [0, 2**32)")
         self.name, self.peer, self.iss, self.options = name, peer, iss, options
+        self.limits = limits
         self.state = State.CLOSED
         self.snd_una = self.snd_nxt = iss
         self.irs: int | None = None
@@ -105,6 +143,9 @@ class Endpoint:
         self.out_of_order: dict[int, int] = {}    # seq -> length of data after a gap
         self.pending_fin: int | None = None       # seq of a FIN that arrived after a gap
         self.rto = INITIAL_RTO_MS
+        self.retries = 0                     # retransmissions by the timer since the last new ACK
+        self.passive = False                 # SYN-RECEIVED came from LISTEN
+        self._giving_up = False              # GIVE_UP is set, not RETRANSMIT
         self._out: list[Output] = []
         self._ack_owed = False
         self._close_now = False
@@ -143,7 +184,7 @@ class Endpoint:
     def timeout(self, kind: TimerKind) -> list[Output]:
         self._out = []
         action, after = transition(self.state, kind.expiry)
-        self._step(action, after, kind.expiry, None, cause="timer")
+        self._step(action, after, kind.expiry, None, cause=kind.cause)
         return self._out
 
     # ------------------------------------------------------------------ classification
@@ -226,6 +267,7 @@ class Endpoint:
         self.snd_nxt = sq.add(self.iss, 1)
 
     def _do_send_syn_ack(self, inp, seg, n, after) -> None:
+        self.passive = self.state is State.LISTEN
         self.irs = seg.seq
         self.rcv_nxt = sq.add(seg.seq, 1)
         # In a simultaneous open our SYN is already queued: the SYN,ACK replaces it.
@@ -290,9 +332,32 @@ class Endpoint:
     def _do_retransmit(self, inp, seg, n, after) -> None:
         old = self.unacked[0]
         ack = self.rcv_nxt if "ACK" in old.flags else None
-        self.rto *= 2                                          # RFC 6298 5.5: back off
         self._emit(Segment(old.src, old.dst, old.flags, old.seq, ack, old.length, old.window))
-        self._out.append(Timer(RETRANSMIT, self.rto))
+        if inp is Input.RETRANSMIT_TIMEOUT:
+            # RFC 6298 5.5: back off, up to Linux's TCP_RTO_MAX; after the last retransmission
+            # the limits allow, the timer that follows is the one that gives up
+            self.retries += 1
+            self.rto = min(self.rto * 2, MAX_RTO_MS)
+        # else a repeated SYN (our SYN,ACK was lost): sent again at once, no back-off, and the
+        # timer starts again (Linux's inet_rtx_syn_ack)
+        self._arm()
+
+    def _arm(self) -> None:
+        """(Re)start the retransmission timer, or, once the retransmissions the limits allow
+        are spent, the give-up timer in its place."""
+        if self.retries >= self._retry_limit():
+            self._giving_up = True
+            self._out.append(Timer(GIVE_UP, self.rto))
+        else:
+            self._out.append(Timer(RETRANSMIT, self.rto))
+
+    def _retry_limit(self) -> int:
+        st, limits = self.state, self.limits
+        if st is State.SYN_SENT or (st is State.SYN_RECEIVED and not self.passive):
+            return limits.syn_retries
+        if st is State.SYN_RECEIVED:
+            return limits.synack_retries
+        return limits.retries2
 
     def _do_reset_peer(self, inp, seg, n, after) -> None:
         if "ACK" in seg.flags:      # RFC 9293 3.10.7.1: <SEQ=SEG.ACK><CTL=RST>
@@ -313,6 +378,7 @@ class Endpoint:
         else:
             self._take_ack(seg.ack)
         self._out.append(Timer(RETRANSMIT, None))
+        self._stop_giving_up()
         self._out.append(Timer(TIME_WAIT, 2 * self.options.msl * 1000))
 
     def _do_restart_time_wait(self, inp, seg, n, after) -> None:
@@ -336,7 +402,7 @@ class Endpoint:
         self._out.append(Send(segment))
         if track:
             if not self.unacked:
-                self._out.append(Timer(RETRANSMIT, self.rto))
+                self._arm()
             self.unacked.append(segment)
 
     def _send_data(self, nbytes: int) -> None:
@@ -355,10 +421,18 @@ class Endpoint:
         while unacked and not sq.lt(ack, sq.add(unacked[0].seq, unacked[0].seg_len)):
             unacked.popleft()
         self.rto = INITIAL_RTO_MS
+        self.retries = 0
+        self._stop_giving_up()
         self._out.append(Timer(RETRANSMIT, self.rto if self.unacked else None))
+
+    def _stop_giving_up(self) -> None:
+        if self._giving_up:
+            self._giving_up = False
+            self._out.append(Timer(GIVE_UP, None))
 
     def _forget(self) -> None:
         self.unacked, self.queued = deque(), []
+        self._giving_up = False
         for kind in TIMERS:
             self._out.append(Timer(kind, None))
 

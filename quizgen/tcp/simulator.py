@@ -3,8 +3,8 @@
 The network is a one-way delay of :data:`LATENCY_MS`; segments are delivered in the order they
 arrive (ties: in the order they were sent). Timers fire in simulated time. After each step the
 network runs until it is quiet: no segment in flight and no timer pending that holds the steps
-(a retransmission; TIME-WAIT keeps running across steps). At the end every timer runs out, so
-both endpoints end CLOSED.
+(a retransmission, or the give-up that follows the last one; TIME-WAIT keeps running across
+steps). At the end every timer runs out.
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from __future__ import annotations
 import heapq
 
 from quizgen.errors import ScriptError
-from quizgen.tcp.endpoint import (TIMERS, CallError, Change, Endpoint, Output, ProtocolError,
-                                  Send, TimerKind)
+from quizgen.tcp.endpoint import (LINUX, TIMERS, CallError, Change, Endpoint, Limits, Output,
+                                  ProtocolError, Send, TimerKind)
 from quizgen.tcp.script import Script, Step
 from quizgen.tcp.segment import Segment
-from quizgen.tcp.states import Input
+from quizgen.tcp.states import Input, TransitionError
 from quizgen.tcp.trace import Trace
 
 LATENCY_MS = 50
@@ -24,10 +24,10 @@ MAX_EVENTS = 10_000          # a run that needs more has a bug; fail instead of 
 
 
 class Simulator:
-    def __init__(self, script: Script) -> None:
+    def __init__(self, script: Script, limits: Limits = LINUX) -> None:
         self.script = script
-        self.ends = {"A": Endpoint("A", "B", script.isn["A"], script.options),
-                     "B": Endpoint("B", "A", script.isn["B"], script.options)}
+        self.ends = {"A": Endpoint("A", "B", script.isn["A"], script.options, limits),
+                     "B": Endpoint("B", "A", script.isn["B"], script.options, limits)}
         self.now = 0
         self.flight: list[tuple[int, int, Segment]] = []        # heap of (arrival ms, n, segment)
         self.timers: dict[tuple[str, TimerKind], int] = {}      # (who, kind) -> due ms
@@ -102,7 +102,11 @@ class Simulator:
             else:
                 del self.timers[timer]
                 who, kind = timer
-                self._apply(who, self.ends[who].timeout(kind))
+                try:
+                    out = self.ends[who].timeout(kind)
+                except TransitionError as exc:   # a timer is never left pending where it is
+                    raise RuntimeError(f"model error: {who}'s {kind.name} timer: {exc}") from exc
+                self._apply(who, out)
         raise RuntimeError(f"simulation did not settle after {MAX_EVENTS} events")
 
     def _advance_to(self, target: int) -> None:
@@ -142,9 +146,10 @@ class Simulator:
             heapq.heappush(self.flight, (self.now + LATENCY_MS, n, seg))
 
 
-def simulate(script: Script) -> Trace:
-    """Run a script and return its trace."""
-    return Simulator(script).run()
+def simulate(script: Script, *, limits: Limits = LINUX) -> Trace:
+    """Run a script and return its trace. ``limits``: when the endpoints give up retransmitting
+    (Linux's defaults; the kernel tests pass the sysctls they set)."""
+    return Simulator(script, limits).run()
 
 
 __all__ = ["simulate", "Simulator", "LATENCY_MS"]

@@ -28,9 +28,24 @@ behaviour is decided outside it, by the endpoint or the simulator, and the table
   SYN,ACK arrives, so it is QUEUEd in SYN-SENT; COMPLETE_OPEN then sends the queued data with
   the ACK instead of a pure ACK first.
 * **Timers**: which actions start, restart or cancel a timer, the retransmission timeout and
-  its doubling (RFC 6298), 2 MSL (option ``msl``) and which timers a script's next step waits
-  for (see :mod:`quizgen.tcp.endpoint` and :mod:`quizgen.tcp.simulator`). The table has only
-  each timer's expiry as an input.
+  its doubling (RFC 6298: from 1 s, capped at Linux's TCP_RTO_MAX of 120 s), 2 MSL (option
+  ``msl``) and which timers a script's next step waits for (see :mod:`quizgen.tcp.endpoint` and
+  :mod:`quizgen.tcp.simulator`). The table has only each timer's expiry as an input.
+* **Giving up**: the endpoint counts the retransmissions its timer makes since the last ACK of
+  something new (a retransmission answering a repeated SYN does not count, and does not back
+  off). After the last one its limits allow (``endpoint.Limits``, Linux's defaults:
+  tcp_syn_retries 6 in SYN-SENT and a simultaneous open's SYN-RECEIVED, tcp_synack_retries 5
+  in a passive open's SYN-RECEIVED, tcp_retries2 15 for data and FIN), it sets the give-up
+  timer instead of the retransmission timer, for the same time. Its expiry is the input
+  GIVE_UP_TIMEOUT: DELETE_TCB, CLOSED, recorded with cause "timeout"; no RST is sent (Linux's
+  tcp_write_err() calls tcp_done() and sends nothing). Where this differs from Linux: Linux
+  counts SYN and SYN,ACK retransmissions as the model does, but for data and FIN it gives up
+  after a time, the time 15 retransmissions take from its 200 ms minimum RTO (924.6 s): where
+  the RTO is at that minimum (a LAN, loopback) that is 15 retransmissions, as modelled, while
+  from the textbook's 1 s the model gives up at 1207 s, after 15, where Linux would after 13.
+  A passive open that gives up is CLOSED here; in Linux the request is dropped and the
+  listener still listens. After close() (an orphaned socket) Linux allows 8 retransmissions
+  (tcp_orphan_retries), not 15; the model's close is the textbook's, which still receives.
 * **Segmentation**: SEND_DATA sends at most ``mss`` bytes a segment.
 * **Calls the simulator makes**: B's ``listen`` (unless option ``listen`` is false, or both
   ends connect), and the calls of the script's steps.
@@ -76,6 +91,7 @@ class Input(str, Enum):
     DUPLICATE = "duplicate"      # a segment whose data, SYN or FIN we already have
     # timers
     RETRANSMIT_TIMEOUT = "retransmission timeout"
+    GIVE_UP_TIMEOUT = "give-up timeout"      # the last retransmission went unanswered
     TIME_WAIT_TIMEOUT = "2MSL timeout"
 
     def __str__(self) -> str:
@@ -132,6 +148,7 @@ TRANSITIONS: dict[tuple[State, Input], tuple[Action, State]] = {
     (S.SYN_SENT, I.ACK): (A.DROP, S.SYN_SENT),      # the peer's SYN,ACK was lost; wait for it
     (S.SYN_SENT, I.SEND): (A.QUEUE, S.SYN_SENT),
     (S.SYN_SENT, I.RETRANSMIT_TIMEOUT): (A.RETRANSMIT, S.SYN_SENT),
+    (S.SYN_SENT, I.GIVE_UP_TIMEOUT): (A.DELETE_TCB, S.CLOSED),       # connect() fails: ETIMEDOUT
     (S.SYN_SENT, I.CLOSE): (A.DELETE_TCB, S.CLOSED),
     (S.SYN_SENT, I.ABORT): (A.DELETE_TCB, S.CLOSED),
     # SYN-RECEIVED
@@ -142,6 +159,7 @@ TRANSITIONS: dict[tuple[State, Input], tuple[Action, State]] = {
     # A retransmitted SYN means our SYN,ACK was lost: send it again (as Linux does).
     (S.SYN_RECEIVED, I.SYN): (A.RETRANSMIT, S.SYN_RECEIVED),
     (S.SYN_RECEIVED, I.RETRANSMIT_TIMEOUT): (A.RETRANSMIT, S.SYN_RECEIVED),
+    (S.SYN_RECEIVED, I.GIVE_UP_TIMEOUT): (A.DELETE_TCB, S.CLOSED),
     (S.SYN_RECEIVED, I.RST): (A.DELETE_TCB, S.CLOSED),
     # A segment without ACK (the textbook's FIN) cannot complete the handshake: dropped.
     (S.SYN_RECEIVED, I.FIN): (A.DROP, S.SYN_RECEIVED),
@@ -158,6 +176,7 @@ TRANSITIONS: dict[tuple[State, Input], tuple[Action, State]] = {
     (S.ESTABLISHED, I.RST): (A.DELETE_TCB, S.CLOSED),
     (S.ESTABLISHED, I.DUPLICATE): (A.ACKNOWLEDGE, S.ESTABLISHED),
     (S.ESTABLISHED, I.RETRANSMIT_TIMEOUT): (A.RETRANSMIT, S.ESTABLISHED),
+    (S.ESTABLISHED, I.GIVE_UP_TIMEOUT): (A.DELETE_TCB, S.CLOSED),    # no RST: the peer is gone
     # FIN-WAIT-1: our FIN is out, not yet acknowledged
     (S.FIN_WAIT_1, I.ACK_OF_FIN): (A.ACCEPT_ACK, S.FIN_WAIT_2),
     (S.FIN_WAIT_1, I.ACK): (A.ACCEPT_ACK, S.FIN_WAIT_1),
@@ -165,6 +184,7 @@ TRANSITIONS: dict[tuple[State, Input], tuple[Action, State]] = {
     (S.FIN_WAIT_1, I.FIN): (A.RECEIVE_FIN, S.CLOSING),              # simultaneous close
     (S.FIN_WAIT_1, I.DUPLICATE): (A.ACKNOWLEDGE, S.FIN_WAIT_1),
     (S.FIN_WAIT_1, I.RETRANSMIT_TIMEOUT): (A.RETRANSMIT, S.FIN_WAIT_1),
+    (S.FIN_WAIT_1, I.GIVE_UP_TIMEOUT): (A.DELETE_TCB, S.CLOSED),
     (S.FIN_WAIT_1, I.ABORT): (A.SEND_RESET, S.CLOSED),
     (S.FIN_WAIT_1, I.RST): (A.DELETE_TCB, S.CLOSED),
     # FIN-WAIT-2: half-closed; we still receive
@@ -180,6 +200,7 @@ TRANSITIONS: dict[tuple[State, Input], tuple[Action, State]] = {
     (S.CLOSE_WAIT, I.CLOSE): (A.SEND_FIN, S.LAST_ACK),
     (S.CLOSE_WAIT, I.DUPLICATE): (A.ACKNOWLEDGE, S.CLOSE_WAIT),
     (S.CLOSE_WAIT, I.RETRANSMIT_TIMEOUT): (A.RETRANSMIT, S.CLOSE_WAIT),
+    (S.CLOSE_WAIT, I.GIVE_UP_TIMEOUT): (A.DELETE_TCB, S.CLOSED),
     (S.CLOSE_WAIT, I.ABORT): (A.SEND_RESET, S.CLOSED),
     (S.CLOSE_WAIT, I.RST): (A.DELETE_TCB, S.CLOSED),
     # CLOSING: both FINs crossed; waiting for the ACK of ours
@@ -187,6 +208,7 @@ TRANSITIONS: dict[tuple[State, Input], tuple[Action, State]] = {
     (S.CLOSING, I.ACK): (A.ACCEPT_ACK, S.CLOSING),
     (S.CLOSING, I.DUPLICATE): (A.ACKNOWLEDGE, S.CLOSING),
     (S.CLOSING, I.RETRANSMIT_TIMEOUT): (A.RETRANSMIT, S.CLOSING),
+    (S.CLOSING, I.GIVE_UP_TIMEOUT): (A.DELETE_TCB, S.CLOSED),
     (S.CLOSING, I.ABORT): (A.DELETE_TCB, S.CLOSED),
     (S.CLOSING, I.RST): (A.DELETE_TCB, S.CLOSED),
     # LAST-ACK: the passive closer waits for the ACK of its FIN
@@ -194,6 +216,7 @@ TRANSITIONS: dict[tuple[State, Input], tuple[Action, State]] = {
     (S.LAST_ACK, I.ACK): (A.ACCEPT_ACK, S.LAST_ACK),
     (S.LAST_ACK, I.DUPLICATE): (A.ACKNOWLEDGE, S.LAST_ACK),
     (S.LAST_ACK, I.RETRANSMIT_TIMEOUT): (A.RETRANSMIT, S.LAST_ACK),
+    (S.LAST_ACK, I.GIVE_UP_TIMEOUT): (A.DELETE_TCB, S.CLOSED),
     (S.LAST_ACK, I.ABORT): (A.DELETE_TCB, S.CLOSED),
     (S.LAST_ACK, I.RST): (A.DELETE_TCB, S.CLOSED),
     # TIME-WAIT: 2 MSL, re-acknowledging a retransmitted FIN
