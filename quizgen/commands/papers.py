@@ -55,7 +55,8 @@ def _formats(value: str) -> tuple[str, ...]:
 def write_documents(documents: list[tuple[str, str]], out_dir: Path, formats: Sequence[str],
                     *, force: bool, jobs: int, progress: bool = True,
                     manifest: str | None = None, workers=None,
-                    extra: Sequence[tuple[str, bytes]] = ()) -> tuple[int, int]:
+                    extra: Sequence[tuple[str, bytes]] = (),
+                    print_file: str | None = None) -> tuple[int, int]:
     """Write each (file stem, html) in each format; returns (files, PDF pages).
 
     ``manifest``: the name of the file listing the set (``Staging``), written last;
@@ -65,6 +66,9 @@ def write_documents(documents: list[tuple[str, str]], out_dir: Path, formats: Se
     files are removed (the workers are stopped first)."""
     names = [f"{stem}.{fmt}" for fmt in formats if fmt != "docx" for stem, _ in documents]
     names += [name for name, _ in extra]     # ``extra``: (file name, bytes): DOCX, the review
+    if print_file:                            # every paper (not key) in one PDF, for printing
+        names.append(print_file)
+    printed: dict[int, bytes] = {}
     staging = Staging(out_dir, names, force, manifest)
     pages = 0
     try:
@@ -83,8 +87,13 @@ def write_documents(documents: list[tuple[str, str]], out_dir: Path, formats: Se
                 for index, data, n in render_pdfs(htmls, font_css=font_css, jobs=jobs,
                                                   workers=workers):
                     staging.write_bytes(out_dir / f"{documents[index][0]}.pdf", data)
+                    if print_file and documents[index][0].endswith("-paper"):
+                        printed[index] = data
                     pages += n
                     advance(n)
+            if print_file:
+                staging.write_bytes(out_dir / print_file,
+                                    print_shop_pdf([printed[i] for i in sorted(printed)]))
         staging.commit()
     except OSError as exc:
         _stop(workers)
@@ -95,6 +104,44 @@ def write_documents(documents: list[tuple[str, str]], out_dir: Path, formats: Se
         staging.abort()
         raise
     return len(names), pages
+
+
+def print_shop_pdf(pdfs: Sequence[bytes]) -> bytes:
+    """The papers in one PDF, in order, each padded with a blank page to an even count, so
+    that printed double-sided every student's paper starts on a sheet of its own."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for data in pdfs:
+        writer.append(io.BytesIO(data))
+        if len(writer.pages) % 2:
+            box = writer.pages[-1].mediabox
+            writer.add_blank_page(width=box.width, height=box.height)
+    writer.add_metadata({"/Producer": "quizgen"})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def codes_csv(spec, students, lang: str) -> bytes:
+    """Which student (or version) got which paper code: the list a teacher hands out papers
+    with, UTF-8 with a BOM so that Excel reads the Chinese."""
+    import csv
+    import io
+
+    from quizgen.paper import plan_codes
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["学号", "姓名", "试卷代码", "版本"] if lang == "zh" else
+                    ["student_id", "name", "paper_code", "version"])
+    for code, student, version in plan_codes(spec, students):
+        writer.writerow([student.id if student else "", student.name if student else "", code,
+                         "" if version is None else chr(ord("A") + version - 1)
+                         if version <= 26 else version])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
 def _docx_files(papers, key_appended: bool, with_paper: bool = True
@@ -208,14 +255,17 @@ _force_option = click.option("--force", is_flag=True, help="Overwrite existing f
 @_force_option
 @click.option("--layout", type=click.Choice(LAYOUTS), default=None,
               help="The school layout, instead of the spec's (default: plain).")
+@click.option("--print-file", "print_file", is_flag=True,
+              help="Also one PDF of every student's paper, in roster order, each starting on "
+                   "a new sheet when printed double-sided (for the print shop).")
 @click.option("--review", "with_review", is_flag=True,
               help="Also write the review report (试卷审核表) of the spec's versions.")
 @bank_option
 @capture_options
 @click.pass_context
 def paper(ctx: click.Context, spec: str | None, roster: str | None, out_dir: str,
-          formats: str, jobs: int | None, force: bool, layout: str | None, with_review: bool,
-          banks: tuple[str, ...], pcap: str | None, stream: int | None,
+          formats: str, jobs: int | None, force: bool, layout: str | None, print_file: bool,
+          with_review: bool, banks: tuple[str, ...], pcap: str | None, stream: int | None,
           relative: bool) -> None:
     """Exam papers and their answer keys from a paper spec (YAML).
 
@@ -239,6 +289,7 @@ def paper(ctx: click.Context, spec: str | None, roster: str | None, out_dir: str
     expected = 2 * (len(students) if students else (paper_spec.versions or 1))
     manifest = _manifest_name(Path(spec or sample_spec()).stem, Path(roster).stem if roster
                               else "")
+    stem = manifest.removesuffix(".sha256")            # the set's name: SPEC-ROSTER
     with _clean_stop(), _workers(fmts, jobs, expected) as workers:
         source = _source(ctx, banks, trace)
         papers = class_set(paper_spec, source, students)
@@ -251,8 +302,14 @@ def paper(ctx: click.Context, spec: str | None, roster: str | None, out_dir: str
             from quizgen.commands.review import review_files
 
             extra += review_files(paper_spec, source, Path(spec or sample_spec()).stem)
+        if students or (paper_spec.versions or 1) > 1:
+            extra.append((f"{stem}-codes.csv", codes_csv(paper_spec, students, paper_spec.lang)))
+        if print_file and "pdf" not in fmts:
+            raise QuizgenError("--print-file is a PDF: give --format pdf (or html,pdf)",
+                               field="--print-file")
         files, pages = write_documents(documents, Path(out_dir), fmts, force=force, jobs=jobs,
-                                       manifest=manifest, workers=workers, extra=extra)
+                                       manifest=manifest, workers=workers, extra=extra,
+                                       print_file=f"{stem}-print.pdf" if print_file else None)
     _report(files, pages, Path(out_dir), started, manifest)
 
 

@@ -227,3 +227,39 @@ def test_a_new_spec_has_a_fresh_seed_and_a_copied_sample_warns(tmp_path):
                            text=True)
         assert r.returncode == 0, r.stderr
         assert ("sample spec's seed" in r.stderr) is warned, r.stderr
+
+
+def test_print_file_and_the_list_of_codes(run, spec, roster, tmp_path):
+    """For the print shop: every paper in roster order in one PDF, each padded to an even
+    number of pages (double-sided, each student's paper starts on its own sheet); and the list
+    of who got which code (read with the csv module, as Excel would, BOM and all)."""
+    import csv
+    import subprocess
+
+    from quizgen.paper import load_roster, load_spec, plan_codes
+
+    out = tmp_path / "out"
+    result = run("paper", str(spec), "--roster", str(roster), "--out", str(out), "--format",
+                 "pdf", "--jobs", "1", "--print-file")
+    assert result.exit_code == 0, result.output
+
+    def pages(path) -> int:
+        info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True)
+        return int(next(l.split()[-1] for l in info.stdout.splitlines() if l.startswith("Pages")))
+
+    plan = plan_codes(load_spec(spec), load_roster(roster))
+    papers = [out / f"{s.id}-{code}-paper.pdf" for code, s, _ in plan]
+    assert pages(out / "exam-class-print.pdf") == sum(n + n % 2 for n in map(pages, papers))
+    text = subprocess.run(["pdftotext", str(out / "exam-class-print.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    assert [text.index(s.name) for _, s, _ in plan] == sorted(text.index(s.name) for _, s, _ in plan)
+    raw = (out / "exam-class-codes.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(raw.decode("utf-8-sig").splitlines()))
+    assert rows[0] == ["学号", "姓名", "试卷代码", "版本"]
+    assert [tuple(r[:3]) for r in rows[1:]] == [(s.id, s.name, code) for code, s, _ in plan]
+    manifest = (out / "exam-class.sha256").read_text(encoding="utf-8")
+    assert "exam-class-print.pdf" in manifest and "exam-class-codes.csv" in manifest
+    html_only = run("paper", str(spec), "--format", "html", "--print-file", "--out",
+                    str(tmp_path / "o2"))
+    assert html_only.exit_code == 2 and "--print-file" in html_only.output
