@@ -400,6 +400,9 @@ def _pad(text: str, width: int, right: bool) -> str:
     return fill + text if right else text + fill
 
 
+TEXT_WIDTH = 79           # columns of the text ladder: an 80-column terminal, less one
+
+
 def ladder_text(source: Mapping[str, Any], request: Mapping[str, Any] | None = None, *,
                 reveal: bool = False, lang: str | None = None) -> str:
     """The same diagram as plain text for a terminal: one line per segment, the states of
@@ -407,13 +410,21 @@ def ladder_text(source: Mapping[str, Any], request: Mapping[str, Any] | None = N
     ladder = layout(source, request, reveal=reveal, lang=lang)
     words = strings(ladder.lang)
     labels = {a.row: f" ({a.n}) {_text_label(a.fields)} " for a in ladder.arrows}
-    inner = max([44] + [display_width(t) + 8 for t in labels.values()])
 
     def state_text(m: StateMark) -> str:
         return _text_blank(m.blank) if m.blank else m.text
 
     left = max([display_width(words["host_A"])] +
                [display_width(state_text(m)) for m in ladder.marks if m.side == "A"]) + 1
+    right = max([display_width(words["host_B"])] +
+                [display_width(state_text(m)) for m in ladder.marks if m.side == "B"])
+    # the whole fits TEXT_WIDTH columns (a terminal wraps a longer line mid-word): an arrow
+    # whose label does not fit on it gets the label on a line of its own above it
+    room = max(24, TEXT_WIDTH - left - right - 4)
+    inner = min(room, max([44] + [display_width(t) + 8 for t in labels.values()]))
+    above = {row: label for row, label in labels.items() if display_width(label) + 8 > inner}
+    for row in above:
+        labels[row] = ""
     lines_state: dict[int, dict[str, list[str]]] = {}
     for m in ladder.marks:
         lines_state.setdefault(m.line, {"A": [], "B": []})[m.side].append(state_text(m))
@@ -426,6 +437,10 @@ def ladder_text(source: Mapping[str, Any], request: Mapping[str, Any] | None = N
         states = lines_state.get(line, {"A": [], "B": []})
         arrow = next((a for a in ladder.arrows if a.row == line), None)
         a_states, b_states = list(states["A"]), list(states["B"])
+        if line in above:
+            for text in _wrap_label(above[line].strip(), inner):
+                pad = max(inner - display_width(text), 0)
+                out.append(row("", " " * (pad // 2) + text + " " * (pad - pad // 2), ""))
         middle = " " * inner if arrow is None else _text_arrow(arrow, labels[line], inner)
         out.append(row(a_states.pop(0) if a_states else "", middle,
                        b_states.pop(0) if b_states else ""))
@@ -434,6 +449,19 @@ def ladder_text(source: Mapping[str, Any], request: Mapping[str, Any] | None = N
                            b_states.pop(0) if b_states else ""))
     out.append(row("", " " * inner, "", bar="v"))
     return "\n".join(out) + "\n"
+
+
+def _wrap_label(text: str, width: int) -> list[str]:
+    """A segment's label in lines of at most ``width`` columns, broken after its commas."""
+    lines: list[str] = []
+    for piece in text.split(", "):
+        if lines and display_width(lines[-1]) + 2 + display_width(piece) <= width:
+            lines[-1] += ", " + piece
+        else:
+            if lines:
+                lines[-1] += ","
+            lines.append(piece)
+    return lines
 
 
 def _text_arrow(a: Arrow, label: str, inner: int) -> str:

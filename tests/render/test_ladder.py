@@ -134,3 +134,28 @@ def test_text_ladder(questions, zh):
     zh_lines = ladder_text(zh[0]).splitlines()[1:-1]
     bars = {display_width(line.split("|")[0]) for line in zh_lines}
     assert len(bars) == 1
+
+
+def test_text_ladders_fit_an_80_column_terminal():
+    """A longer line wraps mid-word in a terminal ('SYN-RECEI / VED'): every built-in
+    diagram, blank and filled, in both languages, and every preset's whole ladder (the
+    drill's solution) fits in 79 columns; a label too long for its arrow is wrapped above it."""
+    from quizgen.questions import generate_question, load_banks
+    from quizgen.render.ladder import TEXT_WIDTH, display_width, ladder_text
+    from quizgen.tcp import simulate
+    from quizgen.tcp.script import PRESETS, preset_script
+
+    texts = []
+    for entry in load_banks():
+        for lang in ("zh", "en"):
+            q = generate_question(entry, 3, lang)
+            if q.get("diagram"):
+                texts += [ladder_text(q, reveal=False, lang=lang),
+                          ladder_text(q, reveal=True, lang=lang)]
+    for name in PRESETS:
+        trace = simulate(preset_script(name, seed=5)).to_dict()
+        request = {"segments": [s["n"] for s in trace["segments"]], "show_states": True}
+        texts += [ladder_text(trace, request, reveal=True, lang=lang) for lang in ("zh", "en")]
+    assert len(texts) > 40
+    widest = max(display_width(line) for t in texts for line in t.splitlines())
+    assert widest <= TEXT_WIDTH == 79, widest
