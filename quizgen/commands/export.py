@@ -43,11 +43,17 @@ def _diagram_renderer() -> DiagramFn:
 
 
 def collect(entries: list, ids: list[str] | None, variants: int, seed: int,
-            lang: str, generate) -> list[dict]:
-    """Generate ``variants`` questions per selected entry (in bank order)."""
+            lang: str, generate, every: list | None = None) -> list[dict]:
+    """Generate ``variants`` questions per selected entry (in bank order). ``every``: all the
+    banks' entries, when ``entries`` are only those that fit a captured connection."""
     if ids:
         known = {e.id for e in entries}
         unknown = [i for i in ids if i not in known]
+        misfits = [i for i in unknown if i in {e.id for e in every or ()}]
+        if misfits:
+            raise QuizgenError(f"question id(s) {', '.join(misfits)} cannot be asked of this "
+                               "connection (it lacks a segment, value or state they need)",
+                               field="--ids")
         if unknown:
             raise QuizgenError(f"unknown question id(s): {', '.join(unknown)}", field="--ids")
         entries = [e for e in entries if e.id in set(ids)]
@@ -83,7 +89,7 @@ def export(fmt: str, banks: tuple[str, ...], ids: str | None, variants: int, see
     if out.exists() and not force:
         raise QuizgenError(f"{out} already exists (use --force to overwrite it)")
     id_list = [i.strip() for i in ids.split(",") if i.strip()] if ids else None
-    entries = load_banks(list(banks) if banks else None)
+    entries = every = load_banks(list(banks) if banks else None)
     trace = capture_trace(pcap, stream, relative)
     generate = generate_question
     if trace is not None:
@@ -92,7 +98,7 @@ def export(fmt: str, banks: tuple[str, ...], ids: str | None, variants: int, see
             raise QuizgenError("no bank entry fits this connection (its steps match no entry's "
                                "scenario)", file=pcap, field="--pcap")
         generate = partial(generate_question, trace=trace)
-    questions = collect(entries, id_list, variants, seed, lang, generate)
+    questions = collect(entries, id_list, variants, seed, lang, generate, every)
     path = export_questions(questions, fmt, out, diagram_svg=_diagram_renderer(), force=force)
     n_entries = len({q["id"] for q in questions})
     written = count_questions(questions, fmt)  # what the LMS gets: GIFT splits parts
