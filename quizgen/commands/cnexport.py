@@ -35,7 +35,7 @@ def _diagram_png(question) -> bytes:
 @click.option("--force", is_flag=True, help="Overwrite OUT if it exists.")
 def export_cn(fmt: str, banks: tuple[str, ...], ids: str | None, variants: int, seed: int,
               out: Path, force: bool) -> None:
-    """The question bank for Chinese platforms' importers (Word or Excel)."""
+    """The question bank for Chinese platforms' importers: Word (1、【单选题】…) or Excel."""
     from quizgen.export.cn_bank import bank_docx, bank_xlsx
     from quizgen.questions import generate_question, load_banks
 

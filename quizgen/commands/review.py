@@ -61,7 +61,10 @@ def render_files(report: dict, stem: str, formats=FORMATS) -> list[tuple[str, by
 @bank_option
 def review(spec: str, earlier: tuple[str, ...], out_dir: str, formats: str, force: bool,
            banks: tuple[str, ...]) -> None:
-    """The review report (试卷审核表) of a spec's versions."""
+    """The review report (试卷审核表) of a spec's versions, with a verdict per rule.
+
+    Per version: types, topics, difficulty and points; the overlap between versions and with
+    earlier sittings; one verdict per rule the spec's review: asks for."""
     from quizgen.paper.assemble import BankSource
     from quizgen.paper.spec import load_spec
 
