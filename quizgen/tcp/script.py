@@ -29,7 +29,9 @@ from quizgen.files import read_text_input
 from quizgen.tcp.options import OptionError, Options
 from quizgen.tcp.seq import MOD, in_range
 
-MAX_SEND = 1 << 20
+MAX_SEND = 1 << 20          # bytes of one send
+MAX_STEPS = 1_000           # steps of a script
+MAX_SEGMENTS = 10_000       # segments of a run: data, ACKs and retransmissions together
 
 
 def _is_int(v: Any) -> bool:
@@ -128,7 +130,17 @@ def build_script(doc: Any, *, lines: dict[str, int | None] | None = None, source
     raw_steps = doc["steps"]
     if not isinstance(raw_steps, list) or not raw_steps:
         raise err("steps must be a non-empty list", "steps", "steps")
+    if len(raw_steps) > MAX_STEPS:
+        raise err(f"a script has at most {MAX_STEPS:,} steps, not {len(raw_steps):,}",
+                  f"steps[{MAX_STEPS}]", "steps")
     steps = [_step(item, lines.get(f"steps[{i}]"), source) for i, item in enumerate(raw_steps)]
+    for step in steps:
+        if step.verb == "send" and -(-step.arg // options.mss) > MAX_SEGMENTS:
+            raise ScriptError(f"with mss {options.mss}, sending {step.arg:,} bytes takes "
+                              f"{-(-step.arg // options.mss):,} segments; a script makes at "
+                              f"most {MAX_SEGMENTS:,} segments (data, ACKs and "
+                              f"retransmissions together)", file=source, line=step.line,
+                              field=f"step '{step.text}'")
     if options.piggyback and not any(
             a.verb == "connect" and b.who == a.who and b.verb == "send" for a, b in zip(steps, steps[1:])):
         raise err("piggyback: true needs a 'send' step right after the 'connect' step",
@@ -139,6 +151,11 @@ def build_script(doc: Any, *, lines: dict[str, int | None] | None = None, source
 _SEND = re.compile(r"send\s+(-?\d+)")
 
 
+def _shorten(text: str, limit: int = 40) -> str:
+    """``text`` for a message: at most ``limit`` characters."""
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
 def _step(item: Any, line: int | None, source: str) -> Step:
     if not (isinstance(item, dict) and len(item) == 1):
         raise ScriptError("a step is one 'WHO: WHAT' pair, like 'A: send 100'", file=source, line=line,
@@ -147,18 +164,23 @@ def _step(item: Any, line: int | None, source: str) -> Step:
     what = " ".join(str(raw).split()) if raw is not None else ""
 
     def bad(msg: str) -> ScriptError:
-        return ScriptError(msg, file=source, line=line, field=f"step '{who}: {what}'")
+        return ScriptError(msg, file=source, line=line,
+                           field=f"step '{_shorten(str(who), 20)}: {_shorten(what)}'")
 
     if who in ("A", "B"):
         if what in ("connect", "close", "abort"):
             return Step(who, what, None, line, what)
         m = _SEND.fullmatch(what)
         if m:
-            nbytes = int(m.group(1))
+            sign, digits = ("-" if m.group(1)[0] == "-" else ""), m.group(1).lstrip("-0")
+            if len(digits) > 20:                # int() of 5,000 digits is refused
+                raise bad(f"a send must be of 1 to {MAX_SEND} bytes, not a "
+                          f"{len(digits):,}-digit number")
+            nbytes = int(sign + (digits or "0"))
             if not 1 <= nbytes <= MAX_SEND:
                 raise bad(f"a send must be of 1 to {MAX_SEND} bytes, not {nbytes}")
             return Step(who, "send", nbytes, line, what)
-        raise bad(f"unknown call {what!r} (use connect, send N, close, abort)")
+        raise bad(f"unknown call {_shorten(what)!r} (use connect, send N, close, abort)")
     if who == "both":
         if what in ("connect", "close"):
             return Step(who, what, None, line, what)
@@ -171,7 +193,7 @@ def _step(item: Any, line: int | None, source: str) -> Step:
         if isinstance(raw, (int, float)) and not isinstance(raw, bool) and 0 <= raw <= 10**6:
             return Step("wait", "wait", int(round(raw * 1000)), line, what)
         raise bad("'wait' takes a number of seconds from 0 to 1000000")
-    raise bad(f"unknown step {who!r} (use A, B, both, lose, wait)")
+    raise bad(f"unknown step {_shorten(str(who), 20)!r} (use A, B, both, lose, wait)")
 
 
 # ---------------------------------------------------------------------- presets

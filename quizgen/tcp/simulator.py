@@ -5,6 +5,14 @@ arrive (ties: in the order they were sent). Timers fire in simulated time. After
 network runs until it is quiet: no segment in flight and no timer pending that holds the steps
 (a retransmission, or the give-up that follows the last one; TIME-WAIT keeps running across
 steps). At the end every timer runs out.
+
+Simulated time is a whole number of milliseconds (``now``); the trace shows it in seconds.
+
+A script plays one connection: an endpoint that has left CLOSED once (B by listening, or either
+end by connecting) cannot connect again. A run is bounded: at most
+:data:`quizgen.tcp.script.MAX_SEGMENTS` segments (more is a :class:`ScriptError` naming the step
+that needed them), and so at most :data:`MAX_EVENTS` events (each event is an arrival of a
+segment or a timer running out, and every timer but the two that end a connection sends one).
 """
 
 from __future__ import annotations
@@ -14,13 +22,16 @@ import heapq
 from quizgen.errors import ScriptError
 from quizgen.tcp.endpoint import (LINUX, TIMERS, CallError, Change, Endpoint, Limits, Output,
                                   ProtocolError, Send, TimerKind)
-from quizgen.tcp.script import Script, Step
+from quizgen.tcp.script import MAX_SEGMENTS, Script, Step
 from quizgen.tcp.segment import Segment
-from quizgen.tcp.states import Input, TransitionError
+from quizgen.tcp.states import Input, State, TransitionError
 from quizgen.tcp.trace import Trace
 
 LATENCY_MS = 50
-MAX_EVENTS = 10_000          # a run that needs more has a bug; fail instead of looping
+#: Arrivals (at most one a segment) and timers that run out (a retransmission sends a segment;
+#: a give-up or the end of TIME-WAIT ends a connection, at most twice per endpoint): a run that
+#: needs more has a bug, and fails instead of looping.
+MAX_EVENTS = 2 * MAX_SEGMENTS + 8
 
 
 class Simulator:
@@ -36,28 +47,28 @@ class Simulator:
         self.events: list[dict] = []
         self._numbers: dict[int, int] = {}                      # id(segment) -> n
         self._sent: list[Segment] = []          # keeps the segments alive, so ids stay unique
+        self._events_left = MAX_EVENTS
+        self._step: Step | None = None          # the step running (the last one at the end)
+        self._opened: dict[str, str | None] = {"A": None, "B": None}    # how each end opened
+        self._timed_out: dict[str, int] = {}    # who -> when (ms) it gave up
 
     # ------------------------------------------------------------------ running
     def run(self) -> Trace:
         s = self.script
         if s.options.listen and not s.simultaneous_open:
+            self._opened["B"] = "B listens from the start"
             self._apply("B", self.ends["B"].call(Input.LISTEN))
         i = 0
         while i < len(s.steps):
-            step = s.steps[i]
-            try:
-                if (step.verb == "connect" and s.options.piggyback and i + 1 < len(s.steps)
-                        and s.steps[i + 1].who == step.who and s.steps[i + 1].verb == "send"):
-                    # piggyback: the first send is made before the SYN,ACK arrives (RFC 9293
-                    # queues it in SYN-SENT), so it rides on the handshake's third segment
-                    self._do(step)
-                    i += 1
-                    step = s.steps[i]
+            step = self._step = s.steps[i]
+            if (step.verb == "connect" and s.options.piggyback and i + 1 < len(s.steps)
+                    and s.steps[i + 1].who == step.who and s.steps[i + 1].verb == "send"):
+                # piggyback: the first send is made before the SYN,ACK arrives (RFC 9293
+                # queues it in SYN-SENT), so it rides on the handshake's third segment
                 self._do(step)
-            except CallError as exc:
-                raise ScriptError(f"{exc.input} is not allowed in state {exc.state}",
-                                  file=s.source, line=step.line,
-                                  field=f"step '{step.text}'") from None
+                i += 1
+                step = self._step = s.steps[i]
+            self._do(step)
             self._run_until_quiet()
             i += 1
         self._run_until_quiet(all_timers=True)
@@ -71,7 +82,30 @@ class Simulator:
         else:
             inp = Input(step.verb)
             for who in ("A", "B") if step.who == "both" else (step.who,):
-                self._apply(who, self.ends[who].call(inp, step.arg or 0))
+                end = self.ends[who]
+                if (inp is Input.CONNECT and self._opened[who] is not None
+                        and end.state is State.CLOSED):
+                    raise self._error(
+                        f"a script plays one connection, and {who} has opened it already "
+                        f"({self._opened[who]}); a second connection needs ISNs of its own: "
+                        f"write it as another script", step)
+                try:
+                    out = end.call(inp, step.arg or 0)
+                except CallError as exc:
+                    why = ""
+                    if who in self._timed_out:
+                        why = f" ({who} gave up at {_seconds(self._timed_out[who])} s: a timeout)"
+                    raise self._error(f"{exc.input} is not allowed in state {exc.state}{why}",
+                                      step) from None
+                if inp is Input.CONNECT:
+                    self._opened[who] = f"line {step.line}: {step.text}" if step.line else step.text
+                self._apply(who, out)
+
+    def _error(self, message: str, step: Step | None) -> ScriptError:
+        if step is None:
+            return ScriptError(message, file=self.script.source, field="steps")
+        return ScriptError(message, file=self.script.source, line=step.line,
+                           field=f"step '{step.text}'")
 
     def _next_timer(self, all_timers: bool) -> tuple[str, TimerKind] | None:
         """The (who, kind) of the timer due first: of all timers, or of those that hold the
@@ -80,7 +114,7 @@ class Simulator:
         return min(pending, key=lambda t: (self.timers[t], t[0], TIMERS.index(t[1])), default=None)
 
     def _run_until_quiet(self, all_timers: bool = False, until: int | None = None) -> None:
-        for _ in range(MAX_EVENTS):
+        while True:
             # the earliest event; at equal times an arrival comes before a timer
             timer = self._next_timer(all_timers)
             if self.flight and (timer is None or self.flight[0][0] <= self.timers[timer]):
@@ -91,6 +125,9 @@ class Simulator:
                 return
             if until is not None and when > until:
                 return
+            self._events_left -= 1
+            if self._events_left < 0:        # the bound on segments comes first, or it is a bug
+                raise RuntimeError(f"model error: more than {MAX_EVENTS} events")
             self.now = when
             if timer is None:
                 _, n, seg = heapq.heappop(self.flight)
@@ -107,7 +144,6 @@ class Simulator:
                 except TransitionError as exc:   # a timer is never left pending where it is
                     raise RuntimeError(f"model error: {who}'s {kind.name} timer: {exc}") from exc
                 self._apply(who, out)
-        raise RuntimeError(f"simulation did not settle after {MAX_EVENTS} events")
 
     def _advance_to(self, target: int) -> None:
         self._run_until_quiet(all_timers=True, until=target)
@@ -126,6 +162,8 @@ class Simulator:
                     "time": self.now / 1000, "who": who, "cause": out.cause,
                     "segment": None if via is None else self._numbers.get(id(via)),
                     "from": out.before.value, "to": out.after.value})
+                if out.after is State.CLOSED and out.cause == "timeout":
+                    self._timed_out[who] = self.now
             elif out.delay_ms is None:
                 self.timers.pop((who, out.kind), None)
             else:
@@ -134,6 +172,10 @@ class Simulator:
     def _send(self, seg: Segment) -> None:
         """Number and record a segment; then it is lost or in flight."""
         n = len(self.segments) + 1
+        if n > MAX_SEGMENTS:
+            raise self._error(f"this step takes the script past {MAX_SEGMENTS:,} segments "
+                              f"(data, ACKs and retransmissions together), the most a script "
+                              f"makes", self._step)
         lost = self.to_lose[seg.src] > 0
         if lost:
             self.to_lose[seg.src] -= 1
@@ -144,6 +186,12 @@ class Simulator:
                               "window": seg.window, "lost": lost, "time": self.now / 1000})
         if not lost:
             heapq.heappush(self.flight, (self.now + LATENCY_MS, n, seg))
+
+
+def _seconds(ms: int) -> str:
+    """Milliseconds as seconds, exactly: 127000 -> "127", 1207150 -> "1207.15"."""
+    whole, frac = divmod(ms, 1000)
+    return f"{whole}.{frac:03d}".rstrip("0").rstrip(".") if frac else str(whole)
 
 
 def simulate(script: Script, *, limits: Limits = LINUX) -> Trace:

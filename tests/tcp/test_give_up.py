@@ -5,6 +5,7 @@ goes to CLOSED with cause "timeout" and sends nothing, no RST."""
 
 import pytest
 
+from quizgen.errors import ScriptError
 from quizgen.tcp import parse_script, simulate
 from quizgen.tcp.endpoint import LINUX, MAX_RTO_MS, Limits
 from quizgen.tcp.states import TRANSITIONS, Input, State
@@ -107,6 +108,14 @@ def test_limits_are_linux_sysctls_and_can_be_lowered_as_the_kernel_tests_do():
     assert len([s for s in t.segments if s["len"]]) == 4
     with pytest.raises(ValueError):
         Limits(retries2=0)
+
+
+def test_a_call_after_the_timeout_names_it():
+    with pytest.raises(ScriptError) as info:
+        simulate(script(lose("A->B", 7) + ["{A: connect}", "{A: send 10}"]))
+    exc = info.value
+    assert (exc.file, exc.field) == ("s.yaml", "step 'A: send 10'")
+    assert exc.message == "send is not allowed in state CLOSED (A gave up at 127 s: a timeout)"
 
 
 def test_every_state_that_retransmits_can_give_up_and_only_those():

@@ -29,6 +29,14 @@ EXPECTED = {
     "piggyback_without_send.yaml": (2, ["options.piggyback"]),
     "bad_lose.yaml": (2, ["step 'lose: A->C'"]),
     "bad_wait.yaml": (3, ["step 'wait: forever'"]),
+    # bounds (issue 12): sizes, segments, steps, and one connection per script
+    "send_5000_digits.yaml": (3, ["step 'A: send 999", "...'", "5,000-digit number"]),
+    "send_too_many_segments.yaml": (4, ["step 'A: send 20000'", "20,000 segments",
+                                        "at most 10,000 segments"]),
+    "too_many_segments.yaml": (5, ["step 'B: send 4000'", "past 10,000 segments"]),
+    "second_connect.yaml": (6, ["step 'A: connect'", "one connection",
+                                "line 2: A: connect"]),
+    "too_many_steps.yaml": (1002, ["steps:", "at most 1,000 steps, not 1,001"]),
 }
 
 
