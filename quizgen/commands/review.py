@@ -15,8 +15,12 @@ FORMATS = ("html", "docx")
 
 
 def build_report(spec, source, extra_earlier: tuple[str, ...] = ()) -> dict:
-    from quizgen.paper.assemble import (_candidates, earlier_sittings, scenario_key,
-                                        version_papers)
+    from quizgen.paper.assemble import (
+        _candidates,
+        earlier_sittings,
+        scenario_key,
+        version_papers,
+    )
     from quizgen.paper.review import review
 
     if extra_earlier:

@@ -33,10 +33,23 @@ import re
 from typing import Any, Callable, Mapping, Sequence
 
 from quizgen.errors import QuizgenError
-from quizgen.questions.data import BLANK_KINDS, LETTERS, check_questions, key_letters, key_text
-from quizgen.questions.markup import BLANK_RE
-from quizgen.render.ooxml import (Node, docx_modules, finish, new_document, parse_html,
-                                  plain_text, source_date, stable_zip)
+from quizgen.questions.data import (
+    BLANK_KINDS,
+    LETTERS,
+    check_questions,
+    key_letters,
+    key_text,
+)
+from quizgen.render.ooxml import (
+    Node,
+    docx_modules,
+    finish,
+    new_document,
+    parse_html,
+    plain_text,
+    source_date,
+    stable_zip,
+)
 from quizgen.safehtml import clean_question
 
 #: The platforms' type words.

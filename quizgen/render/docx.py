@@ -22,12 +22,24 @@ from __future__ import annotations
 from io import BytesIO
 from typing import Any, Iterable, Mapping
 
-from quizgen.i18n import format_points, section_number, words as strings
+from quizgen.i18n import format_points, section_number
+from quizgen.i18n import words as strings
 from quizgen.questions.data import LETTERS, check_question, key_text
 from quizgen.questions.markup import BLANK_RE
 from quizgen.render.ladder import ladder_svg
-from quizgen.render.ooxml import (add_paragraph, Flow, Fmt, cell_text, docx_modules, field_run, finish,
-                                  new_document, page_setup, set_widths, shade)
+from quizgen.render.ooxml import (
+    Flow,
+    Fmt,
+    add_paragraph,
+    cell_text,
+    docx_modules,
+    field_run,
+    finish,
+    new_document,
+    page_setup,
+    set_widths,
+    shade,
+)
 from quizgen.render.raster import svg_size, svg_to_png
 from quizgen.safehtml import clean, clean_question
 
@@ -269,7 +281,6 @@ class _Writer:
 
     def student_line(self, key: bool, total: float) -> None:
         *_, Mm, Pt, _ = docx_modules()
-        from docx.enum.text import WD_TAB_ALIGNMENT
 
         student = self.paper.get("student") or {}
         para = add_paragraph(self.doc, style="QG Subtitle")

@@ -40,7 +40,7 @@ KEY_RED = "C00000"
 
 def docx_modules():
     try:
-        import docx  # noqa: F401
+        import docx
     except ImportError:
         raise QuizgenError("writing Word files needs python-docx (pip install python-docx)"
                            ) from None
@@ -365,7 +365,7 @@ class Fmt:
     small: bool = False
     red: bool = False
 
-    def but(self, **kw) -> "Fmt":
+    def but(self, **kw) -> Fmt:
         return Fmt(**{**self.__dict__, **kw})
 
 
@@ -395,7 +395,7 @@ class Flow:
     runs, anything else is unwrapped to its text. A blank marker is handed to ``blank``."""
 
     def __init__(self, container, *, style: str | None = None, para=None,
-                 blank: Callable[["Flow", str, bool], None] | None = None,
+                 blank: Callable[[Flow, str, bool], None] | None = None,
                  width_mm: float = 170.0, in_cell: bool = False,
                  table_indent: float = 6.0) -> None:
         self.container = container

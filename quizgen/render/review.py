@@ -7,8 +7,15 @@ from typing import Any, Mapping
 
 from markupsafe import escape
 
-from quizgen.render.ooxml import (add_paragraph, cell_text, finish, new_document, page_setup, set_widths,
-                                  shade)
+from quizgen.render.ooxml import (
+    add_paragraph,
+    cell_text,
+    finish,
+    new_document,
+    page_setup,
+    set_widths,
+    shade,
+)
 
 TYPE_NAMES = {"zh": {"fill": "填空题", "state": "状态题", "choice": "选择题",
                      "truefalse": "判断题", "ordering": "排序题", "compute": "计算题",
@@ -116,21 +123,21 @@ def review_html(report: Mapping[str, Any]) -> str:
         "<!DOCTYPE html>", f'<html lang="{"zh-CN" if lang == "zh" else "en"}"><head>',
         '<meta charset="utf-8"><meta name="generator" content="quizgen">',
         f"<title>{escape(report['title'])} · {escape(w['title'])}</title>",
-        "<style>body{font-family:\"Noto Serif CJK SC\",SimSun,serif;max-width:200mm;"
-        "margin:10mm auto;font-size:10.5pt}h1{text-align:center;font-size:16pt}"
-        "h2{font-size:12pt;margin-top:6mm}table{border-collapse:collapse;width:100%}"
-        "th,td{border:0.7pt solid #000;padding:1mm 2mm;vertical-align:top}"
-        "th{background:#f2f2f2}.fail{color:#b00000;font-weight:bold}.pass{color:#006000}"
-        "</style></head><body>",
+        ("<style>body{font-family:\"Noto Serif CJK SC\",SimSun,serif;max-width:200mm;"
+         "margin:10mm auto;font-size:10.5pt}h1{text-align:center;font-size:16pt}"
+         "h2{font-size:12pt;margin-top:6mm}table{border-collapse:collapse;width:100%}"
+         "th,td{border:0.7pt solid #000;padding:1mm 2mm;vertical-align:top}"
+         "th{background:#f2f2f2}.fail{color:#b00000;font-weight:bold}.pass{color:#006000}"
+         "</style></head><body>"),
         f"<h1>{escape(report['title'])} · {escape(w['title'])}</h1>",
-        f"<p>{escape(w['course'])}{'：' if lang == 'zh' else ': '}{escape(report.get('course') or '')}"
-        f"　{escape(report.get('date') or '')}　{escape(w['spec'])}"
-        f"{'：' if lang == 'zh' else ': '}{escape(report['spec'])}</p>",
+        (f"<p>{escape(w['course'])}{'：' if lang == 'zh' else ': '}"
+         f"{escape(report.get('course') or '')}　{escape(report.get('date') or '')}　"
+         f"{escape(w['spec'])}{'：' if lang == 'zh' else ': '}{escape(report['spec'])}</p>"),
         f"<h2>{escape(w['summary'])}</h2>", _html_table(*summary_rows(report)),
         f"<h2>{escape(w['overlap'])}</h2>", _html_table(*overlap_rows(report)),
         f"<h2>{escape(w['rules'])}</h2>", _html_table(*rule_rows(report), verdict_col=1),
-        f'<p class="{"fail" if report["verdict"] == "fail" else "pass"}">'
-        f"{escape(w['overall'])}{'：' if lang == 'zh' else ': '}{escape(overall)}</p>",
+        (f'<p class="{"fail" if report["verdict"] == "fail" else "pass"}">'
+         f"{escape(w['overall'])}{'：' if lang == 'zh' else ': '}{escape(overall)}</p>"),
         "</body></html>", ""]
     return "\n".join(parts)
 
