@@ -14,6 +14,13 @@ Where a naive render's time goes, and what is done about it:
   ready-made; only the few per-document rules before it (the page headers) are parsed per
   document. The cascade is unchanged: those rules are all ``@page`` rules, which never
   compete with the fixed ones.
+* the diagrams: an inline SVG is parsed by the HTML parser and each of its elements goes
+  through the CSS cascade, for nothing (WeasyPrint's SVG renderer styles it itself); each
+  ladder diagram is handed over as an ``<img>`` of the same SVG instead
+  (:func:`diagrams_as_images`), drawn the same way.
+* the page headers and footers (five margin boxes on every page): the paper's CSS gives them
+  widths when their texts fit (``templates/paper/paper.css.j2``), so that WeasyPrint does not
+  measure each of them on every page to share the line out.
 * Python's garbage collector: WeasyPrint makes millions of short-lived objects. After set-up
   everything alive is frozen out of the collector's sight (``gc.freeze``), the collector
   is off during a document and runs once after it: less time, and a lower peak.
@@ -120,6 +127,25 @@ def _own_assets(fonts: dict[str, Path]):
     return _OwnAssets(timeout=1, allowed_protocols={"data", "file"}, allow_redirects=False)
 
 
+_LADDER = re.compile(r'<svg xmlns="http://www.w3.org/2000/svg" class="qg-ladder"[^>]*>.*?</svg>',
+                     re.S)
+
+
+def diagrams_as_images(html: str) -> str:
+    """``html`` with each ladder diagram (an inline ``<svg class="qg-ladder">``) handed over as
+    an ``<img>`` of the same SVG (a ``data:`` URL). WeasyPrint draws both the same way, but an
+    inline SVG is first parsed as HTML, element by element, and every one of its elements goes
+    through the CSS cascade; an image's SVG is parsed as XML by the C parser, and skips the
+    cascade. The page's CSS styles ``.qg-diagram img`` as it does ``.qg-diagram svg``."""
+    import base64
+
+    def image(match: re.Match) -> str:
+        data = base64.b64encode(match.group(0).encode("utf-8")).decode("ascii")
+        return f'<img class="qg-ladder" alt="" src="data:image/svg+xml;base64,{data}">'
+
+    return _LADDER.sub(image, html)
+
+
 def split_fixed_css(html: str) -> tuple[str, str | None]:
     """``html`` without the fixed part of its stylesheet, and that part (None if it has none)."""
     head, mark, rest = html.partition(FIXED_CSS)
@@ -135,9 +161,12 @@ class PdfRenderer:
     """Renders HTML documents to PDF with one font configuration (make one per process).
 
     ``font_css`` (``font_face_css`` of the batch) may be given now or later
-    (:meth:`use_fonts`), so that a worker can load WeasyPrint before the batch is known."""
+    (:meth:`use_fonts`), so that a worker can load WeasyPrint before the batch is known.
+    ``shortcuts=False`` renders each HTML as it is (no fixed stylesheet parsed once, diagrams
+    left inline): the same PDF, more slowly (the tests compare the two)."""
 
-    def __init__(self, font_css: str | None = None) -> None:
+    def __init__(self, font_css: str | None = None, *, shortcuts: bool = True) -> None:
+        self.shortcuts = shortcuts
         weasyprint, FontConfiguration = _weasyprint()
         self._html = weasyprint.HTML
         self._css = weasyprint.CSS
@@ -193,8 +222,11 @@ class PdfRenderer:
         """The PDF's bytes and its number of pages."""
         if self._font_sheet is None:
             self.use_fonts(font_face_css([html]))
-        html, fixed = split_fixed_css(html)
-        sheets = [self._font_sheet] + ([self._fixed(fixed)] if fixed is not None else [])
+        sheets = [self._font_sheet]
+        if self.shortcuts:
+            html, fixed = split_fixed_css(diagrams_as_images(html))
+            if fixed is not None:
+                sheets.append(self._fixed(fixed))
         document = self._html(string=html, url_fetcher=self._fetcher).render(
             font_config=self._font_config, stylesheets=sheets)
         data = document.write_pdf(full_fonts=self._full_fonts, finisher=self._finish)

@@ -58,16 +58,16 @@ def test_class_set_html(run, spec, roster, tmp_path):
     names = sorted(p.name for p in out.iterdir())
     documents = sorted(f"{sid}-{code}-{kind}.html" for sid, code in
                        zip(("2023001", "2023002", "2023003"), codes) for kind in ("paper", "key"))
-    assert names == sorted(documents + ["exam-class.sha256"])
+    assert names == sorted(documents + ["exam-class-codes.csv", "exam-class.sha256"])
     manifest = (out / "exam-class.sha256").read_text(encoding="utf-8").splitlines()
     listed = {line.split("  ")[1]: line.split("  ")[0] for line in manifest
               if not line.startswith("#")}
-    assert sorted(listed) == documents
+    assert sorted(listed) == sorted(documents + ["exam-class-codes.csv"])
     assert all(hashlib.sha256((out / name).read_bytes()).hexdigest() == digest
                for name, digest in listed.items())
     page = (out / f"2023002-{codes[1]}-paper.html").read_text(encoding="utf-8")
     assert "李四" in page and codes[1] in page
-    assert "wrote 6 files" in result.output
+    assert "wrote 7 files" in result.output   # and the list of codes
 
 
 def test_same_spec_same_html(run, spec, roster, tmp_path):
