@@ -44,6 +44,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import ctypes
+import errno
 import fcntl
 import functools
 import json
@@ -696,6 +697,7 @@ class Run:
         self.sock: dict[str, socket.socket] = {}
         self.ep: dict[str, tuple[str, int]] = {}
         self.capture: Capture | None = None
+        self.injected: Packet | None = None  # a segment written by hand, not captured
         self._open: list[socket.socket] = []
 
     # ---- bookkeeping
@@ -1031,6 +1033,216 @@ def run_scenario(name: str, detail: bool = False, *, frames: bool = False,
             net.close()
 
     return _in_thread(go, RUN_TIMEOUT)  # type: ignore[return-value]
+
+
+# --------------------------------------------------------------------------
+# Giving up: the peer never answers.  Each scenario runs on the wire with
+# the relay holding every packet from some moment on (nothing more is ever
+# delivered), after lowering, in the namespace of the end that gives up, the
+# sysctl that says how many times it retransmits, so that it gives up within
+# seconds.  Separate from SCENARIOS: these take seconds and hold no
+# connection to the end.
+#
+# The result is run_scenario()'s, plus "t" (seconds since the first
+# segment) on every segment, "sysctls" (as set), "limits" (the same, as
+# quizgen.tcp.endpoint.Limits takes them) and "gave_up": who, after how
+# many seconds (since the first segment) and the error its application got.
+
+#: name -> (the end that gives up, the sysctls set in its namespace)
+GIVE_UP_SCENARIOS: dict[str, tuple[str, dict[str, int]]] = {
+    # A connect()s; its SYNs are never answered.  tcp_syn_linear_timeouts=0:
+    # the RTO doubles from the first timeout, as in the model (Linux 6.5+
+    # keeps the first 4 timeouts at 1 s by default).
+    "syn_timeout": ("A", {"tcp_syn_retries": 2, "tcp_syn_linear_timeouts": 0}),
+    # established; A's data is never acknowledged.  tcp_early_retrans=0
+    # turns off the tail loss probe, which the model does not have.
+    "data_timeout": ("A", {"tcp_retries2": 3, "tcp_early_retrans": 0}),
+    # one SYN (written into B's TUN device by hand: no A that would
+    # retransmit it) reaches B's listener; its SYN,ACKs are never answered
+    "synack_timeout": ("B", {"tcp_synack_retries": 2}),
+}
+
+_LIMIT_OF_SYSCTL = {"tcp_syn_retries": "syn_retries", "tcp_synack_retries": "synack_retries",
+                    "tcp_retries2": "retries2"}
+#: How many losses a script asks for to mean "everything from now on".
+LOSE_ALL = 20
+TCP_INFO = getattr(socket, "TCP_INFO", 11)
+TCP_CLOSE = 7           # tcpi_state
+_GIVE_UP_TIMEOUT = 15.0  # seconds to wait for an end to give up
+
+
+def _set_sysctl(name: str, value: int) -> None:
+    """Set net.ipv4.``name`` in the calling thread's network namespace
+    (/proc/sys/net follows the thread, not the process)."""
+    with open(f"/proc/sys/net/ipv4/{name}", "w") as f:
+        f.write(str(value))
+
+
+def _checksum(data: bytes) -> int:
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+
+
+def syn_packet(src: tuple[str, int], dst: tuple[str, int], seq: int) -> bytes:
+    """A bare IPv4 TCP SYN (no options), checksums filled in."""
+    tcp = bytearray(struct.pack("!HHIIBBHHH", src[1], dst[1], seq, 0, 5 << 4, TH_SYN, 64240, 0, 0))
+    pseudo = socket.inet_aton(src[0]) + socket.inet_aton(dst[0]) + struct.pack("!BBH", 0, 6, len(tcp))
+    struct.pack_into("!H", tcp, 16, _checksum(pseudo + bytes(tcp)))
+    ip = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 0, 0x4000, 64,
+                               socket.IPPROTO_TCP, 0, socket.inet_aton(src[0]),
+                               socket.inet_aton(dst[0])))
+    struct.pack_into("!H", ip, 10, _checksum(bytes(ip)))
+    return bytes(ip + tcp)
+
+
+def _tcp_state(s: socket.socket) -> int:
+    return s.getsockopt(socket.IPPROTO_TCP, TCP_INFO, 104)[0]
+
+
+def _wait_closed(s: socket.socket) -> float:
+    """Wait until the kernel has closed ``s`` (it gave up); the time it did."""
+    deadline = time.time() + _GIVE_UP_TIMEOUT
+    while _tcp_state(s) != TCP_CLOSE:
+        if time.time() > deadline:
+            raise TimeoutError("the connection did not give up")
+        time.sleep(0.005)
+    return time.time()
+
+
+def _error_name(code: int) -> str:
+    return errno.errorcode.get(code, str(code))
+
+
+def _syn_timeout(r: Run) -> dict:
+    wire = r.net
+    assert isinstance(wire, Wire)
+    listener = r.new_socket("B")
+    listener.bind((wire.addr["B"], 0))
+    listener.listen(1)
+    a = r.new_socket("A")
+    a.bind((wire.addr["A"], 0))
+    r.start_capture(a.getsockname(), listener.getsockname())
+    wire.hold()                          # nothing reaches B
+    for _ in range(LOSE_ALL):
+        r.step("lose", "A->B")
+    r.step("A", "connect")
+    a.settimeout(_GIVE_UP_TIMEOUT)
+    try:
+        a.connect(listener.getsockname())
+    except OSError as exc:
+        if exc.errno is None:            # the socket's own timeout, not the kernel's
+            raise
+        code = exc.errno
+    else:
+        raise RuntimeError("connect() to a wire that drops everything succeeded")
+    return {"who": "A", "at": time.time(), "error": _error_name(code)}
+
+
+def _data_timeout(r: Run) -> dict:
+    wire = r.net
+    assert isinstance(wire, Wire)
+    r.connect()
+    wire.hold()                          # from now on nothing is delivered
+    for _ in range(LOSE_ALL):
+        r.step("lose", "A->B")
+    r.step("A", "send 100")
+    r.sock["A"].sendall(bytes(100))
+    at = _wait_closed(r.sock["A"])
+    code = r.sock["A"].getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+    return {"who": "A", "at": at, "error": _error_name(code)}
+
+
+def _syn_recv_entries(port: int) -> int:
+    """How many SYN-RECEIVED requests the calling thread's namespace holds for ``port``."""
+    with open("/proc/thread-self/net/tcp") as f:
+        rows = [line.split() for line in f.readlines()[1:]]
+    return sum(1 for row in rows if int(row[1].split(":")[1], 16) == port and row[3] == "03")
+
+
+def _synack_timeout(r: Run) -> dict:
+    wire = r.net
+    assert isinstance(wire, Wire)
+    listener = r.new_socket("B")
+    listener.bind((wire.addr["B"], 0))
+    listener.listen(1)
+    b = listener.getsockname()
+    probe = r.new_socket("A")            # only to have a free port number for A
+    probe.bind((wire.addr["A"], 0))
+    a = probe.getsockname()
+    r.start_capture(a, b)
+    wire.hold()                          # B's answers go nowhere
+    for _ in range(LOSE_ALL):
+        r.step("lose", "B->A")
+    r.step("A", "connect")
+    isn = int.from_bytes(os.urandom(4), "big")
+    r.injected = Packet(ts=time.time(), src=a, dst=b, seq=isn, ack=0, flags=TH_SYN, win=64240,
+                        payload_len=0)
+    os.write(wire._tun["B"], syn_packet(a, b, isn))   # as if it came from A over the wire
+    deadline = time.time() + _GIVE_UP_TIMEOUT
+    with wire.inside("B"):
+        seen = False
+        while True:
+            n = _syn_recv_entries(b[1])
+            seen = seen or n > 0
+            if seen and n == 0:
+                break
+            if time.time() > deadline:
+                raise TimeoutError("B's half-open connection was never dropped")
+            time.sleep(0.005)
+    return {"who": "B", "at": time.time(), "error": None}   # no application saw it
+
+
+_GIVE_UP_RUNNERS: dict[str, Callable[[Run], dict]] = {
+    "syn_timeout": _syn_timeout,
+    "data_timeout": _data_timeout,
+    "synack_timeout": _synack_timeout,
+}
+assert set(_GIVE_UP_RUNNERS) == set(GIVE_UP_SCENARIOS)
+
+
+def run_give_up(name: str) -> dict:
+    """Run give-up scenario ``name`` on the real kernel (over the wire) and
+    return its trace, as run_scenario() does, with the additions above."""
+    if name not in _GIVE_UP_RUNNERS:
+        raise KeyError(f"unknown scenario {name!r}; known: {', '.join(GIVE_UP_SCENARIOS)}")
+    ok, why = available("simultaneous_close")        # the wire, as those need it
+    if not ok:
+        raise HarnessUnavailable(why)
+    who, sysctls = GIVE_UP_SCENARIOS[name]
+
+    def go() -> dict:
+        wire = Wire()
+        try:
+            with wire.inside(who):
+                for key, value in sysctls.items():
+                    _set_sysctl(key, value)
+            r = Run(wire)
+            try:
+                gave_up = _GIVE_UP_RUNNERS[name](r)
+                assert r.capture is not None
+                packets = r.capture.stop()
+                if r.injected is not None:
+                    packets.insert(0, r.injected)
+                result = build_result(name, {"fin_has_ack": True}, r.steps, r.ep, packets)
+                t0 = packets[0].ts
+                for seg, p in zip(result["segments"], packets):
+                    seg["t"] = round(p.ts - t0, 3)
+                result["sysctls"] = dict(sysctls)
+                result["limits"] = {_LIMIT_OF_SYSCTL[k]: v for k, v in sysctls.items()
+                                    if k in _LIMIT_OF_SYSCTL}
+                result["gave_up"] = {"who": gave_up["who"], "after_s": round(gave_up["at"] - t0, 3),
+                                     "error": gave_up["error"]}
+                return result
+            finally:
+                r.cleanup()
+        finally:
+            wire.close()
+
+    return _in_thread(go, RUN_TIMEOUT + _GIVE_UP_TIMEOUT)  # type: ignore[return-value]
 
 
 def to_json(result: dict | list) -> str:
