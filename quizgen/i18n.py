@@ -44,6 +44,15 @@ WORDS: dict[str, dict[str, str]] = {
     "part_number": {"zh": "题号", "en": "Part"},
     "open_paren": {"zh": "（", "en": " ("},
     "close_paren": {"zh": "）", "en": ")"},
+    # school layouts (docs/word-and-layouts.md): the paper's head and the binding strip
+    "full_marks": {"zh": "满分", "en": "Full marks"},
+    "exam_time": {"zh": "考试时间", "en": "Time allowed"},
+    "marker": {"zh": "评卷人", "en": "Marker"},
+    "college": {"zh": "学院", "en": "School"},
+    "class": {"zh": "班级", "en": "Class"},
+    "seal": {"zh": "密封线内不要答题", "en": "Do not write inside the binding line"},
+    "seal_line": {"zh": "密　封　线", "en": "binding line"},
+    "info_gap": {"zh": "　　", "en": "    "},       # between 满分 and 考试时间 in the head
     # terminal text
     "key_heading": {"zh": "答案：", "en": "key:"},
     # LMS exports

@@ -139,12 +139,38 @@ def render_html(paper: Mapping[str, Any], *, key: bool = False,
     if key_appended and not key:
         docs.append(("key", _sections(paper, True)))
     total = sum(q["points"] for s in paper["sections"] for q in s["questions"])
+    words = strings(lang)
+    marks = paper.get("full_marks") or total
     return environment().get_template("paper.html.j2").render(
-        paper=paper, docs=docs, words=strings(lang), html_lang=_HTML_LANG[lang],
-        font_stack=Markup(FONT_STACK), page_counter=Markup(strings(lang)["page_css"]),
-        total=f"{total:g}", css_string=_css_string,
+        paper=paper, docs=docs, words=words, html_lang=_HTML_LANG[lang],
+        font_stack=Markup(FONT_STACK), page_counter=Markup(words["page_css"]),
+        total=f"{total:g}", css_string=_css_string, page=page_geometry(paper),
+        full_marks=format_points(lang, marks), exam_time=paper.get("exam_time") or "",
+        version_label=paper.get("version_label") or "",
         section_numbers=[section_number(lang, k).rstrip("、.") for k in
                          range(len(paper["sections"]))])
+
+
+def page_geometry(paper: Mapping[str, Any]) -> dict[str, Any]:
+    """The page of the paper's layout (docs/word-and-layouts.md), as the DOCX writer sets it
+    (its margins, the spec's ``margins`` over them): the CSS page size, the margins and the
+    widths the page headers are laid out in (mm)."""
+    from quizgen.render.docx import LAYOUT_MARGINS, PAGE_SIZES
+
+    layout = paper.get("layout") or "plain"
+    if layout not in LAYOUT_MARGINS:
+        layout = "plain"
+    margins = {**LAYOUT_MARGINS[layout], **(paper.get("margins") or {})}
+    if layout == "a3":
+        size, (height, width) = "A3 landscape", PAGE_SIZES["A3"]
+    else:
+        size = paper.get("paper_size", "A4")
+        width, height = PAGE_SIZES.get(size, PAGE_SIZES["A4"])
+    return {"layout": layout, "sealed": layout in ("sealed", "a3"), "columns": layout == "a3",
+            "size": size, "margin": "{top:g}mm {right:g}mm {bottom:g}mm {left:g}mm".format(
+                **margins), "left": margins["left"],
+            "inner": round(width - margins["left"] - margins["right"], 1),
+            "content_height": round(height - margins["top"] - margins["bottom"], 1)}
 
 
 def paper_html(paper: Mapping[str, Any], *, key_appended: bool = False) -> str:
