@@ -57,7 +57,8 @@ class Limits:
     simultaneous open's SYN,ACK). ``synack_retries``: SYN,ACK retransmissions of a passive open
     (net.ipv4.tcp_synack_retries). ``retries2``: retransmissions of data or a FIN
     (net.ipv4.tcp_retries2). Each counts the retransmissions made by the timer since the last
-    ACK of something new."""
+    ACK of something new. Linux 6.5's tcp_syn_linear_timeouts is taken as 0, and Linux's
+    data limit is a time, not a count: :mod:`quizgen.tcp.states` says what that changes."""
 
     syn_retries: int = 6
     synack_retries: int = 5

@@ -33,22 +33,30 @@ behaviour is decided outside it, by the endpoint or the simulator, and the table
   :mod:`quizgen.tcp.simulator`). The table has only each timer's expiry as an input.
 * **Giving up**: the endpoint counts the retransmissions its timer makes since the last ACK of
   something new (a retransmission answering a repeated SYN does not count, and does not back
-  off). After the last one its limits allow (``endpoint.Limits``, Linux's defaults:
+  off). After the last one its limits allow (``endpoint.Limits``, Linux's sysctls and defaults:
   tcp_syn_retries 6 in SYN-SENT and a simultaneous open's SYN-RECEIVED, tcp_synack_retries 5
   in a passive open's SYN-RECEIVED, tcp_retries2 15 for data and FIN), it sets the give-up
   timer instead of the retransmission timer, for the same time. Its expiry is the input
   GIVE_UP_TIMEOUT: DELETE_TCB, CLOSED, recorded with cause "timeout"; no RST is sent (Linux's
-  tcp_write_err() calls tcp_done() and sends nothing). Where this differs from Linux: Linux
-  counts SYN and SYN,ACK retransmissions as the model does, but for data and FIN it gives up
-  after a time, the time 15 retransmissions take from its 200 ms minimum RTO (924.6 s): where
-  the RTO is at that minimum (a LAN, loopback) that is 15 retransmissions, as modelled, while
-  from the textbook's 1 s the model gives up at 1207 s, after 15, where Linux would after 13.
-  A passive open that gives up is CLOSED here; in Linux the request is dropped and the
-  listener still listens. After close() (an orphaned socket) Linux allows 8 retransmissions
-  (tcp_orphan_retries), not 15; the model's close is the textbook's, which still receives.
+  tcp_write_err() calls tcp_done() and sends nothing). What Linux does otherwise
+  (tests/kernel/test_give_up.py shows it):
+
+  - SYN: the model is the textbook, and Linux with tcp_syn_linear_timeouts = 0 (before 6.5,
+    always): 7 SYNs at 0, 1, 3, ..., 63 s, connect() failing at 127 s. Linux 6.5 and later
+    keep the first 4 timeouts at 1 s by default and allow 4 more: 11 SYNs, failing at 131 s.
+  - SYN,ACK: as modelled (5 at 1, 3, ..., 31 s, the half-open connection dropped at 63 s),
+    but Linux's listener still listens afterwards; here the passive end is CLOSED.
+  - Data and FIN: Linux gives up by time, not by count: at the first timeout that comes
+    924.6 s or more after the first retransmission (the time 15 retransmissions take from its
+    200 ms minimum RTO). How many retransmissions fit depends on its RTO (about 15 or 16 at the
+    200 ms floor of a LAN); the model counts 15, from the textbook's 1 s. After close() (an
+    orphaned socket) Linux allows 8 (tcp_orphan_retries); the model's close is the
+    textbook's, after which the endpoint still receives.
 * **Segmentation**: SEND_DATA sends at most ``mss`` bytes a segment.
 * **Calls the simulator makes**: B's ``listen`` (unless option ``listen`` is false, or both
-  ends connect), and the calls of the script's steps.
+  ends connect), and the calls of the script's steps; it refuses a ``connect`` by an end that
+  has opened once already (a script plays one connection: the table would take CLOSED ->
+  SYN-SENT again, with the same ISN).
 """
 
 from __future__ import annotations
