@@ -68,9 +68,16 @@ def _code(tree: Path, env: dict, work: Path) -> str:
     return next(out.glob("*-key.html")).name.split("-")[0]
 
 
+def _sample_spec(env: dict) -> str:
+    """The tree's sample spec (where the tree keeps it)."""
+    return subprocess.run([sys.executable, "-c", "from quizgen.commands.papers import "
+                           "sample_spec; print(sample_spec())"], env=env, capture_output=True,
+                          text=True, check=True).stdout.strip()
+
+
 def jobs(tree: Path, env: dict, work: Path) -> dict[str, list[str]]:
     q = QUIZGEN
-    spec = str(tree / "templates" / "paper" / "sample-zh.yaml")
+    spec = _sample_spec(env)
     roster = str(_roster(work))
 
     def out(name: str) -> list[str]:
