@@ -43,7 +43,7 @@ from quizgen.questions import landmarks as lm, markup, template_cache
 from quizgen.questions.data import answer_text, check_question
 from quizgen.questions.types import TYPES, GenerationError
 from quizgen.questions.sandbox import BankEnvironment, render as _render
-from quizgen.questions.names import state_label
+from quizgen.questions.names import spellings, state_label
 from quizgen.resources import banks_dir
 from quizgen.tcp import simulate
 from quizgen.tcp.script import PRESET_PARAMS, PRESETS, parse_script, preset_script
@@ -309,57 +309,68 @@ def _scenario(entry: BankEntry, seed: int):
     return parse_script(sc["script"], source=f"{entry.source}:{entry.id}", seed=seed)
 
 
+#: How many draws a question may take: a draw that gives a blank away (a number that happens
+#: to equal a byte count) is drawn again with the next derived seed; an entry that gives a
+#: blank away in every draw is a bank error.
+DRAWS = 12
+
+
 def generate_question(entry: BankEntry, seed: int, lang: str,
                       trace: dict[str, Any] | None = None) -> dict[str, Any]:
     """The question of ``entry`` for ``seed`` in ``lang``: plain, JSON-serialisable data.
 
     With ``trace`` (a captured connection, say), the question is asked of that trace instead
     of a simulation of the entry's scenario; see :func:`entries_for_trace`.
+
+    A question never gives a blank away (:func:`given_away`): a draw that does is drawn
+    again (see :data:`DRAWS`). Both languages of an entry print the same numbers, so they
+    draw alike; :func:`check_entry` holds a bank to that.
     """
+    return _generate(entry, seed, lang, trace)[0]
+
+
+def _generate(entry: BankEntry, seed: int, lang: str, trace: dict[str, Any] | None = None
+              ) -> tuple[dict[str, Any], list[str]]:
+    """The question, and why each draw refused before it gave a blank away."""
     if lang not in LANGS:
         raise QuizgenError(f"unknown language {lang!r} (zh, en)", field="lang")
-    rng = random.Random(seeds.derive(entry.id, seed))
-    scenario_seed = rng.getrandbits(32)
-    if trace is None:
-        trace = simulate(_scenario(entry, scenario_seed)).to_dict()
-    try:
-        parts, extra, diagram = TYPES[entry.type].generate(entry, trace, rng, lang)
-    except GenerationError as exc:
-        raise entry.error(f"seed {seed}: {exc}", "ask") from None
-    for part in parts:
-        part["answer_text"] = answer_text(part, lang)
     templates = {key: entry.template(lang, key) for key in ("prompt", "explanation")}
     reads_states = any("states" in names for _, _, names in templates.values())
-    context = {**template_env().globals, **_context(trace, lang, reads_states), **extra}
-    context["answer"] = {p["id"]: _answer_of(p) for p in parts}
-    context["part"] = {p["id"]: p for p in parts}
-    rendered = {}
-    for key in ("prompt", "explanation"):
-        template, text_line, _ = templates[key]
+    refused: list[str] = []
+    for draw in range(DRAWS):
+        # the first draw is the one every seed always had: a question that gives nothing away
+        # is the same as before this rule
+        rng = random.Random(seeds.derive(entry.id, seed) if draw == 0 else
+                            seeds.derive(entry.id, seed, "draw", draw))
+        scenario_seed = rng.getrandbits(32)
+        drawn = trace if trace is not None else simulate(_scenario(entry, scenario_seed)).to_dict()
         try:
-            rendered[key] = safehtml.clean(_join_cjk_lines(_render(template, context).strip()))
-        except SecurityError as exc:
-            what = ("template tries to reach Python internals" if "'__" in str(exc) else
-                    "template does what bank templates may not (they only read what they are "
-                    "given)")
-            raise _render_error(entry, key, lang, text_line, exc, f"{what}: {exc}") from None
-        except RecursionError as exc:
-            raise _render_error(entry, key, lang, text_line, exc,
-                                "template error: it calls itself too deep") from None
-        except MemoryError as exc:
-            raise _render_error(entry, key, lang, text_line, exc,
-                                "template error: it needs too much memory") from None
-        except (TemplateError, ArithmeticError, LookupError, TypeError, ValueError, AttributeError) as exc:
-            # a template mistake (undefined name, bad call, bad arithmetic): name the line
-            message = " ".join(str(exc).split())
-            raise _render_error(entry, key, lang, text_line, exc, f"template error: {message}") from None
+            parts, extra, diagram = TYPES[entry.type].generate(entry, drawn, rng, lang)
+        except GenerationError as exc:
+            raise entry.error(f"seed {seed}: {exc}", "ask") from None
+        for part in parts:
+            part["answer_text"] = answer_text(part, lang)
+        context = {**template_env().globals, **_context(drawn, lang, reads_states), **extra}
+        context["answer"] = {p["id"]: _answer_of(p) for p in parts}
+        context["part"] = {p["id"]: p for p in parts}
+        prompt = _render_template(entry, "prompt", lang, templates["prompt"], context)
+        reason = given_away(entry.title[lang], prompt, parts, diagram, drawn)
+        if reason is None:
+            break
+        refused.append(reason)
+    else:
+        line = entry.lines.get(f"{entry.path}.prompt.{lang}#text") or entry.line
+        raise BankError(f"seed {seed}: gives a blank away in every one of {DRAWS} draws: "
+                        f"{refused[0]}", file=entry.source, line=line,
+                        field=f"{entry.id}: prompt.{lang}") from None
+    explanation = _render_template(entry, "explanation", lang, templates["explanation"], context)
     question = {
         "qid": f"{entry.id}@{seed}", "id": entry.id, "bank": entry.bank, "type": entry.type,
         "lang": lang, "title": entry.title[lang], "topic": entry.topic, "tags": list(entry.tags),
         "difficulty": entry.difficulty, "points": entry.points, "seed": seed,
-        "prompt": rendered["prompt"], "parts": parts, "explanation": rendered["explanation"],
-        "scenario": {"name": trace["scenario"], "options": trace["options"]},
-        "trace": trace, "diagram": diagram,
+        "prompt": prompt, "parts": parts, "explanation": explanation,
+        "scenario": {"name": drawn["scenario"], "options": drawn["options"]},
+        "trace": drawn, "diagram": diagram,
     }
     try:
         check_question(question)
@@ -367,39 +378,137 @@ def generate_question(entry: BankEntry, seed: int, lang: str,
         text_line = templates["prompt"][1]
         raise BankError(f"seed {seed}: {exc.message}", file=entry.source,
                         line=text_line or entry.line, field=f"{entry.id}: prompt.{lang}") from None
-    return question
+    return question, refused
+
+
+def _render_template(entry: BankEntry, key: str, lang: str, compiled, context: dict) -> str:
+    template, text_line, _ = compiled
+    try:
+        return safehtml.clean(_join_cjk_lines(_render(template, context).strip()))
+    except SecurityError as exc:
+        what = ("template tries to reach Python internals" if "'__" in str(exc) else
+                "template does what bank templates may not (they only read what they are "
+                "given)")
+        raise _render_error(entry, key, lang, text_line, exc, f"{what}: {exc}") from None
+    except RecursionError as exc:
+        raise _render_error(entry, key, lang, text_line, exc,
+                            "template error: it calls itself too deep") from None
+    except MemoryError as exc:
+        raise _render_error(entry, key, lang, text_line, exc,
+                            "template error: it needs too much memory") from None
+    except (TemplateError, ArithmeticError, LookupError, TypeError, ValueError, AttributeError) as exc:
+        # a template mistake (undefined name, bad call, bad arithmetic): name the line
+        message = " ".join(str(exc).split())
+        raise _render_error(entry, key, lang, text_line, exc, f"template error: {message}") from None
+
+
+# ---------------------------------------------------------------------- nothing given away
+_TAG = re.compile(r"<[^>]*>")
+_NUMBER = re.compile(r"(?<![0-9])[0-9]+(?![0-9])")
+
+
+def _plain(fragment: str) -> str:
+    return html.unescape(_TAG.sub(" ", markup.BLANK_RE.sub(" ", fragment)))
+
+
+def _names_state(text: str, state: str) -> bool:
+    """Whether ``text`` uses one of the names of ``state`` (RFC, Linux, Chinese)."""
+    for name in spellings(state):
+        if re.fullmatch(r"[A-Za-z0-9_ -]+", name):
+            if re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text, re.I):
+                return True
+        elif re.search(rf"{re.escape(name)}(?![12 ]|等待)", text):   # Chinese: no word breaks
+            return True
+    return False
+
+
+def given_away(title: str, prompt: str, parts: list[dict], diagram: dict | None,
+               trace: dict) -> str | None:
+    """What gives one of the question's answers away, or None. A blank's answer must not be
+    printed anywhere else the student sees: the title, the prompt (its text, its segment rows),
+    another part (its label, a choice, an item), a label of the diagram. A flag is given away
+    by drawing or printing its segment whole; a state by naming it in the prompt; a segment
+    to choose by printing it. (A number of one digit is everywhere: it counts only on the
+    diagram.)"""
+    segs = trace["segments"]
+    shown: dict[tuple[int, str], int] = {}
+    drawn_flags: set[int] = set()
+    if diagram:
+        hidden = {(b["segment"], b["field"]) for b in diagram.get("blanks", ())}
+        for n in diagram["segments"]:
+            s = segs[n - 1]
+            for f in ("seq", "ack", "len"):
+                if s[f] is not None and (f != "len" or s[f]) and (n, f) not in hidden:
+                    shown[(n, f)] = s[f]
+            if (n, "flags") not in hidden:
+                drawn_flags.add(n)
+    own = {b["part"]: (b["segment"], b["field"]) for b in (diagram or {}).get("blanks", ())
+           if b.get("part")}
+    head = f"{title}\n{_plain(prompt)}"
+    for part in parts:
+        others = [head] + [t for p in parts if p is not part for t in
+                           [p.get("label") or ""] + [_plain(c["text"]) for c in p.get("choices", ())]
+                           + [_plain(i["text"]) for i in p.get("items", ())]]
+        text = "\n".join(others)
+        kind, answer, pid = part["kind"], part.get("answer"), part["id"]
+        if kind == "number" and isinstance(answer, int):
+            if answer >= 10 and any(int(n) == answer for n in _NUMBER.findall(text)):
+                return f"blank {pid!r} = {answer} is printed in the question"
+            at = next((k for k, v in shown.items() if v == answer and k != own.get(pid)), None)
+            if at:
+                return f"blank {pid!r} = {answer} is drawn on the diagram at #{at[0]} {at[1]}"
+        elif kind == "bit":
+            n = part["source"]["segment"]
+            if n in drawn_flags:
+                return f"blank {pid!r}: the diagram draws segment {n}'s flags"
+            if markup.describe(segs[n - 1]) in text:
+                return f"blank {pid!r}: the question prints segment {n} whole"
+        elif kind == "text":
+            if _names_state(text, str(answer)):
+                return f"blank {pid!r}: the question names the state {answer}"
+        elif kind == "choice" and "who" in part["source"]:
+            right = next(c for c in part["choices"] if c["correct"])
+            state = _plain(right["text"]).rsplit("（", 1)[-1].rstrip("）")
+            if _names_state(head, state):
+                return f"the prompt names the right state, {state}"
+        elif kind == "choice" and "segment" in part["source"]:
+            if markup.describe(segs[part["source"]["segment"] - 1]) in head:
+                return "the prompt prints the right segment"
+    return None
 
 
 #: The seeds ``quizgen banks check`` renders every entry with, in both languages: a template
 #: that fails only for some values (an odd x, a wrapped sequence number) fails here, not later
 #: in a drill or an export.
 CHECK_SEEDS = range(32)
-_TAG = re.compile(r"<[^>]*>")
 
 
 def check_entry(entry: BankEntry, seeds: Iterable[int] = CHECK_SEEDS) -> list[str]:
-    """Render ``entry`` for every seed in both languages (a failure raises its BankError) and
-    return warnings: a prompt that prints the answer of one of its own blanks gives it away."""
-    warnings: list[str] = []
+    """Render ``entry`` for every seed in both languages (a failure raises its BankError, and
+    so does a blank given away in every draw) and return warnings: an entry whose first draw
+    gives a blank away for more than a quarter of the seeds (each is drawn again, but the
+    ranges or the blanks are likely wrong)."""
+    seeds = list(seeds)
+    redrawn: list[tuple[int, str]] = []
     for seed in seeds:
-        for lang in LANGS:
-            q = generate_question(entry, seed, lang)
-            blanks = set(markup.BLANK_RE.findall(q["prompt"]))
-            shown = html.unescape(_TAG.sub(" ", markup.BLANK_RE.sub(" ", q["prompt"])))
-            for part in q["parts"]:
-                answer = part.get("answer")
-                if part["id"] not in blanks or part["kind"] not in ("number", "text") or (
-                        part["kind"] == "number" and answer < 10):   # one digit is everywhere
-                    continue
-                if part["kind"] == "number" and re.search(rf"(?<![0-9]){answer}(?![0-9])", shown) \
-                        or part["kind"] == "text" and re.search(
-                            rf"(?<![\w-]){re.escape(str(answer))}(?![\w-])", shown):
-                    line = entry.lines.get(f"{entry.path}.prompt.{lang}#text") or entry.line
-                    warnings.append(f"{entry.source}:{line}: {entry.id}: prompt.{lang}: prints "
-                                    f"{answer}, the answer of blank {part['id']!r} (seed {seed})")
-        if warnings:
-            break                     # one seed's worth says it
-    return warnings
+        drawn = {lang: _generate(entry, seed, lang) for lang in LANGS}
+        (zh, zh_refused), (en, en_refused) = drawn["zh"], drawn["en"]
+        if zh["trace"] != en["trace"] or len(zh_refused) != len(en_refused):
+            lang = "zh" if len(zh_refused) > len(en_refused) else "en"
+            why = (zh_refused + en_refused)[0]
+            line = entry.lines.get(f"{entry.path}.prompt.{lang}#text") or entry.line
+            raise BankError(f"seed {seed}: gives a blank away in one language only ({why}): "
+                            "the two languages must print the same numbers", file=entry.source,
+                            line=line, field=f"{entry.id}: prompt.{lang}")
+        if zh_refused:
+            redrawn.append((seed, zh_refused[0]))
+    if len(redrawn) * 4 > len(seeds):
+        seed, why = redrawn[0]
+        line = entry.lines.get(f"{entry.path}.prompt.{LANGS[0]}#text") or entry.line
+        return [f"{entry.source}:{line}: {entry.id}: {len(redrawn)} of {len(seeds)} seeds give a "
+                f"blank away in their first draw and are drawn again (seed {seed}: {why}); "
+                f"narrow the ranges or blank something else"]
+    return []
 
 
 #: A line break between two Chinese characters (or full-width punctuation): a template's YAML
@@ -449,7 +558,7 @@ def entries_for_trace(entries: list[BankEntry], trace: dict[str, Any]) -> list[B
     story is this connection's story) and whose segments, values and states it has.
 
     An entry is left out when its question cannot be made of this trace: its type finds a
-    segment, value or state missing (a capture stopped before the last ACK has no fourth wave),
+    segment, value or state missing (a capture stopped before the last ACK has no fin2_ack),
     the question breaks the question-data contract (two landmarks that are one captured
     segment), or the type fails on a trace unlike any simulation. A capture is untrusted input:
     whatever it holds, the entry is refused here rather than a run failing later."""

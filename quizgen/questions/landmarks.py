@@ -23,10 +23,11 @@ LANDMARKS = {
     "data_a": "A's first data segment",
     "data_b": "B's first data segment",
     "ack_data_a": "B's acknowledgement of A's first data",
-    "fin1": "the first FIN (first wave, seq = u)",
-    "fin1_ack": "the peer's segment acknowledging u+1 (second wave, seq = v)",
-    "fin2": "the peer's FIN (third wave, seq = w)",
-    "fin2_ack": "the closer's ACK of the peer's FIN (fourth wave, ack = w+1)",
+    "ack_data_b": "A's acknowledgement of B's first data",
+    "fin1": "the first FIN (第一次挥手, seq = u)",
+    "fin1_ack": "the peer's segment acknowledging u+1 (第二次挥手, seq = v)",
+    "fin2": "the peer's FIN (第三次挥手, seq = w)",
+    "fin2_ack": "the closer's ACK of the peer's FIN (第四次挥手, ack = w+1)",
     "rst": "the first RST",
     "lost": "the first lost segment",
     "retx": "the retransmission of the first lost segment",
@@ -111,6 +112,10 @@ def _find(trace: Trace) -> dict[str, Seg | None]:
     if d is not None:
         end = (d["seq"] + d["len"]) % MOD
         found["ack_data_a"] = next((s for s in segs if s["from"] == "B" and s["ack"] == end), None)
+    d = found["data_b"]
+    if d is not None:
+        end = (d["seq"] + d["len"]) % MOD
+        found["ack_data_b"] = next((s for s in segs if s["from"] == "A" and s["ack"] == end), None)
     lost = next((s for s in trace["segments"] if s["lost"]), None)
     found["lost"] = lost
     if lost is not None:

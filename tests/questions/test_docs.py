@@ -63,3 +63,17 @@ def test_the_readme_bank_example_loads(tmp_path):
     q = generate_question(entry, 3, "en")
     check_question(q)
     assert str(q["parts"][-1]["answer"]) in q["explanation"]
+
+
+def test_the_misconception_catalogue_is_documented():
+    """docs/misconceptions.md is the catalogue for teachers: every misconception with its
+    rule, its source and its feedback in both languages."""
+    from quizgen.questions.names import MISCONCEPTIONS
+
+    doc = (DOC.parent / "misconceptions.md").read_text(encoding="utf-8")
+    rows = {line.split("|")[1].strip(" `"): line for line in doc.splitlines()
+            if line.startswith("| `")}
+    assert set(rows) == set(MISCONCEPTIONS)
+    for mid, m in MISCONCEPTIONS.items():
+        for text in (m["rule"]["en"], m["source"], m["feedback"]["en"], m["feedback"]["zh"]):
+            assert text.replace("|", "\\|") in rows[mid], (mid, text)

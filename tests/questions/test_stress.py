@@ -1,7 +1,14 @@
 """In the spirit of R/exams' stresstest_exercise: every built-in entry over many seeds renders in
 both languages, its answers are the values at the places of the trace each part names (read
 again by an oracle of this test's own), its distractors are distinct and never the answer, no
-blank is ambiguous, and the same seed gives the same question byte for byte."""
+blank is ambiguous, and the same seed gives the same question byte for byte.
+
+And the rules a careful teacher holds a question to (issue 13), checked by exam_rules.py, code
+written apart from the question types: one valid answer (an order has no second valid order,
+a ladder blank is fixed by what is shown), nothing given away (no blank's answer is printed or
+drawn elsewhere), feedback that is true (every distractor is what its named misconception
+gives, and no feedback speaks of a simulation), numbers that wrap do, and the model (textbook
+or RFC 9293 / Linux) is tagged and, where the question asks about a difference, stated."""
 
 import json
 import os
@@ -10,7 +17,9 @@ import re
 import pytest
 
 from quizgen.questions import generate_question, load_banks
-from quizgen.questions.names import STATES, normalise_state
+from quizgen.questions.names import MISCONCEPTIONS, STATES, normalise_state
+
+from .exam_rules import unexplained_distractors, unstated_model, violations
 
 SEEDS = range(500) if os.environ.get("CI") else range(40)
 ENTRIES = load_banks()
@@ -142,7 +151,8 @@ def check_question(q):
     assert len(marked) == len(set(marked)) and set(marked) <= set(ids), "a blank refers to no part"
     assert not BLANK.search(q["explanation"]), "the key must not contain blanks"
     numbers = trace_numbers(trace)
-    tw = [round(b["time"] - a["time"]) for a, b in zip(trace["events"], trace["events"][1:])]
+    tw = [round(b["time"] - a["time"]) for who in "AB"          # time between one end's changes
+          for ev in [[e for e in trace["events"] if e["who"] == who]] for a, b in zip(ev, ev[1:])]
     for p in q["parts"]:
         kind = p["kind"]
         if kind == "number":
@@ -178,6 +188,11 @@ def check_question(q):
     json.dumps(q)   # plain, serialisable data
 
 
+def check_exam_rules(q, entry):
+    broken = violations(q, entry) + unexplained_distractors(q, MISCONCEPTIONS) + unstated_model(q, entry)
+    assert not broken, f"{q['qid']} ({q['lang']}): {broken}"
+
+
 @pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e.id)
 def test_entry_over_many_seeds(entry):
     for seed in SEEDS:
@@ -185,6 +200,8 @@ def test_entry_over_many_seeds(entry):
         en = generate_question(entry, seed, "en")
         check_question(zh)
         check_question(en)
+        check_exam_rules(zh, entry)
+        check_exam_rules(en, entry)
         # both languages ask the same thing with the same answers
         strip = lambda q: [{k: v for k, v in p.items() if k in ("id", "kind", "answer")} for p in q["parts"]]  # noqa
         assert strip(zh) == strip(en) and zh["trace"] == en["trace"]

@@ -14,7 +14,7 @@ entries:
     type: fill
     topic: teardown
     scenario: {preset: normal}
-    ask: {segment: fin1, fields: [seq]}
+    ask: {segment: fin1, fields: [FIN]}      # not seq: the prompt prints u
     prompt:
       zh: "<p>{{ x }} {{ y }} {{ u }} {{ v }} {{ w }} {{ segments|length }} {{ events|length }}</p>"
       en: "<p>{% for s in segments %}{{ s.n }}:{{ states[s.n].A }}/{{ states[s.n].B }};{% endfor %}</p>"

@@ -66,7 +66,7 @@ entries:
     ask: {{segment: synack, fields: [SYN, ACK, seq, ack]}}
     title: {{zh: 恶意, en: Evil}}
     prompt:
-      zh: "<p>填写 {{{{ m.inline(seg.synack) }}}}</p>{junk}{{{{ m.segment_row(asked, blanks) }}}}"
+      zh: "<p>填写 {{{{ m.inline(seg.syn) }}}}</p>{junk}{{{{ m.segment_row(asked, blanks) }}}}"
       en: "<p>Fill in</p>{junk}{{{{ m.segment_row(asked, blanks) }}}}"
     explanation:
       zh: "<p>解析</p>{junk}"

@@ -171,13 +171,15 @@ entries:
 """
 
 
-def test_banks_check_warns_when_a_prompt_prints_a_blanks_answer(tmp_path):
+def test_banks_check_refuses_a_prompt_that_prints_a_blanks_answer(tmp_path):
+    """A blank whose answer the prompt prints is given away: a bank error (issue 13), on the
+    entry's prompt line; the entry that prints only x is fine."""
     path = tmp_path / "g.yaml"
     path.write_text(GIVEAWAY, encoding="utf-8")
     r = subprocess.run([sys.executable, "-m", "quizgen", "banks", "check", str(path)],
                        cwd=tmp_path, capture_output=True, text=True, timeout=60)
-    assert r.returncode == 0, r.stderr
-    warnings = r.stderr.splitlines()
-    assert warnings and all(w.startswith(f"warning: {path}:") for w in warnings), warnings
-    assert all(": tells: prompt." in w and "the answer of blank 'ack'" in w for w in warnings)
-    assert {w.split(": prompt.")[1][:2] for w in warnings} == {"zh", "en"}
+    assert r.returncode == 2, r.stderr
+    errors = r.stderr.splitlines()
+    assert len(errors) == 1 and errors[0].startswith(f"error: {path}:"), errors
+    assert ": tells: prompt.zh: " in errors[0] and "blank 'ack'" in errors[0]
+    assert "is printed in the question" in errors[0] and "quiet" not in errors[0]

@@ -34,8 +34,12 @@ def generate(entry, trace: dict, rng: random.Random, lang: str) -> Result:
     blanks = {f: p["id"] for f, p in zip(fields, parts)}
     diagram = None
     if ask.get("diagram"):
+        # the asked segment's numbers are the row's blanks; its flags, when a flag is asked,
+        # are hidden whole (one label, no box of its own: the row asks them bit by bit)
+        hidden = [{"segment": seg["n"], "field": f, "part": pid}
+                  for f, pid in blanks.items() if f in NUMBER_FIELDS]
+        if any(f in FLAG_FIELDS for f in blanks):
+            hidden.insert(0, {"segment": seg["n"], "field": "flags", "part": None})
         diagram = {"segments": [s["n"] for s in trace["segments"] if s["n"] <= seg["n"]],
-                   "blanks": [{"segment": seg["n"], "field": f, "part": pid}
-                              for f, pid in blanks.items() if f in NUMBER_FIELDS],
-                   "show_states": True}
+                   "blanks": hidden, "show_states": True}
     return parts, {"asked": seg, "blanks": blanks}, diagram

@@ -1,0 +1,453 @@
+"""An independent check of the rules a careful teacher holds a question to (issue 13), written
+apart from quizgen.questions: it reads only the question data (what the student sees, and the
+trace the key was read from) and says what breaks a rule.
+
+- one valid answer: an order part whose items the protocol lets happen in another order too
+  (enumerated: the linear orders of the happens-before relation the items themselves show,
+  plus what the prompt states, as the part's source declares it); a ladder blank that nothing
+  shown determines;
+- nothing given away: a blank whose answer is printed anywhere else the student sees (the
+  title, the prompt, another part, a choice, a diagram label), a flag asked of a segment that
+  is drawn or printed whole, a state to choose whose name the prompt already uses;
+- feedback that is true: feedback never appeals to a simulation the student does not see;
+- numbers that wrap: a wraparound question whose arithmetic never crosses 2^32.
+
+``violations(q, entry)`` lists them as short strings; an empty list is a question to print.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from itertools import islice
+
+MOD = 2**32
+HALF = 2**31
+TAG = re.compile(r"<[^>]*>")
+BLANK = re.compile(r'<span class="qg-blank" data-part="[^"]*"></span>')
+NUMBER = re.compile(r"(?<![0-9])[0-9]+(?![0-9])")
+
+#: RFC 9293's state diagram (and its text: FIN-WAIT-1 to TIME-WAIT on a FIN that also
+#: acknowledges ours, SYN-RECEIVED to CLOSE-WAIT on a FIN), with every reset and abort.
+EDGES = {
+    "CLOSED": {"LISTEN", "SYN-SENT"},
+    "LISTEN": {"SYN-RECEIVED", "SYN-SENT", "CLOSED"},
+    "SYN-SENT": {"SYN-RECEIVED", "ESTABLISHED", "CLOSED"},
+    "SYN-RECEIVED": {"ESTABLISHED", "FIN-WAIT-1", "CLOSE-WAIT", "LISTEN", "CLOSED"},
+    "ESTABLISHED": {"FIN-WAIT-1", "CLOSE-WAIT", "CLOSED"},
+    "FIN-WAIT-1": {"FIN-WAIT-2", "CLOSING", "TIME-WAIT", "CLOSED"},
+    "FIN-WAIT-2": {"TIME-WAIT", "CLOSED"},
+    "CLOSE-WAIT": {"LAST-ACK", "CLOSED"},
+    "CLOSING": {"TIME-WAIT", "CLOSED"},
+    "LAST-ACK": {"CLOSED"},
+    "TIME-WAIT": {"CLOSED"},
+}
+
+
+def plain(fragment: str) -> str:
+    return html.unescape(TAG.sub(" ", BLANK.sub(" ", fragment)))
+
+
+# ------------------------------------------------------------------ what the student sees
+def diagram_fields(q):
+    """(segment, field) -> value of every number drawn on the diagram, and the segments whose
+    flags are drawn."""
+    d = q.get("diagram")
+    if not d:
+        return {}, set()
+    blanked = {(b["segment"], b["field"]) for b in d.get("blanks", ())}
+    segs = {s["n"]: s for s in q["trace"]["segments"]}
+    shown, flags = {}, set()
+    for n in d["segments"]:
+        s = segs[n]
+        for f in ("seq", "ack", "len"):
+            if s[f] is not None and (f != "len" or s[f]) and (n, f) not in blanked:
+                shown[(n, f)] = s[f]
+        if (n, "flags") not in blanked:
+            flags.add(n)
+    return shown, flags
+
+
+def visible_text(q, but=None):
+    """Everything written that the student reads, but the part ``but``."""
+    texts = [q["title"], plain(q["prompt"])]
+    for p in q["parts"]:
+        if p is but:
+            continue
+        texts.append(p.get("label") or "")
+        texts += [plain(c["text"]) for c in p.get("choices", ())]
+        texts += [plain(i["text"]) for i in p.get("items", ())]
+    return "\n".join(texts)
+
+
+def _describe(seg):
+    bits = [f"{f}=1" for f in ("SYN", "FIN", "RST", "ACK") if f in seg["flags"]]
+    nums = [f"seq={seg['seq']}"] + ([f"ack={seg['ack']}"] if seg["ack"] is not None else [])
+    if seg["len"]:
+        nums.append(f"len={seg['len']}")
+    return ", ".join(bits + nums)
+
+
+def given_away(q):
+    out = []
+    shown, flags_drawn = diagram_fields(q)
+    d = q.get("diagram") or {}
+    mine = {b["part"]: (b["segment"], b["field"]) for b in d.get("blanks", ()) if b.get("part")}
+    segs = q["trace"]["segments"]
+    for p in q["parts"]:
+        text = visible_text(q, but=p)
+        if p["kind"] == "number":
+            a = p["answer"]
+            if a >= 10 and any(int(m) == a for m in NUMBER.findall(text)):
+                out.append(f"blank {p['id']} = {a} is printed in the question")
+            at = [k for k, v in shown.items() if v == a and k != mine.get(p["id"])]
+            if at:
+                out.append(f"blank {p['id']} = {a} is drawn at #{at[0][0]} {at[0][1]}")
+        elif p["kind"] == "bit":
+            n = p["source"]["segment"]
+            if n in flags_drawn:
+                out.append(f"flag {p['id']} of #{n} is drawn on the diagram")
+            if _describe(segs[n - 1]) in text:
+                out.append(f"flag {p['id']} of #{n}: the segment is printed whole")
+        elif p["kind"] == "text":
+            if _names(text, [p["answer"], *p.get("accept", ())]):
+                out.append(f"state {p['answer']} is named in the question")
+        elif p["kind"] == "choice" and "who" in p["source"]:
+            right, = [c for c in p["choices"] if c["correct"]]
+            label = plain(right["text"])
+            names = [label.rsplit("（", 1)[-1].rstrip("）"), label.split("（")[0]]
+            if _names(q["title"] + "\n" + plain(q["prompt"]), names):
+                out.append(f"the right state {label} is named in the prompt")
+    return out
+
+
+def _names(text, names):
+    """Whether ``text`` uses one of a state's names (RFC, Linux, Chinese)."""
+    for n in names:
+        if re.fullmatch(r"[A-Za-z0-9_ -]+", n):
+            if re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", text, re.I):
+                return True
+        elif re.search(rf"{re.escape(n)}(?![12 ])", text):   # Chinese: no word boundaries
+            return True
+    return False
+
+
+# ------------------------------------------------------------------ one valid answer
+def _consumed(s):
+    return s["len"] + ("SYN" in s["flags"]) + ("FIN" in s["flags"])
+
+
+def _le(a, b):
+    """a <= b in sequence space."""
+    return (b - a) % MOD < HALF
+
+
+def _may_precede(j, i):
+    """Whether segment j may be sent before segment i, as the segments themselves show."""
+    if j["from"] == i["from"]:              # one sender: SND.NXT and RCV.NXT never go back
+        if not _le((j["seq"] + _consumed(j)) % MOD, i["seq"]):
+            return False
+        if j["ack"] is not None and i["ack"] is not None and not _le(j["ack"], i["ack"]):
+            return False
+        return True
+    # i acknowledges what j sent: j came first. So j cannot follow i if j acknowledges i.
+    return not (j["ack"] is not None and _consumed(i)
+                and _le((i["seq"] + _consumed(i)) % MOD, j["ack"]))
+
+
+def segment_orders(segs, stated=(), limit=2):
+    """Up to ``limit`` orders of ``segs`` (trace segments) the protocol allows, given the
+    pairs (before, after) of segment numbers the prompt states."""
+    n = len(segs)
+    must = {k: set() for k in range(n)}     # k -> the items that must come before it
+    index = {s["n"]: k for k, s in enumerate(segs)}
+    for a in range(n):
+        for b in range(n):
+            if a != b and not _may_precede(segs[b], segs[a]):
+                must[b].add(a)              # b cannot come before a: a before b
+    for before, after in stated:
+        must[index[after]].add(index[before])
+    return list(islice(_extensions(n, must, []), limit))
+
+
+def _extensions(n, must, prefix):
+    if len(prefix) == n:
+        yield list(prefix)
+        return
+    done = set(prefix)
+    for k in range(n):
+        if k not in done and must[k] <= done:
+            prefix.append(k)
+            yield from _extensions(n, must, prefix)
+            prefix.pop()
+
+
+def state_orders(states, limit=2):
+    """Up to ``limit`` orders of ``states`` that are paths of the state diagram from CLOSED."""
+    out = []
+
+    def walk(at, left, path):
+        if len(out) >= limit:
+            return
+        if not left:
+            out.append(list(path))
+            return
+        for s in sorted(left):
+            if s in EDGES[at]:
+                path.append(s)
+                walk(s, left - {s}, path)
+                path.pop()
+
+    walk("CLOSED", frozenset(states), [])
+    return out
+
+
+def _rfc(label):
+    return label.rsplit("（", 1)[-1].rstrip("）")
+
+
+def ambiguous(q):
+    out = []
+    trace = q["trace"]
+    for p in q["parts"]:
+        if p["kind"] != "order":
+            continue
+        src = p["source"]
+        if "segments" in src:
+            segs = [trace["segments"][n - 1] for n in src["segments"]]
+            orders = segment_orders(segs, src.get("stated", ()))
+        else:
+            texts = {i["id"]: plain(i["text"]) for i in p["items"]}
+            states = [_rfc(texts[i]) for i in p["answer"]]
+            orders = state_orders(states)
+        if len(orders) > 1:
+            out.append(f"order {p['id']}: {len(orders)} or more orders are valid")
+        elif not orders:
+            out.append(f"order {p['id']}: no valid order (the key breaks the protocol)")
+    return out
+
+
+def unsolvable(q):
+    """A ladder blank on a host's numbering of which nothing is shown: neither that host's
+    seq nor the peer's ack of it, nor a number in the prompt."""
+    d = q.get("diagram")
+    if not d or q["type"] != "ladder":
+        return []
+    shown, _ = diagram_fields(q)
+    segs = {s["n"]: s for s in q["trace"]["segments"]}
+
+    def chain(n, f):
+        s = segs[n]
+        return s["from"] if f == "seq" else s["to"]
+
+    known = {chain(n, f) for (n, f) in shown if f != "len"}
+    text = visible_text(q)
+    values = q["trace"]["values"]      # an ISN the prompt prints fixes that end's numbers
+    known |= {who for who, name in (("A", "x"), ("B", "y")) if values.get(name) is not None
+              and re.search(rf"(?<![0-9]){values[name]}(?![0-9])", text)}
+    return [f"blank #{b['segment']} {b['field']}: nothing shown fixes {chain(b['segment'], b['field'])}'s numbers"
+            for b in d["blanks"] if b["field"] in ("seq", "ack")
+            and chain(b["segment"], b["field"]) not in known]
+
+
+# ------------------------------------------------------------------ feedback, wrap
+UNSEEN = re.compile(r"simulat|trace|仿真|模拟", re.I)
+
+
+def untrue_feedback(q):
+    out = []
+    for p in q["parts"]:
+        texts = [p.get("feedback"), p.get("feedback_true"), p.get("feedback_false")]
+        texts += [c.get("feedback") for c in p.get("choices", ())]
+        if any(t and UNSEEN.search(plain(t)) for t in texts):
+            out.append(f"part {p['id']}: feedback appeals to a simulation the student never sees")
+    return out
+
+
+def no_wrap(q, entry):
+    """A wraparound question must make the student cross 2^32."""
+    if "wraparound" not in entry.tags:
+        return []
+    shown, _ = diagram_fields(q)
+    seen = [int(m) for m in NUMBER.findall(visible_text(q))] + list(shown.values())
+    high = [n for n in seen if MOD - (1 << 16) <= n < MOD]
+    lows = [p["answer"] for p in q["parts"] if p["kind"] == "number" and p["answer"] < (1 << 16)]
+    if high and lows:
+        return []
+    return ["wraparound: no answer is found by crossing 2^32"]
+
+
+def violations(q, entry):
+    return given_away(q) + ambiguous(q) + unsolvable(q) + untrue_feedback(q) + no_wrap(q, entry)
+
+
+# ------------------------------------------------------------------ misconceptions
+def _faulty_uses(s, fault, late):
+    n = _consumed(s)
+    pure = not (s["len"] or {"SYN", "FIN", "RST"} & set(s["flags"]))
+    return {"syn_uses_none": n - ("SYN" in s["flags"]), "fin_uses_none": n - ("FIN" in s["flags"]),
+            "ack_uses_number": n + pure, "w_equals_v": n - (s["len"] if s["n"] in late else 0)
+            }.get(fault, n)
+
+
+def _first_sends(trace):
+    seen, out = set(), []
+    for s in trace["segments"]:
+        key = (s["from"], tuple(s["flags"]), s["seq"], s["len"])
+        if _consumed(s) and key in seen:
+            continue
+        seen.add(key)
+        out.append(s)
+    return out
+
+
+def expected_segment(trace, n, fault):
+    """Segment ``n`` as a student holding misconception ``fault`` writes it: (flags, seq, ack),
+    or None where the misconception says nothing different. Written apart from the question
+    types: the faulty count of every segment before it, or the faulty way of forming ack."""
+    segs = _first_sends(trace)
+    s = next(t for t in segs if t["n"] == n)
+    flags = set(s["flags"])
+    if fault in ("syn_bit_off", "ack_bit_off", "fin_without_ack", "rst_without_ack"):
+        bit = "SYN" if fault == "syn_bit_off" else "ACK"
+        return (flags - {bit}, s["seq"], None if bit == "ACK" else s["ack"])
+    if fault == "fin_on_ack":
+        return (flags | {"FIN"}, s["seq"], s["ack"])
+    if fault == "swapped":
+        return (flags, s["ack"], s["seq"])
+    if fault == "own_number":
+        return (flags, s["seq"], (s["seq"] + 1) % MOD)
+    fin1 = next((t for t in segs if "FIN" in t["flags"]), None)
+    late = set()
+    if fin1 is not None:            # what the peer sends after acknowledging the first FIN
+        ack1 = next((t for t in segs if t["from"] != fin1["from"] and t["ack"] ==
+                     (fin1["seq"] + _consumed(fin1)) % MOD), None)
+        if ack1 is not None:
+            late = {t["n"] for t in segs if t["from"] == ack1["from"] and t["n"] > ack1["n"]
+                    and t["len"] and "FIN" not in t["flags"]}
+    if fault == "isn_zero":
+        return (flags, 0, s["ack"])
+    own = [t for t in segs if t["from"] == s["from"] and t["n"] < n]
+    syn = next((t for t in segs if t["from"] == s["from"] and "SYN" in t["flags"]), None)
+    seq = s["seq"] if syn is None else (syn["seq"] + sum(_faulty_uses(t, fault, late) for t in own)) % MOD
+    if s["ack"] is None:
+        return (flags, seq, None)
+    peer = "B" if s["from"] == "A" else "A"
+    theirs = [t for t in segs if t["from"] == peer and t["time"] < s["time"]]
+    if not theirs or "SYN" not in theirs[0]["flags"]:
+        return None
+    covered, end = [], theirs[0]["seq"]
+    for t in theirs:                # what the true ack covers: every number up to it
+        end = (end + _consumed(t)) % MOD
+        if _le(end, s["ack"]):
+            covered.append(t)
+    if fault in ("ack_is_received_seq", "ack_is_seq_plus_one"):
+        last = [t for t in covered if _consumed(t)][-1]
+        if fault == "ack_is_seq_plus_one" and not last["len"]:
+            return None
+        return (flags, s["seq"], (last["seq"] + (fault == "ack_is_seq_plus_one")) % MOD)
+    ack = (theirs[0]["seq"] + sum(_faulty_uses(t, fault, late) for t in covered)) % MOD
+    return (flags, seq, ack)
+
+
+STATE_RULES = {   # misconception -> the (wrong) state it gives, from the right one and the one before
+    "state_lags": lambda right, before, after: before,
+    "state_jumps": lambda right, before, after: after,
+    "two_way_handshake": lambda right, before, after: "ESTABLISHED",
+    "handshake_roles": lambda right, before, after: {"SYN-SENT": "SYN-RECEIVED", "SYN-RECEIVED": "SYN-SENT"}[right],
+    "roles_swapped": lambda right, before, after: {"FIN-WAIT-1": "CLOSE-WAIT", "CLOSE-WAIT": "FIN-WAIT-1",
+                                                   "FIN-WAIT-2": "LAST-ACK", "LAST-ACK": "FIN-WAIT-2"}[right],
+    "fin_means_close_wait": lambda right, before, after: "CLOSE-WAIT",
+    "fin_is_ack": lambda right, before, after: "TIME-WAIT",
+    "passive_time_wait": lambda right, before, after: "TIME-WAIT",
+    "no_time_wait": lambda right, before, after: "CLOSED",
+    "rst_time_wait": lambda right, before, after: "TIME-WAIT",
+}
+
+CLAIM_RULES = {   # claim -> (misconception, the value it gives)
+    "syn_consumes": ("syn_uses_none", lambda t: 0),
+    "fin_consumes": ("fin_uses_none", lambda t: 0),
+    "pure_ack_consumes": ("ack_uses_number", lambda t: 1),
+    "syn_carries_data": ("syn_with_data", lambda t: True),
+    "hs3_carries_data": ("hs3_no_data", lambda t: False),
+    "time_wait": ("time_wait_one_msl", lambda t: t["options"]["msl"]),
+    "closed_first": ("closer_closes_first", lambda t: t["values"]["closer"]),
+    "fin_ack_value": ("fin_uses_none", lambda t: t["values"]["u"]),
+    "rst_state": ("rst_time_wait", lambda t: "TIME-WAIT"),
+}
+
+
+def _parse(text):
+    pairs = [w.split("=") for w in plain(text).split(", ")]
+    flags = {k for k, v in pairs if k.isupper()}
+    nums = {k: v for k, v in pairs if not k.isupper()}
+    return flags, int(nums["seq"]), int(nums["ack"]) if "ack" in nums else None
+
+
+def unexplained_distractors(q, catalogue):
+    """Distractors no named misconception produces (or whose feedback is not its own)."""
+    out, trace = [], q["trace"]
+    for p in q["parts"]:
+        src = p["source"]
+        if p["kind"] == "choice":
+            for c in p["choices"]:
+                if c["correct"]:
+                    continue
+                mid = c.get("misconception")
+                if mid not in catalogue:
+                    out.append(f"choice {c['id']}: no misconception ({mid!r})")
+                    continue
+                if "who" in src:        # a state
+                    events = [e for e in trace["events"] if e["who"] == src["who"]]
+                    k = [i for i, e in enumerate(events) if e["segment"] == src["segment"]]
+                    before, right = events[k[0]]["from"], events[k[-1]]["to"]
+                    after = events[k[-1] + 1]["to"] if k[-1] + 1 < len(events) else None
+                    want = STATE_RULES[mid](right, before, after)
+                    got = plain(c["text"]).rsplit("（", 1)[-1].rstrip("）")
+                else:
+                    want = expected_segment(trace, src["segment"], mid)
+                    got = _parse(c["text"])
+                    got = (got[0], got[1], got[2])
+                    if want is not None:
+                        want = (set(want[0]) - {"PSH"}, want[1], want[2])
+                if got != want:
+                    out.append(f"choice {c['id']} ({mid}): reads {got}, the misconception gives {want}")
+        elif p["kind"] == "truefalse":
+            mid, value = CLAIM_RULES[src["claim"]]
+            if p.get("misconception") != mid:
+                out.append(f"claim {src['claim']}: misconception {p.get('misconception')!r}, not {mid!r}")
+            if not p["answer"] and src["claimed"] != value(trace):
+                out.append(f"claim {src['claim']}: the wrong statement says {src['claimed']!r}, "
+                           f"{mid} gives {value(trace)!r}")
+    return out
+
+
+# ------------------------------------------------------------------ one model, stated
+STATES_MODEL = {"zh": ("教材", "RFC", "Linux"), "en": ("textbook", "RFC", "Linux")}
+
+
+def unstated_model(q, entry):
+    """Where the textbook and RFC 9293 / Linux differ (the first FIN with or without ACK, an
+    abort's RST with or without ACK), a question that shows the segment carries the tag of its
+    model, and one that asks about it says the model in its prompt."""
+    trace, out = q["trace"], []
+    segs, opts = trace["segments"], trace["options"]
+    fin1 = next((s for s in segs if "FIN" in s["flags"]), None)
+    rst = next((s for s in segs if "RST" in s["flags"]), None) if opts.get("listen", True) else None
+    text = visible_text(q)
+    drawn = set(q["diagram"]["segments"]) if q.get("diagram") else set()
+    for seg, linux in ((fin1, opts.get("fin_has_ack")), (rst, opts.get("rst_ack"))):
+        if seg is None:
+            continue
+        asked = [p for p in q["parts"] if p["source"].get("segment") == seg["n"]
+                 and (p["kind"] in ("bit", "choice") and "who" not in p["source"]
+                      or p["source"].get("field") == "ack")]
+        if not (asked or seg["n"] in drawn or _describe(seg) in text):
+            continue
+        want = "linux" if linux else "textbook"
+        models = {"linux", "textbook"} & set(entry.tags)
+        if models != {want}:
+            out.append(f"segment {seg['n']} follows the {want} model: tagged {sorted(models)}")
+        if asked and not any(w in plain(q["prompt"]) for w in STATES_MODEL[q["lang"]]):
+            out.append(f"segment {seg['n']} is asked where the models differ: the prompt must say which it follows")
+    return out
