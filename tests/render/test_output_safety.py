@@ -294,8 +294,8 @@ CLI = ("import sys; from quizgen.cli import cli; "
 def _start(out: Path, tmp_path: Path, slow_commit: bool = False):
     spec = tmp_path / "exam.yaml"
     spec.write_text(SPEC, encoding="utf-8")
-    roster = tmp_path / "four.csv"
-    roster.write_text("student_id,name\n" + "".join(f"20260{k},学生{k}\n" for k in range(4)),
+    roster = tmp_path / "two.csv"
+    roster.write_text("student_id,name\n" + "".join(f"20260{k},学生{k}\n" for k in range(2)),
                       encoding="utf-8")
     code = (SLOW_COMMIT if slow_commit else "") + CLI
     args = [sys.executable, "-c", code, "paper", str(spec), "--roster", str(roster),
@@ -356,11 +356,11 @@ def test_kill_9_mid_run_workers_die_and_the_next_run_cleans_up(tmp_path):
     _, err = again.communicate(timeout=120)
     assert again.returncode == 0, err
     assert _temps(out) == []                     # the killed run's temporaries are gone
-    lines = (out / "exam-four.sha256").read_text().splitlines()
+    lines = (out / "exam-two.sha256").read_text().splitlines()
     listed = [line.split("  ") for line in lines if not line.startswith("#")]
     assert sorted(name for _, name in listed) == [n for n in _listing(out)
-                                                  if n != "exam-four.sha256"]
-    assert len(listed) >= 8 and all(
+                                                  if n != "exam-two.sha256"]
+    assert len(listed) >= 4 and all(
         hashlib.sha256((out / name).read_bytes()).hexdigest() == digest
         for digest, name in listed)
 
@@ -370,11 +370,11 @@ def test_kill_9_while_placing_the_files_leaves_a_visibly_incomplete_set(tmp_path
     out = tmp_path / "out"
     proc = _start(out, tmp_path, slow_commit=True)
     placed = lambda: [n for n in _listing(out) if n.endswith(".pdf")]  # noqa: E731
-    _wait_for(lambda: len(placed()) >= 2, proc)
+    _wait_for(lambda: len(placed()) >= 2, proc)   # of 4 PDFs, placed one by one
     proc.kill()
     proc.communicate(timeout=30)
-    assert 2 <= len(placed()) < 8
-    assert "exam-four.sha256" not in _listing(out)    # no manifest: incomplete
+    assert 2 <= len(placed()) < 4
+    assert "exam-two.sha256" not in _listing(out)    # no manifest: incomplete
     again = _start(out, tmp_path)
     _, err = again.communicate(timeout=120)
     assert again.returncode == 2
