@@ -234,6 +234,12 @@ MISCONCEPTIONS: dict[str, dict[str, Any]] = {
                  "zh": "自己的 FIN 尚未被确认时收到对方的 FIN，进入 CLOSING 状态。"},
         "feedback": {"en": "Treats the peer's FIN as if {who} had not closed: CLOSE-WAIT is for an end that has not sent its FIN; {who} has, and waits in CLOSING for its acknowledgement.",
                      "zh": "当作 {who} 还没有关闭：关闭等待属于还没有发出 FIN 的一方；{who} 已经发出了 FIN，要在 CLOSING 状态等待对它的确认。"}},
+    "merged_fin_ignored": {
+        "kind": "state", "source": "RFC 9293 3.10.7.4 (FIN-WAIT-1: if our FIN is now acknowledged and the FIN bit is set, TIME-WAIT)",
+        "rule": {"en": "A FIN,ACK that acknowledges one's own FIN in FIN-WAIT-1 is both the ACK and the peer's FIN: straight on to TIME-WAIT.",
+                 "zh": "在终止等待1状态收到确认了自己 FIN 的 FIN,ACK 报文段：它既是确认也是对方的 FIN，直接进入时间等待。"},
+        "feedback": {"en": "Reads the FIN,ACK as an acknowledgement only: it also carries the peer's FIN, which {who} acknowledges, so {who} goes on to TIME-WAIT without waiting in FIN-WAIT-2.",
+                     "zh": "只把这个 FIN,ACK 当作确认：它同时带着对方的 FIN，{who} 确认之后直接进入时间等待，不在终止等待2停留。"}},
     "fin_is_ack": {
         "kind": "state", "source": "RFC 9293 3.10.7.4",
         "rule": {"en": "The peer's FIN does not acknowledge one's own FIN unless its ack says so.",
@@ -276,6 +282,18 @@ MISCONCEPTIONS: dict[str, dict[str, Any]] = {
                  "zh": "按教材，SYN 报文段不携带数据（RFC 9293 允许携带，TCP 快速打开就这样做）。"},
         "feedback": {"en": "In the textbook's model a SYN carries no data; it only uses one sequence number. (RFC 9293 does allow data on a SYN, held until the handshake completes, and TCP Fast Open uses it.)",
                      "zh": "按教材的模型，SYN 报文段不携带数据，只消耗一个序号。（RFC 9293 允许 SYN 携带数据，待握手完成后才交付，TCP 快速打开就利用了这一点。）"}},
+    "half_close_silent": {
+        "kind": "claim", "source": "RFC 9293 3.6 and 3.6.1 (half-closed connections; CLOSE-WAIT may still SEND)",
+        "rule": {"en": "After the first FIN the other end may still send data (from CLOSE-WAIT), and the closer, in FIN-WAIT-2, receives and acknowledges it.",
+                 "zh": "第一个 FIN 之后，另一方仍可以（在关闭等待状态）发送数据，主动关闭方在终止等待2状态照常接收并确认。"},
+        "feedback": {"en": "Thinks a FIN ends the connection both ways: it closes only the closer's direction; the peer, in CLOSE-WAIT, may still send, and the closer, in FIN-WAIT-2, still receives and acknowledges.",
+                     "zh": "以为 FIN 同时关闭了两个方向：它只关闭了主动关闭方这一方向；对方在关闭等待状态仍可以发送数据，主动关闭方在终止等待2状态仍要接收并确认。"}},
+    "close_wait_times_out": {
+        "kind": "claim", "source": "RFC 9293 3.6 and 3.10.4 (only the application's CLOSE sends the FIN; CLOSE-WAIT has no timer)",
+        "rule": {"en": "CLOSE-WAIT ends only when the application closes: until then the end sends no FIN, and the closer waits in FIN-WAIT-2.",
+                 "zh": "关闭等待只有在应用进程关闭时才结束：在此之前这一方不会发出 FIN，主动关闭方一直停在终止等待2。"},
+        "feedback": {"en": "Thinks CLOSE-WAIT ends by itself: no timer ends it; the end sends its FIN only when its application closes, so an application that never closes leaves it in CLOSE-WAIT, and the closer in FIN-WAIT-2.",
+                     "zh": "以为关闭等待会自行结束：没有计时器结束它；只有应用进程关闭时才发出 FIN，应用进程一直不关闭，这一方就一直处于关闭等待，主动关闭方一直处于终止等待2。"}},
     "hs3_no_data": {
         "kind": "claim", "source": "textbook: 'ACK 报文段可以携带数据'; RFC 9293 3.5",
         "rule": {"en": "The third handshake segment may carry data.", "zh": "第三次握手的报文段可以携带数据。"},

@@ -359,6 +359,8 @@ STATE_RULES = {   # misconception -> the (wrong) state it gives, from the right 
                                                    "FIN-WAIT-2": "LAST-ACK", "LAST-ACK": "FIN-WAIT-2"}[right],
     "fin_means_close_wait": lambda right, before, after: "CLOSE-WAIT",
     "fin_is_ack": lambda right, before, after: "TIME-WAIT",
+    "merged_fin_ignored": lambda right, before, after: "FIN-WAIT-2",
+    "close_wait_times_out": lambda right, before, after: "CLOSED",
     "passive_time_wait": lambda right, before, after: "TIME-WAIT",
     "no_time_wait": lambda right, before, after: "CLOSED",
     "rst_time_wait": lambda right, before, after: "TIME-WAIT",
@@ -374,6 +376,8 @@ CLAIM_RULES = {   # claim -> (misconception, the value it gives)
     "closed_first": ("closer_closes_first", lambda t: t["values"]["closer"]),
     "fin_ack_value": ("fin_uses_none", lambda t: t["values"]["u"]),
     "rst_state": ("rst_time_wait", lambda t: "TIME-WAIT"),
+    "half_close_data": ("half_close_silent", lambda t: False),
+    "both_closed": ("close_wait_times_out", lambda t: True),
 }
 
 

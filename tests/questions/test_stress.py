@@ -94,6 +94,10 @@ def fact(claim, trace):
     if claim == "rst_state":
         rst = next(s for s in segs if "RST" in s["flags"])
         return state_after(trace, rst["to"], rst["n"])
+    if claim == "half_close_data":      # data from the peer after it acknowledged the first FIN
+        return any(s["from"] == peer and s["len"] and s["n"] > fin1_ack["n"] for s in segs)
+    if claim == "both_closed":
+        return {e["who"] for e in trace["events"] if e["to"] == "CLOSED"} == {"A", "B"}
     raise AssertionError(f"the oracle does not know the claim {claim!r}")
 
 
@@ -106,6 +110,14 @@ def check_against_trace(p, trace):
             want = int(src["field"] in seg["flags"]) if src["field"] in FLAGS else seg[src["field"]]
         elif "value" in src:
             want = trace["values"][src["value"]]
+        elif "bytes_of" in src:     # counted over the whole connection
+            sent = {(s["seq"], s["len"]) for s in trace["segments"] if s["from"] == src["bytes_of"]}
+            want = sum(n for _, n in sent)          # a retransmission is its original again
+        elif "numbers_of" in src:   # what the peer acknowledged last, less the ISN
+            who = src["numbers_of"]
+            isn = next(s["seq"] for s in trace["segments"] if s["from"] == who and "SYN" in s["flags"])
+            acks = [s["ack"] for s in trace["segments"] if s["to"] == who and s["ack"] is not None]
+            want = max((a - isn) % MOD for a in acks)
         else:
             want = time_in(trace, src["who"], src["time_in"])
         assert p["answer"] == want, (p, src)
@@ -157,7 +169,9 @@ def check_question(q):
         kind = p["kind"]
         if kind == "number":
             assert isinstance(p["answer"], int) and 0 <= p["answer"] < 2**32
-            assert p["answer"] in numbers or p["answer"] in tw, f"{p['answer']} is not read off the trace"
+            counted = {"bytes_of", "numbers_of"} & set(p["source"])
+            assert p["answer"] in numbers or p["answer"] in tw or counted, \
+                f"{p['answer']} is not read off the trace"
         elif kind == "bit":
             assert p["answer"] in (0, 1)
         elif kind == "text":

@@ -1,4 +1,5 @@
-"""``compute``: numbers to work out (x, y, u, v, w, a landmark's field, the TIME-WAIT time)."""
+"""``compute``: numbers to work out (x, y, u, v, w, a landmark's field, the TIME-WAIT time,
+and over a whole connection the data bytes or sequence numbers one end used)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,14 @@ from quizgen.questions import landmarks as lm
 from quizgen.questions.data import PART_ID
 from quizgen.questions.types.common import GenerationError, Key, Result, segment
 
-NAMES = "x, y, u, v, w, time_wait, or LANDMARK.seq|ack|len"
+NAMES = "x, y, u, v, w, time_wait, bytes.A|B, numbers.A|B, or LANDMARK.seq|ack|len"
+#: Counts over the whole connection: the data bytes an end sent, and the sequence numbers its
+#: segments used (each data byte, its SYN and its FIN), retransmissions counted once.
+TOTALS = {f"{what}.{who}" for what in ("bytes", "numbers") for who in "AB"}
 
 
 def name_ok(name: Any) -> bool:
-    if name in ("x", "y", "u", "v", "w", "time_wait"):
+    if name in ("x", "y", "u", "v", "w", "time_wait") or name in TOTALS:
         return True
     if not isinstance(name, str):
         return False
@@ -43,6 +47,19 @@ def _value(name: str, trace: dict) -> tuple[int, dict[str, Any]]:
         if v[name] is None:
             raise GenerationError(f"the trace has no {name}")
         return v[name], {"value": name}
+    if name in TOTALS:
+        what, _, who = name.partition(".")
+        if not lm.connection_over(trace):
+            raise GenerationError(f"the {trace['scenario']} trace ends before the connection does")
+        mine = [s for s in lm.first_sends(trace) if s["from"] == who]
+        if what == "bytes":
+            return sum(s["len"] for s in mine), {"bytes_of": who}
+        syn = next((s for s in mine if "SYN" in s["flags"]), None)
+        if syn is None:
+            raise GenerationError(f"{who} sends no SYN here")
+        # one past the highest number it used, less its ISN (a repeated SYN uses no more)
+        return (max((s["seq"] + s["len"] + ("SYN" in s["flags"]) + ("FIN" in s["flags"])
+                     - syn["seq"]) % (1 << 32) for s in mine), {"numbers_of": who})
     if name in lm.LANDMARKS or "." in name:
         mark, _, field = name.partition(".")
         seg = segment(trace, mark)

@@ -256,10 +256,14 @@ def state_variants(trace: dict, who: str, seg: dict, answer: str) -> list[tuple[
         out.append(("roles_swapped", _SWAP_CLOSE[answer]))
     if answer == "CLOSED" and first["from"] == "LAST-ACK":
         out.append(("passive_time_wait", "TIME-WAIT"))
+    if answer == "TIME-WAIT" and first["from"] == "FIN-WAIT-1" and {"FIN", "ACK"} <= set(seg["flags"]):
+        out.append(("merged_fin_ignored", "FIN-WAIT-2"))
     if answer == "TIME-WAIT":
         out.append(("no_time_wait", "CLOSED"))
     if answer == "CLOSED" and rst:
         out.append(("rst_time_wait", "TIME-WAIT"))
+    if answer == "CLOSE-WAIT" and after is None:           # and it never leaves it
+        out.append(("close_wait_times_out", "CLOSED"))
     out.append(("state_lags", first["from"]))
     if after is not None:
         out.append(("state_jumps", after["to"]))

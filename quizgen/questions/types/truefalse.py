@@ -17,7 +17,8 @@ from quizgen.questions.types import misconceptions
 from quizgen.questions.types.common import MOD, GenerationError, Key, Result, segment
 
 CLAIMS = ("syn_consumes", "fin_consumes", "pure_ack_consumes", "syn_carries_data",
-          "hs3_carries_data", "time_wait", "closed_first", "fin_ack_value", "rst_state")
+          "hs3_carries_data", "time_wait", "closed_first", "fin_ack_value", "rst_state",
+          "half_close_data", "both_closed")
 
 ASK = {
     "claim": Key(f"one of {', '.join(CLAIMS)}", lambda v, ask: v in CLAIMS, required=True),
@@ -90,6 +91,17 @@ def _claim_facts(claim: str, trace: dict) -> tuple[Any, Any, str]:
     if claim == "fin_ack_value":
         fin, ack = seg("fin1"), seg("fin1_ack")
         return ack["ack"], _renumbered(trace, "fin_uses_none")[ack["n"]][1], "fin_uses_none"
+    if claim == "half_close_data":
+        # the end in CLOSE-WAIT sends data, and the end in FIN-WAIT-2 acknowledges it
+        fin1_ack = seg("fin1_ack")
+        sent = any(s["from"] == fin1_ack["from"] and s["n"] > fin1_ack["n"] and s["len"]
+                   for s in lm.first_sends(trace))
+        return sent, not sent, "half_close_silent"
+    if claim == "both_closed":
+        if trace.get("final_states") is not None:
+            raise GenerationError("a capture does not show what happens after it ends")
+        closed = {e["who"] for e in trace["events"] if e["to"] == "CLOSED"}
+        return closed == {"A", "B"}, closed != {"A", "B"}, "close_wait_times_out"
     if claim == "rst_state":
         rst = seg("rst")
         after = lm.state_after(trace, rst["to"], rst)
