@@ -39,7 +39,7 @@ FULL = FIXTURES / "ipv4_normal.pcap"
 #: fourth wave, B's CLOSED, the whole close or the whole connection.
 NEEDS_LAST_ACK = {"ladder-all", "ladder-piggyback", "order-all-segments", "order-b-states",
                   "td-choice-fin2-ack", "td-order-teardown", "td-state-b-closed",
-                  "var-wrap-ladder"}
+                  "var-wrap-ladder", "count-last-ack-choice", "count-numbers-compute"}
 PACKETS = {name: hostile._ip_packets(name) for name in hostile.BASES}
 
 
