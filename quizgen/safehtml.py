@@ -33,13 +33,29 @@ DROP_CONTENT = frozenset({"script", "style", "object", "embed", "iframe", "noscr
 _NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
+#: Fragments known to be clean: what clean() returned lately (cleaning is idempotent, so a
+#: writer cleaning a generated question again need not parse it again), and the short texts
+#: that recur (choices, feedback). Bounded: forgotten in bulk when full.
+_KNOWN: dict[str, str] = {}
+_KNOWN_MAX = 20_000
+
+
 def clean(fragment: Any) -> str:
     """``fragment`` reduced to the allow-list: harmless, balanced HTML, with no control
     characters (tab and newline stay) and no lone surrogates (each becomes U+FFFD)."""
-    text = _NOT_TEXT.sub(lambda m: "\ufffd" if m.group() >= "\ud800" else "", str(fragment or ""))
-    return nh3.clean(text, tags=set(TAGS), attributes=ATTRIBUTES,
-                     clean_content_tags=set(DROP_CONTENT), link_rel=None,
-                     url_schemes=set(), strip_comments=True)
+    raw = str(fragment or "")
+    known = _KNOWN.get(raw)
+    if known is not None:
+        return known
+    text = _NOT_TEXT.sub(lambda m: "\ufffd" if m.group() >= "\ud800" else "", raw)
+    out = nh3.clean(text, tags=set(TAGS), attributes=ATTRIBUTES,
+                    clean_content_tags=set(DROP_CONTENT), link_rel=None,
+                    url_schemes=set(), strip_comments=True)
+    if len(_KNOWN) >= _KNOWN_MAX:
+        _KNOWN.clear()
+    _KNOWN[raw] = out
+    _KNOWN[out] = out
+    return out
 
 
 def _clean_items(items: Any) -> Any:
