@@ -59,8 +59,8 @@ def check(paths: tuple[str, ...]) -> None:
                     continue
                 for warning in warnings:
                     click.echo(f"warning: {warning}", err=True)
-            for exc in problems:
-                click.echo(f"error: {exc}", err=True)
+            for problem in problems:
+                click.echo(f"error: {problem}", err=True)
             failed += len(problems)
             total += len(entries)
             if not problems:

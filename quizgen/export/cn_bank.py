@@ -180,7 +180,7 @@ def item(q: Mapping[str, Any]) -> dict[str, Any]:
     if notes:
         explanation = "\n".join([explanation, *notes]) if explanation else "\n".join(notes)
     return {"type": TYPE_WORDS[kind], "stem": stem, "options": options, "answer": answer,
-            "explanation": explanation, "level": LEVELS.get(q.get("difficulty"), "中"),
+            "explanation": explanation, "level": LEVELS.get(int(q.get("difficulty") or 2), "中"),
             "topic": TOPICS.get(q.get("topic", ""), q.get("topic", "")),
             "diagram": bool(q.get("diagram"))}
 

@@ -92,7 +92,7 @@ def build_paper(spec: PaperSpec, code: str, source: QuestionSource, *,
     entries = source.entries()
     plan = (distinct_plan(spec, source)[version - 1]
             if spec.distinct_versions and version is not None else None)
-    sections = []
+    sections: list[dict[str, Any]] = []
     for k, section in enumerate(spec.sections):
         pool = _candidates(spec, section, k, entries)
         order = {id(e): n for n, e in enumerate(pool)}

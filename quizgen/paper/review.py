@@ -126,16 +126,17 @@ def _rules(spec: PaperSpec, summaries, pairs, past, offered) -> list[dict[str, A
     if spec.review.difficulty:
         target = spec.review.difficulty
         tol = spec.review.tolerance
-        details, bad = [], False
+        details: list[str] = []
+        off_split = False
         for s in summaries:
             shares = [s["difficulty_share"][d] for d in (1, 2, 3)]
             off = max(abs(a - b) for a, b in zip(shares, target))
-            bad = bad or off > tol + 1e-9
+            off_split = off_split or off > tol + 1e-9
             details.append(f"{s['label']} " + ":".join(f"{100 * x:.0f}" for x in shares))
         want = ":".join(f"{100 * t:.0f}" for t in target)
         rule("difficulty_split", f"难度比例（易:中:难，按分值）约 {want}（±{100 * tol:.0f}）",
              f"Difficulty split (easy:medium:hard, by points) about {want} (±{100 * tol:.0f})",
-             FAIL if bad else PASS, "；".join(details))
+             FAIL if off_split else PASS, "；".join(details))
     if spec.review.min_types:
         counts = [(s["label"], len(s["types"])) for s in summaries]
         rule("min_types", f"题型不少于 {spec.review.min_types} 种",
@@ -161,10 +162,10 @@ def _rules(spec: PaperSpec, summaries, pairs, past, offered) -> list[dict[str, A
                                                for s in summaries) for t in uneven)
                  or ("一致" if zh else "equal"))
     for sitting in past:
-        shared = [(v["label"], v["entries"]) for v in sitting["by_version"] if v["entries"]]
+        overlap = [(v["label"], v["entries"]) for v in sitting["by_version"] if v["entries"]]
         rule(f"earlier:{sitting['name']}", f"与往届试卷（{sitting['name']}）无相同试题",
              f"No question from the earlier sitting {sitting['name']}",
-             FAIL if shared else PASS,
-             "；".join(f"{label}: {', '.join(ids)}" for label, ids in shared) or
+             FAIL if overlap else PASS,
+             "；".join(f"{label}: {', '.join(ids)}" for label, ids in overlap) or
              ("共享 0 题" if zh else "0 shared"))
     return rules

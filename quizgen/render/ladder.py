@@ -422,9 +422,9 @@ def ladder_text(source: Mapping[str, Any], request: Mapping[str, Any] | None = N
     # whose label does not fit on it gets the label on a line of its own above it
     room = max(24, TEXT_WIDTH - left - right - 4)
     inner = min(room, max([44] + [display_width(t) + 8 for t in labels.values()]))
-    above = {row: label for row, label in labels.items() if display_width(label) + 8 > inner}
-    for row in above:
-        labels[row] = ""
+    above = {n: label for n, label in labels.items() if display_width(label) + 8 > inner}
+    for n in above:
+        labels[n] = ""
     lines_state: dict[int, dict[str, list[str]]] = {}
     for m in ladder.marks:
         lines_state.setdefault(m.line, {"A": [], "B": []})[m.side].append(state_text(m))

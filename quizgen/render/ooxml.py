@@ -525,7 +525,7 @@ class Flow:
             return
         spans = [[max(1, min(20, _int(c.attrs.get("colspan"), 1))) for c in r] for r in rows]
         ncols = max(sum(s) for s in spans)
-        widths = [0] * ncols
+        widths = [0.0] * ncols
         for r, s in zip(rows, spans):
             col = 0
             for cell, span in zip(r, s):
@@ -538,12 +538,12 @@ class Flow:
         if sum(mm) > room:
             mm = [w * room / sum(mm) for w in mm]
         table = self.container.add_table(rows=len(rows), cols=ncols)
-        for r, (row, s) in enumerate(zip(rows, spans)):
+        for ri, (cells, s) in enumerate(zip(rows, spans)):
             col = 0
-            for cell_node, span in zip(row, s):
-                cell = table.cell(r, col)
+            for cell_node, span in zip(cells, s):
+                cell = table.cell(ri, col)
                 if span > 1:
-                    cell = cell.merge(table.cell(r, col + span - 1))
+                    cell = cell.merge(table.cell(ri, col + span - 1))
                 if cell_node.tag == "th":
                     shade(cell)
                 flow = Flow(cell, style="QG Cell", blank=self.blank_fn, in_cell=True,

@@ -100,8 +100,8 @@ def _claim_facts(claim: str, trace: dict) -> tuple[Any, Any, str]:
     if claim == "both_closed":
         if trace.get("final_states") is not None:
             raise GenerationError("a capture does not show what happens after it ends")
-        closed = {e["who"] for e in trace["events"] if e["to"] == "CLOSED"}
-        return closed == {"A", "B"}, closed != {"A", "B"}, "close_wait_times_out"
+        ended = {e["who"] for e in trace["events"] if e["to"] == "CLOSED"}
+        return ended == {"A", "B"}, ended != {"A", "B"}, "close_wait_times_out"
     if claim == "rst_state":
         rst = seg("rst")
         after = lm.state_after(trace, rst["to"], rst)
