@@ -144,7 +144,7 @@ def render_html(paper: Mapping[str, Any], *, key: bool = False,
     return environment().get_template("paper.html.j2").render(
         paper=paper, docs=docs, words=words, html_lang=_HTML_LANG[lang],
         font_stack=Markup(FONT_STACK), page_counter=Markup(words["page_css"]),
-        total=f"{total:g}", css_string=_css_string, page=page_geometry(paper),
+        total=f"{total:g}", css_string=_css_string, header_text=_header_text, page=page_geometry(paper),
         full_marks=format_points(lang, marks), exam_time=paper.get("exam_time") or "",
         version_label=paper.get("version_label") or "",
         section_numbers=[section_number(lang, k).rstrip("、.") for k in
@@ -179,6 +179,22 @@ def paper_html(paper: Mapping[str, Any], *, key_appended: bool = False) -> str:
 
 def key_html(paper: Mapping[str, Any]) -> str:
     return render_html(paper, key=True)
+
+
+def _header_text(text: str, columns: int) -> str:
+    """``text`` cut to ``columns`` (a Chinese character counts two) with an ellipsis: a page's
+    running header holds one line (a long course name wrapped it over three)."""
+    from quizgen.render.ladder import display_width
+
+    text = " ".join(str(text).split())
+    if display_width(text) <= columns:
+        return text
+    out = ""
+    for ch in text:
+        if display_width(out + ch) > columns - 1:
+            break
+        out += ch
+    return out.rstrip() + "…"
 
 
 def _css_string(text: str) -> Markup:

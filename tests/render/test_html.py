@@ -120,3 +120,17 @@ def test_english_papers_use_english_punctuation_and_spaces(questions):
                              text), re.findall(".{12}[：（）].{12}", text)
         flat = " ".join(text.split())
         assert "Name: Ann" in flat and "Part A. Handshake (" in flat and "pts)" in flat
+
+
+def test_a_long_running_header_is_cut_to_one_line(questions):
+    """A long course name or title wrapped the page header over three lines: it is cut with
+    an ellipsis and kept on one line."""
+    paper = make_paper(questions, lang="en", title="Computer Networks Midterm Examination on "
+                       "TCP Connection Management and Teardown",
+                       course="CS 3310 Computer Networks and Distributed Systems, Fall 2026")
+    doc = paper_html(paper)
+    style = doc.split("<style>", 1)[1].split("</style>", 1)[0]
+    top = [line for line in style.splitlines() if "@top-" in line]
+    assert any("CS 3310 Computer Networks a" in t and "…" in t for t in top), top
+    assert "Computer Networks Midterm Examination on TCP Connection Management" in doc  # the h1
+    assert style.count("white-space: nowrap") >= 3

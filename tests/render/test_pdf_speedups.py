@@ -65,11 +65,12 @@ def test_the_page_header_widths_change_no_byte():
         assert plain.render(html) == plain.render(WIDTH.sub("", page_css) + html[cut:])
 
 
-def test_a_header_too_long_to_be_sure_of_keeps_automatic_widths():
-    """Where the estimate cannot promise that every text fits, WeasyPrint shares the line out
-    as it always did (the header may then wrap, as before)."""
+def test_a_header_too_long_is_cut_to_fit_its_line():
+    """A title too long for the running header is cut with an ellipsis (it wrapped over three
+    lines), so the estimate can promise it fits and the widths are given."""
     html = _documents(title="计算机网络 · 传输层 · TCP 连接的建立与释放 期中考试 第二部分 综合题")[0]
     page_css = html[:html.index(FIXED_CSS)]
     top = re.findall(r"@top-\w+ \{[^}]*\}", page_css)
-    assert len(top) == 4 and not any(WIDTH.search(rule) for rule in top)
-    assert len(WIDTH.findall(page_css)) == 2           # the footers still fit
+    assert len(top) == 4 and all(WIDTH.search(rule) for rule in top)
+    assert all("white-space: nowrap" in rule for rule in top)
+    assert any("…" in rule for rule in top)
