@@ -346,7 +346,7 @@ class Endpoint:
     def _arm(self) -> None:
         """(Re)start the retransmission timer, or, once the retransmissions the limits allow
         are spent, the give-up timer in its place."""
-        if self.retries >= self._retry_limit():
+        if self.retries and self.retries >= self._retry_limit():    # every limit is >= 1
             self._giving_up = True
             self._out.append(Timer(GIVE_UP, self.rto))
         else:
@@ -423,7 +423,8 @@ class Endpoint:
             unacked.popleft()
         self.rto = INITIAL_RTO_MS
         self.retries = 0
-        self._stop_giving_up()
+        if self._giving_up:
+            self._stop_giving_up()
         self._out.append(Timer(RETRANSMIT, self.rto if self.unacked else None))
 
     def _stop_giving_up(self) -> None:

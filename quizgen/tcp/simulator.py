@@ -162,7 +162,7 @@ class Simulator:
                     "time": self.now / 1000, "who": who, "cause": out.cause,
                     "segment": None if via is None else self._numbers.get(id(via)),
                     "from": out.before.value, "to": out.after.value})
-                if out.after is State.CLOSED and out.cause == "timeout":
+                if out.cause == "timeout":              # it gave up: CLOSED
                     self._timed_out[who] = self.now
             elif out.delay_ms is None:
                 self.timers.pop((who, out.kind), None)
