@@ -22,10 +22,20 @@ def write_new(path: Path, data: bytes, *, force: bool) -> Path:
     exists = f"{path} already exists (use --force to overwrite it)"
     if path.is_dir():
         raise QuizgenError(f"{path} is a directory, not a file name")
+    if path.parent.exists() and not path.parent.is_dir():
+        raise QuizgenError(f"{path.parent} is a file, not a folder (cannot write {path.name})")
     if not path.parent.is_dir():
         raise QuizgenError(f"{path.parent} does not exist (cannot write {path.name})")
     if path.exists() and not force:
         raise QuizgenError(exists)
+    try:
+        return _write_new(path, data, force=force, exists=exists)
+    except OSError as exc:             # a read-only folder, a full disk
+        raise QuizgenError(f"cannot write {path.name} here: {exc.strerror}",
+                           file=str(path.parent)) from None
+
+
+def _write_new(path: Path, data: bytes, *, force: bool, exists: str) -> Path:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:

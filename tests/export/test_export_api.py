@@ -257,3 +257,30 @@ def test_export_leaves_the_callers_questions_alone(fmt, hostile):
     before = copy.deepcopy(hostile)
     render(hostile, fmt, diagram_svg=svg_for)
     assert hostile == before
+
+
+def test_export_to_a_read_only_or_full_disk_or_under_a_file_is_one_line(tmp_path):
+    """A read-only folder and a full disk were tracebacks; a file as the folder was said
+    not to exist. Each is one line now, and nothing is left behind."""
+    import subprocess as sp
+
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    bad = CliRunner().invoke(cli, ["export", "--format", "gift", "--variants", "1", "--out",
+                                   str(afile / "sub.gift")])
+    assert bad.exit_code == 2 and "is a file, not a folder" in bad.output
+    mnt = tmp_path / "disk"
+    mnt.mkdir()
+    if sp.run(["mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", str(mnt)]).returncode != 0:
+        pytest.fail("this test needs root to mount a small tmpfs (as CI runs)")
+    try:
+        full = CliRunner().invoke(cli, ["export", "--format", "moodle", "--variants", "3",
+                                        "--out", str(mnt / "x.xml")])
+        assert full.exit_code == 2 and "No space left" in full.output, full.output
+        assert list(mnt.iterdir()) == []
+        sp.run(["mount", "-o", "remount,ro", str(mnt)], check=True)
+        ro = CliRunner().invoke(cli, ["export", "--format", "gift", "--variants", "1",
+                                      "--out", str(mnt / "x.gift")])
+        assert ro.exit_code == 2 and "Read-only" in ro.output, ro.output
+    finally:
+        sp.run(["umount", str(mnt)])
