@@ -31,7 +31,7 @@ def write_new(path: Path, data: bytes, *, force: bool) -> Path:
     try:
         return _write_new(path, data, force=force, exists=exists)
     except OSError as exc:             # a read-only folder, a full disk
-        raise QuizgenError(f"cannot write {path.name} here: {exc.strerror}",
+        raise QuizgenError(f"cannot write {path.name} here: {exc.strerror or exc}",
                            file=str(path.parent)) from None
 
 

@@ -75,11 +75,11 @@ def test_a_failed_write_leaves_nothing(sample, tmp_path, monkeypatch):
     def broken(fd):
         raise OSError("disk full")
     monkeypatch.setattr(os, "fsync", broken)
-    with pytest.raises(OSError):
+    with pytest.raises(QuizgenError, match="disk full"):
         export(sample, "qti21", out)
     assert os.listdir(tmp_path) == []
     out.write_bytes(b"old")
-    with pytest.raises(OSError):
+    with pytest.raises(QuizgenError, match="disk full"):
         export(sample, "qti21", out, force=True)
     assert out.read_bytes() == b"old" and os.listdir(tmp_path) == ["quiz.zip"]
 
