@@ -19,6 +19,7 @@ title: {title}
 course: 计算机网络
 lang: {lang}
 paper_size: {size}
+layout: {layout}
 seed: 3
 sections:
   - title: 题
@@ -33,16 +34,17 @@ def _fixed_date(monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764547200")
 
 
-def _documents(lang="zh", title="单元测验", size="A4") -> list[str]:
+def _documents(lang="zh", title="单元测验", size="A4", layout="plain") -> list[str]:
     questions = zh_questions() if lang == "zh" else fixture_questions()
-    spec = parse_spec(SPEC.format(title=title, lang=lang, size=size), "t.yaml")
+    spec = parse_spec(SPEC.format(title=title, lang=lang, size=size, layout=layout), "t.yaml")
     paper = build_paper(spec, "K7Q2ZD", FixtureSource(questions))
     return [render_html(paper), render_html(paper, key=True)]
 
 
-@pytest.mark.parametrize("lang, size", [("zh", "A4"), ("en", "Letter")])
-def test_the_shortcuts_change_no_byte(lang, size):
-    htmls = _documents(lang, size=size)
+@pytest.mark.parametrize("lang, size, layout", [("zh", "A4", "plain"), ("en", "Letter", "plain"),
+                                               ("zh", "A4", "sealed")])
+def test_the_shortcuts_change_no_byte(lang, size, layout):
+    htmls = _documents(lang, size=size, layout=layout)
     for html in htmls:   # the test means something: there is a marker and there are diagrams
         assert FIXED_CSS in html and 'class="qg-ladder"' in html
         rest, fixed = split_fixed_css(diagrams_as_images(html))
