@@ -68,6 +68,7 @@ class Renumbering:
                     and s["n"] > fin1_ack["n"] and s["len"] and "FIN" not in s["flags"]}
         self.late = late
         self.closer = v.get("closer")
+        self._numbers: dict[str | None, dict[int, tuple[int, int | None]]] = {}
         self.prefix = {s["n"]: self._prefix(s) for s in self.segs}
         self.ok = all(self.numbers(None).get(s["n"]) == (s["seq"], s["ack"]) for s in self.segs
                       if s["n"] in self.prefix)
@@ -89,6 +90,14 @@ class Renumbering:
         return best
 
     def numbers(self, fault: str | None) -> dict[int, tuple[int, int | None]]:
+        """Each segment's (seq, ack) under ``fault`` (computed once a fault: a question asks
+        it of several segments)."""
+        known = self._numbers.get(fault)
+        if known is None:
+            known = self._numbers[fault] = self._renumber(fault)
+        return known
+
+    def _renumber(self, fault: str | None) -> dict[int, tuple[int, int | None]]:
         out: dict[int, tuple[int, int | None]] = {}
         nxt = dict(self.isn)
         start = dict(nxt)
