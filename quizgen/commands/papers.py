@@ -273,7 +273,8 @@ def paper(ctx: click.Context, spec: str | None, roster: str | None, out_dir: str
     """
     started = time.perf_counter()
     fmts = _formats(formats)
-    paper_spec = load_spec(spec or sample_spec())
+    spec_path = Path(spec) if spec else sample_spec()
+    paper_spec = load_spec(spec_path)
     if spec and paper_spec.seed == sample_seed():
         click.echo(f"warning: {spec} uses the sample spec's seed ({paper_spec.seed}), so its "
                    "papers are the public sample's, whose key anyone can print; change its "
@@ -287,8 +288,7 @@ def paper(ctx: click.Context, spec: str | None, roster: str | None, out_dir: str
 
         jobs = available_cpus()
     expected = 2 * (len(students) if students else (paper_spec.versions or 1))
-    manifest = _manifest_name(Path(spec or sample_spec()).stem, Path(roster).stem if roster
-                              else "")
+    manifest = _manifest_name(spec_path.stem, Path(roster).stem if roster else "")
     stem = manifest.removesuffix(".sha256")            # the set's name: SPEC-ROSTER
     with _clean_stop(), _workers(fmts, jobs, expected) as workers:
         source = _source(ctx, banks, trace)
@@ -301,7 +301,7 @@ def paper(ctx: click.Context, spec: str | None, roster: str | None, out_dir: str
         if with_review:
             from quizgen.commands.review import review_files
 
-            extra += review_files(paper_spec, source, Path(spec or sample_spec()).stem)
+            extra += review_files(paper_spec, source, spec_path.stem)
         if students or (paper_spec.versions or 1) > 1:
             extra.append((f"{stem}-codes.csv", codes_csv(paper_spec, students, paper_spec.lang)))
         if print_file and "pdf" not in fmts:
