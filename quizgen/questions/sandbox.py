@@ -277,10 +277,11 @@ def _bounded_filter(name: str, func: Any) -> Any:
                 raise TemplateLimitError("sum: only numbers can be summed")
         return value
 
+    # Filters marked pass_context / pass_eval_context / pass_environment get that first.
+    lead = 1 if _passes(func) else 0
+
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         budget().charge(1)
-        # Filters marked pass_context / pass_eval_context / pass_environment get that first.
-        lead = 1 if _passes(func) else 0
         value = check(args[lead], args[lead + 1:], kwargs)
         args = (*args[:lead], value, *args[lead + 1:])
         return _checked(func(*args, **kwargs))
