@@ -47,8 +47,7 @@ from quizgen.render.ooxml import (
     new_document,
     parse_html,
     plain_text,
-    source_date,
-    stable_zip,
+    xlsx_bytes,
 )
 from quizgen.safehtml import clean_question
 
@@ -249,28 +248,6 @@ def bank_xlsx(questions: Sequence[Mapping[str, Any]], *, title: str = "题库"
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     for col, width in zip("ABCDEFG", (8, 60, 40, 16, 50, 8, 16)):
         sheet.column_dimensions[col].width = width
-    when = source_date()
     book.properties.creator = "quizgen"
     book.properties.title = title
-    book.properties.created = when
-    buf = io.BytesIO()
-    book.save(buf)
-    data = _fix_xlsx_dates(buf.getvalue(), when)
-    return stable_zip(data), skipped
-
-
-def _fix_xlsx_dates(data: bytes, when) -> bytes:
-    """openpyxl stamps ``modified`` with the time of saving: put SOURCE_DATE_EPOCH's there."""
-    import zipfile
-
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            blob = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                blob = re.sub(rb"(<dcterms:(?:modified|created)[^>]*>)[^<]*",
-                              lambda m: m.group(1) + stamp.encode(), blob)
-            dst.writestr(info.filename, blob)
-    return out.getvalue()
+    return xlsx_bytes(book), skipped

@@ -126,7 +126,7 @@ def _seal_xml(paper: Mapping[str, Any], height_mm: float, top_mm: float) -> str:
 
     def run(text: str, *, underline: bool = False, size: int = 21) -> str:
         u = '<w:u w:val="single"/>' if underline else ""
-        return (f'<w:r><w:rPr>{fonts_xml}{u}<w:sz w:val="{size}"/></w:rPr>'
+        return (f'<w:r><w:rPr>{fonts_xml}<w:sz w:val="{size}"/>{u}</w:rPr>'
                 f'<w:t xml:space="preserve">{escape(text)}</w:t></w:r>')
 
     def field_runs(label: str, value: str) -> str:
@@ -139,7 +139,7 @@ def _seal_xml(paper: Mapping[str, Any], height_mm: float, top_mm: float) -> str:
     dots = "…" * 14
     line = "密……封……线" if lang == "zh" else lw["seal_line"]
     seal = lw["seal"]
-    ppr = '<w:pPr><w:jc w:val="center"/><w:spacing w:before="0" w:after="0"/></w:pPr>'
+    ppr = '<w:pPr><w:spacing w:before="0" w:after="0"/><w:jc w:val="center"/></w:pPr>'
     content = (f"<w:p>{ppr}{fields}</w:p>"
                f"<w:p>{ppr}{run(f'{dots}{line}{dots}{seal}{dots}', size=18)}</w:p>")
     emu = 36000                                  # EMU per millimetre

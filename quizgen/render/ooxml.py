@@ -129,6 +129,13 @@ def new_document(fonts: dict[str, str] | None, lang: str):
     for rid, rel in list(package.rels.items()):        # python-docx's own thumbnail
         if rel.reltype.endswith("/thumbnail"):
             del package.rels[rid]
+    # Its template also carries Word 2010's stylesWithEffects part, a copy of styles.xml as
+    # the template once was: once the styles below change, the two disagree, which Word
+    # treats as content to repair. The part is optional; without its relationship it is not
+    # written.
+    for rid, rel in list(doc.part.rels.items()):
+        if rel.reltype.endswith("/stylesWithEffects"):
+            del doc.part.rels[rid]
     styles = doc.styles.element
     defaults = styles.find(qn("w:docDefaults"))
     rpr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
@@ -615,6 +622,109 @@ def finish(doc, *, title: str, lang: str, subject: str = "", keywords: str = "")
     props.modified = when
     props.last_printed = when
     props.language = "zh-CN" if lang == "zh" else "en-US"
+    # python-docx's tables say their look twice: as Word 2007's w:val bit mask and as Word
+    # 2010's attributes, which Word 2007's schema does not declare. The mask alone means the
+    # same to every version (and to WPS and LibreOffice).
+    for look in doc.element.body.iter(qn_w("tblLook")):
+        if look.get(qn_w("val")):
+            for name in _TBL_LOOK_2010:
+                look.attrib.pop(qn_w(name), None)
     buf = io.BytesIO()
     doc.save(buf)
     return stable_zip(buf.getvalue())
+
+
+_TBL_LOOK_2010 = ("firstRow", "lastRow", "firstColumn", "lastColumn", "noHBand", "noVBand")
+
+
+def qn_w(name: str) -> str:
+    """``w:name`` in Clark notation."""
+    return "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}" + name
+
+
+# ------------------------------------------------------------------------------- Excel
+_SML = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+_SST_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+_SST_REL = ("http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+            "sharedStrings")
+#: The order Excel writes a font's properties in, which the Open XML SDK's schema expects.
+_FONT_ORDER = ("b", "i", "strike", "condense", "extend", "outline", "shadow", "u",
+               "vertAlign", "sz", "color", "name", "family", "charset", "scheme")
+
+
+def xlsx_bytes(book) -> bytes:
+    """An openpyxl workbook's bytes as Excel itself would write them, byte-stable.
+
+    openpyxl writes every string inline in the sheet (``t="inlineStr"``), which Excel moves to
+    a shared-string table the first time it saves the file, and a font's properties in an
+    order the Open XML SDK's schema does not accept; here the strings go to
+    ``xl/sharedStrings.xml`` and the fonts' properties into Excel's order. The core
+    properties' dates come from ``SOURCE_DATE_EPOCH``; the zip is made stable."""
+    from lxml import etree
+
+    when = source_date()
+    book.properties.created = when
+    book.properties.modified = when
+    buf = io.BytesIO()
+    book.save(buf)
+    src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
+    parts = {info.filename: src.read(info.filename) for info in src.infolist()}
+    ns = {"s": _SML}
+    strings: dict[str, int] = {}
+    sst = etree.Element(f"{{{_SML}}}sst", nsmap={None: _SML})
+    total = 0
+    for name in sorted(n for n in parts if n.startswith("xl/worksheets/sheet")):
+        root = etree.fromstring(parts[name])
+        for cell in root.iterfind(".//s:c[@t='inlineStr']", ns):
+            inline = cell.find("s:is", ns)
+            text = "".join(inline.itertext()) if inline is not None else ""
+            if inline is not None:
+                cell.remove(inline)
+            if text not in strings:
+                strings[text] = len(strings)
+                si = etree.SubElement(sst, f"{{{_SML}}}si")
+                t = etree.SubElement(si, f"{{{_SML}}}t")
+                t.text = text
+                if text != text.strip():
+                    t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+            cell.set("t", "s")
+            etree.SubElement(cell, f"{{{_SML}}}v").text = str(strings[text])
+            total += 1
+        parts[name] = etree.tostring(root, xml_declaration=True, encoding="UTF-8",
+                                     standalone=True)
+    if strings and "xl/sharedStrings.xml" not in parts:
+        sst.set("count", str(total))
+        sst.set("uniqueCount", str(len(strings)))
+        parts["xl/sharedStrings.xml"] = etree.tostring(sst, xml_declaration=True,
+                                                       encoding="UTF-8", standalone=True)
+        types = etree.fromstring(parts["[Content_Types].xml"])
+        ct = types.nsmap[None]
+        etree.SubElement(types, f"{{{ct}}}Override", PartName="/xl/sharedStrings.xml",
+                         ContentType=_SST_TYPE)
+        parts["[Content_Types].xml"] = etree.tostring(types, xml_declaration=True,
+                                                      encoding="UTF-8", standalone=True)
+        rels = etree.fromstring(parts["xl/_rels/workbook.xml.rels"])
+        ids = {r.get("Id") for r in rels}
+        rid = next(f"rId{k}" for k in range(1, len(ids) + 2) if f"rId{k}" not in ids)
+        etree.SubElement(rels, f"{{{_PKG_REL}}}Relationship", Id=rid, Type=_SST_REL,
+                         Target="sharedStrings.xml")
+        parts["xl/_rels/workbook.xml.rels"] = etree.tostring(rels, xml_declaration=True,
+                                                             encoding="UTF-8", standalone=True)
+    if "xl/styles.xml" in parts:
+        styles = etree.fromstring(parts["xl/styles.xml"])
+        rank = {name: k for k, name in enumerate(_FONT_ORDER)}
+        for font in styles.iterfind(".//s:fonts/s:font", ns):
+            children = sorted(font, key=lambda e: rank.get(etree.QName(e).localname, 99))
+            font[:] = children
+        parts["xl/styles.xml"] = etree.tostring(styles, xml_declaration=True,
+                                                encoding="UTF-8", standalone=True)
+    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    parts["docProps/core.xml"] = re.sub(
+        rb"(<dcterms:(?:modified|created)[^>]*>)[^<]*", lambda m: m.group(1) + stamp,
+        parts["docProps/core.xml"])
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name, blob in parts.items():
+            dst.writestr(name, blob)
+    return stable_zip(out.getvalue())
