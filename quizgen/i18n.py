@@ -38,6 +38,7 @@ WORDS: dict[str, dict[str, str]] = {
     "page_css": {"zh": '"第 " counter(page) " 页 / 共 " counter(pages) " 页"',
                  "en": '"Page " counter(page) " of " counter(pages)'},
     "time": {"zh": "时间", "en": "time"},
+    "in_flight": {"zh": "（{a}）与（{b}）同时在途，两者交叉", "en": "({a}) and ({b}) are in flight at once: they cross"},
     # punctuation: full-width in Chinese, ASCII with its spaces in English
     "colon": {"zh": "：", "en": ": "},
     "gap": {"zh": "", "en": " "},                     # between a section's number and title

@@ -277,8 +277,145 @@ def no_wrap(q, entry):
     return ["wraparound: no answer is found by crossing 2^32"]
 
 
+# ------------------------------------------------------------------ diagrams in time
+_SVG = "{http://www.w3.org/2000/svg}"
+_TRANSFORM = re.compile(r"translate\(([-0-9.]+),([-0-9.]+)\) rotate\(([-0-9.]+)\)")
+
+
+def _arrival_times(trace):
+    """Each segment's send and arrival time: the receiver's state change for it, or the
+    send time plus the trace's one-way delay (the least it shows)."""
+    got = {(e["segment"], e["who"]): e["time"] for e in trace["events"]
+           if e.get("segment") is not None and e["cause"] == "receive"}
+    delays = [got[(s["n"], s["to"])] - s["time"] for s in trace["segments"]
+              if got.get((s["n"], s["to"]), -1) > s["time"]]
+    delay = min(delays) if delays else None
+    out = {}
+    for s in trace["segments"]:
+        t = got.get((s["n"], s["to"]))
+        out[s["n"]] = (s["time"], t if t is not None and t > s["time"] else
+                       (round(s["time"] + delay, 6) if delay is not None else None))
+    return out
+
+
+def _cross(p, q, r, t):
+    """Whether segments p-q and r-t intersect."""
+    def side(a, b, c):
+        return (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])
+    d1, d2 = side(r, t, p), side(r, t, q)
+    d3, d4 = side(p, q, r), side(p, q, t)
+    return d1 * d2 < 0 and d3 * d4 < 0
+
+
+def out_of_time(q):
+    """A ladder drawn against the clock: read back from the SVG the paper prints, every
+    arrow must leave at its send time and arrive at its arrival time (in the order of the
+    trace's times, equal times level), segments in flight together must cross, each host's
+    states must read top to bottom in the order it went through them, none above the
+    arrival that caused it, and no answer box may lie on another arrow."""
+    if not q.get("diagram"):
+        return []
+    import math
+    import xml.etree.ElementTree as ET
+
+    from quizgen.render.ladder import ladder_svg
+
+    trace = q["trace"]
+    root = ET.fromstring(ladder_svg(q, reveal=False))
+    segs = {s["n"]: s for s in trace["segments"]}
+    times = _arrival_times(trace)
+    lines, boxes = {}, []
+    for g in root.iter(f"{_SVG}g"):
+        if g.get("class") != "qg-ladder-seg":
+            continue
+        n = int(g.get("data-n"))
+        line = g.find(f"{_SVG}line")
+        p1 = (float(line.get("x1")), float(line.get("y1")))
+        head = g.find(f"{_SVG}polygon")
+        if head is not None:
+            p2 = tuple(float(v) for v in head.get("points").split()[0].split(","))
+        else:
+            p2 = (float(line.get("x2")), float(line.get("y2")))
+        lines[n] = (p1, p2)
+        label = next(x for x in g.iter(f"{_SVG}g") if x.get("class") == "qg-ladder-label")
+        tx, ty, deg = (float(v) for v in _TRANSFORM.match(label.get("transform")).groups())
+        c, s_ = math.cos(math.radians(deg)), math.sin(math.radians(deg))
+        for rect in label.iter(f"{_SVG}rect"):
+            x, y = float(rect.get("x")), float(rect.get("y"))
+            w, h = float(rect.get("width")), float(rect.get("height"))
+            corners = [(tx + a * c - b * s_, ty + a * s_ + b * c)
+                       for a, b in ((x, y), (x + w, y), (x + w, y + h), (x, y + h))]
+            boxes.append((n, corners))
+    out = []
+    shown = sorted(lines)
+    for a in shown:
+        for b in shown:
+            if a >= b:
+                continue
+            (sa, ra), (sb, rb) = times[a], times[b]
+            ya, yb = lines[a][0][1], lines[b][0][1]
+            if sa != sb and (sa < sb) != (ya < yb):
+                out.append(f"diagram: ({a}) and ({b}) leave in the wrong order")
+            if sa == sb and segs[a]["from"] != segs[b]["from"] and abs(ya - yb) > 0.5:
+                out.append(f"diagram: ({a}) and ({b}) leave together but not level")
+            if segs[a]["lost"] or segs[b]["lost"] or ra is None or rb is None:
+                continue
+            za, zb = lines[a][1][1], lines[b][1][1]
+            if ra != rb and (ra < rb) != (za < zb):
+                out.append(f"diagram: ({a}) and ({b}) arrive in the wrong order")
+            if (segs[a]["from"] != segs[b]["from"] and sa < rb and sb < ra
+                    and not _cross(*lines[a], *lines[b])):
+                out.append(f"diagram: ({a}) and ({b}) are in flight together but do not cross")
+    for n, corners in boxes:
+        edges = list(zip(corners, corners[1:] + corners[:1]))
+        for m, (p1, p2) in lines.items():
+            if m != n and any(_cross(p1, p2, e1, e2) for e1, e2 in edges):
+                out.append(f"diagram: an answer box of ({n}) lies on arrow ({m})")
+    # the states each host went through, in time order, against their places top to bottom
+    marks = {"A": [], "B": []}
+    for g in root.iter(f"{_SVG}g"):
+        if g.get("class") == "qg-ladder-state":
+            text = "".join(t.text or "" for t in g.iter(f"{_SVG}text"))
+            first = next(iter(g.iter(f"{_SVG}text")), None)
+            rect = next(iter(g.iter(f"{_SVG}rect")), None)
+            y = float(first.get("y")) if first is not None and not text == "" else \
+                float(rect.get("y")) + 11.5
+            marks[g.get("data-side")].append((y, text))
+    for side, seen in marks.items():
+        drawn = [t for _, t in sorted(seen, key=lambda m: m[0])]
+        if [t for _, t in seen] != drawn:
+            out.append(f"diagram: {side}'s states are not written top to bottom in order")
+        lived = [e["to"] for e in trace["events"] if e["who"] == side]
+        named = [t for t in drawn if t]
+        it = iter(lived)
+        if named[1:] and not all(any(t == x for x in it) for t in named[1:]):
+            out.append(f"diagram: {side}'s states {named} are not in the order it lived them")
+        for e in trace["events"]:
+            n = e.get("segment")
+            if e["who"] == side and n in lines and segs[n]["to"] == side and e["cause"] == "receive":
+                ys = [y for y, t in seen if t == e["to"]]
+                if ys and max(ys) + 4.5 < lines[n][1][1]:
+                    out.append(f"diagram: {side} is {e['to']} above the arrival of ({n})")
+    # the terminal's drawing: each host's states, read down its column, in the order lived
+    from quizgen.render.ladder import ladder_text
+
+    columns = {"A": [], "B": []}
+    for row in ladder_text(q, reveal=True).splitlines()[1:]:
+        if row.count("|") >= 2:
+            left, right = row.split("|", 1)[0].strip(), row.rsplit("|", 1)[1].strip()
+            for side, text in (("A", left), ("B", right)):
+                if text and not text.startswith("["):
+                    columns[side].append(text)
+    for side, named in columns.items():
+        lived = iter([e["to"] for e in trace["events"] if e["who"] == side])
+        if named[1:] and not all(any(t == x for x in lived) for t in named[1:]):
+            out.append(f"text diagram: {side}'s states {named} are not in the order lived")
+    return out
+
+
 def violations(q, entry):
-    return given_away(q) + ambiguous(q) + unsolvable(q) + untrue_feedback(q) + no_wrap(q, entry)
+    return (given_away(q) + ambiguous(q) + unsolvable(q) + untrue_feedback(q)
+            + no_wrap(q, entry) + out_of_time(q))
 
 
 # ------------------------------------------------------------------ misconceptions
