@@ -48,6 +48,8 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
+from quizgen.questions.data import ORDER_MARKS
+
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = re.compile(r'name="token" value="([^"]+)"')
 FIELD = re.compile(r'data-part="([a-z0-9_]+)" data-kind="([a-z]+)"')
@@ -72,7 +74,7 @@ def answers(page: str) -> dict[str, str | list[str]]:
         name = f"a.{part}"
         if kind == "order":
             n = page.count(f'<select name="{name}"')
-            form[name] = [chr(ord("A") + i) for i in range(n)]
+            form[name] = [ORDER_MARKS[i] for i in range(n)]       # ①, ②, ...
         else:
             form[name] = {"number": "1000", "bit": "1", "text": "CLOSED", "choice": "A",
                           "truefalse": "true"}[kind]

@@ -28,10 +28,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from quizgen.drill.words import word
-from quizgen.questions.data import key_text
+from quizgen.questions.data import LETTERS, ORDER_MARKS, key_text, labels
 from quizgen.questions.names import normalise_state, spellings
 
-LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 MAX_NUMBER = 2**32 - 1
 
 _TRUE = {"y", "yes", "t", "true", "对", "是", "正确", "√", "✓", "✔"}
@@ -39,6 +38,7 @@ _FALSE = {"n", "no", "f", "false", "错", "否", "错误", "不对", "×", "✗"
 _HEX = re.compile(r"0x([0-9a-f]+)")
 _DEC = re.compile(r"[0-9]+")
 _SEPARATORS = re.compile(r"[\s,;、，；]+")
+_ORDER_SEPARATORS = re.compile(r"(?:\s|,|;|、|，|；|→|->|>)+")
 _BRACKETS = "()（）.)"                       # around a letter: (a) a) a.
 
 
@@ -63,9 +63,9 @@ def _clean(raw: str) -> str:
 
 
 def letters(part: Mapping[str, Any]) -> dict[str, str]:
-    """Display letter -> choice or item id."""
+    """Display label (A, B, ... or ①, ②, ...) -> choice or item id."""
     options = part.get("choices") or part.get("items") or ()
-    return {LETTERS[k]: o["id"] for k, o in enumerate(options)}
+    return {label: o["id"] for label, o in zip(labels(part), options)}
 
 
 def letter_of(part: Mapping[str, Any], ident: str) -> str:
@@ -116,8 +116,10 @@ def parse(part: Mapping[str, Any], raw: str, lang: str) -> Any:
         raise AnswerError(word("hint_truefalse", lang))
     if kind == "choice":
         return _choice(part, text, lang)
-    if kind == "order":
-        return _order(part, text, lang)
+    if kind == "order":      # ⑩ is one number: spread the marks before NFKC makes it "10"
+        spread = "".join(f" {ORDER_MARKS.index(ch) + 1} " if ch in ORDER_MARKS else ch
+                         for ch in str(raw))
+        return _order(part, _clean(spread), lang)
     raise ValueError(f"unknown part kind {kind!r}")
 
 
@@ -145,8 +147,23 @@ def _letters_in(text: str) -> list[str]:
     return [w.upper() for w in words] if all(len(w) == 1 for w in words) else []
 
 
-def _range(n: int) -> str:
-    return f"A–{LETTERS[n - 1]}"
+def _range(n: int, order: bool = False) -> str:
+    return f"①–{ORDER_MARKS[n - 1]}" if order else f"A–{LETTERS[n - 1]}"
+
+
+def _marks_in(text: str, n: int) -> list[str]:
+    """``3 1 2`` / ``312`` / ``③①②`` / ``3→1→2`` / ``(3)(1)(2)`` -> ["③", "①", "②"]; [] if
+    anything else is there (``312`` is three numbers only when there are fewer than 10)."""
+    words = [w.strip(_BRACKETS) for w in _ORDER_SEPARATORS.split(re.sub(r"\)\s*\(", ") (", text))
+             if w.strip(_BRACKETS)]
+    if not words or not all(w.isascii() and w.isdigit() for w in words):
+        return []
+    if len(words) == 1 and n < 10 and len(words[0]) > 1:
+        words = list(words[0])
+    numbers = [int(w) for w in words]
+    if any(not 1 <= k <= len(ORDER_MARKS) for k in numbers):
+        return []
+    return [ORDER_MARKS[k - 1] for k in numbers]
 
 
 def _choice(part: Mapping[str, Any], text: str, lang: str) -> list[str]:
@@ -163,9 +180,10 @@ def _choice(part: Mapping[str, Any], text: str, lang: str) -> list[str]:
 
 def _order(part: Mapping[str, Any], text: str, lang: str) -> list[str]:
     ids = letters(part)
-    picked = _letters_in(text)
+    picked = _marks_in(text, len(ids))
     if sorted(picked) != sorted(ids):
-        raise AnswerError(word("hint_order", lang).format(n=len(ids), range=_range(len(ids))))
+        raise AnswerError(word("hint_order", lang).format(n=len(ids),
+                                                          range=_range(len(ids), order=True)))
     return [ids[p] for p in picked]
 
 

@@ -27,6 +27,7 @@ from quizgen.drill.views import (
     solution_view,
 )
 from quizgen.drill.words import word
+from quizgen.questions.data import labels
 from quizgen.errors import QuizgenError
 from quizgen.questions.names import STATES, spellings
 
@@ -49,9 +50,11 @@ def _part_key(part: Mapping[str, Any], lang: str) -> dict[str, Any]:
         spec.update(a=[check.letter_of(part, c["id"]) for c in part["choices"] if c.get("correct")],
                     m=bool(part.get("multiple")), n=len(options),
                     fb={letter: str(safe_html(c.get("feedback", "")))
-                        for letter, c in zip(check.LETTERS, part["choices"])})
+                        for letter, c in zip(labels(part), part["choices"])})
     elif kind == "order":
-        spec.update(a=[check.letter_of(part, i) for i in part["answer"]], n=len(options))
+        marks = labels(part)
+        spec.update(a=[check.letter_of(part, i) for i in part["answer"]], n=len(options),
+                    r=f"{marks[0]}–{marks[-1]}")
     return spec
 
 

@@ -19,6 +19,7 @@ from quizgen.drill.problems import solution_ladder
 from quizgen.i18n import format_points
 from quizgen.render.text import plain_text
 from quizgen.drill.words import word
+from quizgen.questions.data import labels
 from quizgen.render.ladder import ladder_text
 
 SKIP, QUIT = ":s", ":q"
@@ -124,8 +125,9 @@ class Drill:
     def part(self, part: Mapping[str, Any]) -> bool:
         lang = self.lang
         options = part.get("choices") or part.get("items") or ()
-        for letter, option in zip(check.LETTERS, options):
-            self.say(f"  {letter}) {plain_text(option['text'])}")
+        for letter, option in zip(labels(part), options):
+            close = "" if part["kind"] == "order" else ")"   # A) for a choice, ① for an item
+            self.say(f"  {letter}{close} {plain_text(option['text'])}")
         prompt = " — ".join(filter(None, (_name(part), _how(part, lang))))
         while True:
             raw = self.ask(f"{prompt} > ")
@@ -168,7 +170,8 @@ def _how(part: Mapping[str, Any], lang: str) -> str:
     """How to answer a part, shown in its prompt."""
     kind = part["kind"]
     n = len(part.get("choices") or part.get("items") or ())
-    span = f"A–{check.LETTERS[n - 1]}" if n else ""
+    marks = labels(part)
+    span = f"{marks[0]}–{marks[-1]}" if n else ""
     if kind == "choice":
         return word("ask_choices" if part.get("multiple") else "ask_choice", lang).format(range=span)
     if kind == "order":

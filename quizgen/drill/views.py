@@ -22,6 +22,7 @@ from quizgen.drill import check
 from quizgen.drill.problems import solution_ladder
 from quizgen.render.text import plain_text
 from quizgen.drill.words import word, words
+from quizgen.questions.data import labels
 from quizgen.render.ladder import ladder_svg
 from quizgen.questions.markup import BLANK_RE as _BLANK
 from quizgen.resources import templates_dir
@@ -69,7 +70,7 @@ def problem_view(q: Mapping[str, Any], number: int = 1) -> ProblemView:
     fields = []
     for part in q["parts"]:
         options = [(letter, safe_html(o["text"]), plain_text(o["text"]))
-                   for letter, o in zip(check.LETTERS, part.get("choices") or part.get("items") or ())]
+                   for letter, o in zip(labels(part), part.get("choices") or part.get("items") or ())]
         fields.append(FieldView(id=part["id"], name=field_name(part["id"]), kind=part["kind"],
                                 label=str(part.get("label") or ""),
                                 inline=part["id"] in marked,

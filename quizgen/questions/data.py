@@ -26,6 +26,9 @@ PART_KINDS: tuple[str, ...] = ("number", "bit", "text", "choice", "truefalse", "
 #: Parts a student types into a box: they can sit in a blank of the prompt.
 BLANK_KINDS: tuple[str, ...] = ("number", "bit", "text")
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+#: An order's items are numbered, not lettered: a key written "D → B → F → A" reads like a
+#: path through hosts A and B (issue 13); "④ → ② → ⑥ → ①" does not.
+ORDER_MARKS = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 PART_ID = re.compile(r"[a-z0-9_]+")
 #: A blank marker with any part id (BLANK_RE takes valid ids only): for the check.
 _ANY_BLANK = re.compile(r'<span class="qg-blank" data-part="([^"]*)"></span>')
@@ -144,14 +147,22 @@ def answer_text(part: Mapping[str, Any], lang: str) -> str:
     raise QuizgenError(f"unknown part kind {kind!r}")
 
 
+def labels(part: Mapping[str, Any]) -> list[str]:
+    """What each choice or item is shown under, in display order: A, B, ... for a choice,
+    ①, ②, ... for an order's items."""
+    if part.get("kind") == "order":
+        return list(ORDER_MARKS[:len(part.get("items") or ())])
+    return list(LETTERS[:len(part.get("choices") or ())])
+
+
 def letters(part: Mapping[str, Any]) -> dict[str, str]:
-    """Choice or item id -> the letter it is shown under (A, B, ... in display order)."""
+    """Choice or item id -> the label it is shown under (see :func:`labels`)."""
     shown = part.get("choices") or part.get("items") or ()
-    return {c["id"]: LETTERS[k] for k, c in enumerate(shown)}
+    return {c["id"]: label for c, label in zip(shown, labels(part))}
 
 
 def key_letters(part: Mapping[str, Any]) -> str:
-    """A choice's right letters (``A, C``) or an order's letters in order (``C → A → B``)."""
+    """A choice's right letters (``A, C``) or an order's labels in order (``③ → ① → ②``)."""
     by_id = letters(part)
     if part["kind"] == "choice":
         return ", ".join(by_id[c["id"]] for c in part["choices"] if c.get("correct"))

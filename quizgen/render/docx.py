@@ -24,7 +24,7 @@ from typing import Any, Iterable, Mapping
 
 from quizgen.i18n import format_points, section_number
 from quizgen.i18n import words as strings
-from quizgen.questions.data import LETTERS, check_question, key_text
+from quizgen.questions.data import LETTERS, check_question, key_text, labels
 from quizgen.questions.markup import BLANK_RE
 from quizgen.render.ladder import ladder_svg
 from quizgen.render.ooxml import (
@@ -433,7 +433,7 @@ class _Writer:
             for k, item in enumerate(part.get("items") or ()):
                 line = para if k == 0 else add_paragraph(self.doc, style="QG Part")
                 line.paragraph_format.left_indent = docx_modules()[5](12)
-                line.add_run(f"{LETTERS[k]}. ").bold = True
+                line.add_run(f"{labels(part)[k]} ").bold = True
                 Flow(self.doc, style="QG Part", para=line, width_mm=self.width).html(
                     item["text"])
             slots = add_paragraph(self.doc, style="QG Part")

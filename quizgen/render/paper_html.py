@@ -16,7 +16,7 @@ from typing import Any, Mapping
 from markupsafe import Markup, escape
 
 from quizgen.i18n import format_points, section_number, words as strings
-from quizgen.questions.data import LETTERS, check_question, key_text, letters
+from quizgen.questions.data import LETTERS, check_question, key_text, labels, letters
 from quizgen.questions.markup import BLANK_RE
 from quizgen.render.fonts import FONT_STACK
 from quizgen.render.ladder import ladder_svg
@@ -88,7 +88,7 @@ def question_view(question: Mapping[str, Any], number: int, *, key: bool,
         kind = part["kind"]
         choices = [(LETTERS[k], Markup(c["text"]), bool(c.get("correct")))
                    for k, c in enumerate(part.get("choices", ()))]
-        items = [(LETTERS[k], Markup(i["text"])) for k, i in enumerate(part.get("items", ()))]
+        items = [(mark, Markup(i["text"])) for mark, i in zip(labels(part), part.get("items", ()))]
         shown = letters(part)
         answer = escape(key_text(part, question.get("lang", lang)))
         slots = ([_box(kind, part["id"], Markup(shown[i]) if key else None)

@@ -58,7 +58,8 @@ def as_text(q: dict[str, Any]) -> str:
     options = []
     for p in q["parts"]:
         shown = letters(p)
-        options += [f"  {shown[c['id']]}) {plain_text(c['text'])}"
+        close = "" if p["kind"] == "order" else ")"      # A) for a choice, ① for an item
+        options += [f"  {shown[c['id']]}{close} {plain_text(c['text'])}"
                     for c in p.get("choices") or p.get("items") or ()]
     key = [word("key_heading", q.get("lang", "en"))]
     for p in q["parts"]:

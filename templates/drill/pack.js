@@ -69,7 +69,7 @@
     if (k === "order") {
       var seen = {};
       for (i = 0; i < picked.length; i++) {
-        if (!picked[i] || seen[picked[i]]) return {hint: fmt(W.hint_order, {n: spec.n, range: span(spec.n)})};
+        if (!picked[i] || seen[picked[i]]) return {hint: fmt(W.hint_order, {n: spec.n, range: spec.r})};
         seen[picked[i]] = true;
       }
       return {ok: picked.join() === spec.a.join()};

@@ -46,9 +46,15 @@ def right_typing(part: Mapping[str, Any], rng: random.Random) -> str:
         right = _letters(part, [c["id"] for c in part["choices"] if c.get("correct")])
         text = rng.choice([",", "", " "]).join(right)
         return text.lower() if rng.random() < 0.5 else text
-    if kind == "order":
-        text = rng.choice([" ", "", ", "]).join(_letters(part, part["answer"]))
-        return text.lower() if rng.random() < 0.5 else text
+    if kind == "order":              # ③①② typed as 3 1 2, 312, 3, 1, 2, 3→1→2 or ③①②
+        marks = _letters(part, part["answer"])
+        digits = [str("①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳".index(m) + 1) for m in marks]
+        how = rng.choice([" ", "", ", ", "→", "marks"])
+        if how == "marks":
+            return "".join(marks)
+        if how == "" and len(marks) >= 10:
+            how = " "
+        return how.join(digits)
     raise ValueError(kind)
 
 
@@ -68,7 +74,7 @@ def wrong_typing(part: Mapping[str, Any]) -> str:
         wrong = [c["id"] for c in part["choices"] if not c.get("correct")]
         return _letters(part, wrong[:1])[0]
     if kind == "order":
-        return "".join(reversed(_letters(part, part["answer"])))
+        return " ".join(reversed(_letters(part, part["answer"])))
     raise ValueError(kind)
 
 

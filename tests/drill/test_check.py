@@ -123,21 +123,32 @@ def test_multiple_choice_must_be_exact():
     assert check.expected(MULTI, "en") == "B, C"
 
 
-@pytest.mark.parametrize("raw", ["BCA", "bca", "b c a", "B, C, A"])
-def test_order_by_display_letters(raw):
-    # displayed C, A, B: the right order A, B, C is the letters B, C, A
+@pytest.mark.parametrize("raw", ["231", "2 3 1", "2, 3, 1", "2→3→1", "2 -> 3 -> 1", "②③①",
+                                 "(2)(3)(1)", "２３１", "2、3、1"])
+def test_order_by_display_numbers(raw):
+    # displayed C, A, B as ①, ②, ③: the right order A, B, C is ② ③ ①
     assert ok(ORDER, raw)
 
 
-@pytest.mark.parametrize("raw", ["BC", "BCAA", "BCD", "", "123"])
-def test_order_needs_every_letter_once(raw):
+@pytest.mark.parametrize("raw", ["23", "2311", "234", "", "BCA", "b c a", "0 2 3", "2.3.1x"])
+def test_order_needs_every_number_once(raw):
+    """Letters are no answer: the items are numbered (issue 13: letters read like hosts)."""
     with pytest.raises(check.AnswerError, match="3"):
         check.parse(ORDER, raw, "en")
 
 
 def test_order_wrong_and_expected():
-    assert not ok(ORDER, "ABC")
-    assert check.expected(ORDER, "en") == "B → C → A"
+    assert not ok(ORDER, "123")
+    assert check.expected(ORDER, "en") == "② → ③ → ①"
+
+
+def test_ten_items_or_more_need_separators():
+    items = [{"id": f"i{k}", "text": f"step {k}"} for k in range(11)]
+    part = {"id": "o", "kind": "order", "items": items, "answer": [i["id"] for i in items]}
+    assert ok(part, " ".join(str(k) for k in range(1, 12)))
+    assert ok(part, "①②③④⑤⑥⑦⑧⑨⑩⑪")
+    with pytest.raises(check.AnswerError):
+        check.parse(part, "1234567891011", "en")
 
 
 def test_hints_speak_the_language():

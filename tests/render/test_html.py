@@ -38,7 +38,7 @@ def test_key_has_each_answer_and_the_explanation(zh):
         assert q["explanation"] in key  # trusted HTML, not escaped
     assert "解析" in key and "答案" in key
     assert "qg-correct" in key  # the right choice is marked
-    assert "B → D → E → A → C" in key  # ordering: item letters in the right order
+    assert "② → ④ → ⑤ → ① → ③" in key  # ordering: the items' numbers in the right order
     assert "正确（√）" in key  # true/false in the paper's language
 
 

@@ -15,7 +15,7 @@ from itertools import islice
 from typing import Any, Iterator
 
 from quizgen.questions import landmarks as lm
-from quizgen.questions.data import LETTERS
+from quizgen.questions.data import ORDER_MARKS
 from quizgen.questions.markup import describe
 from quizgen.questions.names import state_label
 from quizgen.questions.types.common import (MOD, RANGE, SEGMENT, WHO, GenerationError, Key,
@@ -163,8 +163,8 @@ def generate(entry, trace: dict, rng: random.Random, lang: str) -> Result:
         source = {"segments": [s["n"] for s in segs]}
         if stated:
             source["stated"] = [list(p) for p in stated]
-    if not 2 <= len(texts) <= len(LETTERS):
-        raise GenerationError(f"{len(texts)} items to order (it takes 2 to {len(LETTERS)})")
+    if not 2 <= len(texts) <= len(ORDER_MARKS):
+        raise GenerationError(f"{len(texts)} items to order (it takes 2 to {len(ORDER_MARKS)})")
     ids = [f"i{k + 1}" for k in range(len(texts))]
     shown = list(zip(ids, texts))
     for _ in range(10):   # a shuffle that already is the answer asks nothing
