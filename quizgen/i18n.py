@@ -38,6 +38,10 @@ WORDS: dict[str, dict[str, str]] = {
     "page_css": {"zh": '"第 " counter(page) " 页 / 共 " counter(pages) " 页"',
                  "en": '"Page " counter(page) " of " counter(pages)'},
     "time": {"zh": "时间", "en": "time"},
+    "model_textbook": {"zh": "本卷按教材的模型：连接释放时主动关闭方的第一个报文段写作 FIN=1, seq=u（不置 ACK），异常终止的复位报文段只置 RST=1。",
+                       "en": "This paper follows the textbook's model: the active closer's first segment is written FIN=1, seq=u (ACK not set), and an abort's reset carries RST=1 only."},
+    "model_linux": {"zh": "本卷按 RFC 9293 与 Linux 的模型：握手之后的每个报文段都置 ACK=1，包括第一个 FIN；Linux 异常终止时发出的复位报文段为 RST=1, ACK=1。",
+                    "en": "This paper follows RFC 9293 and Linux: every segment after the handshake sets ACK=1, the first FIN included; the reset Linux sends when it aborts is RST=1, ACK=1."},
     "in_flight": {"zh": "（{a}）与（{b}）同时在途，两者交叉", "en": "({a}) and ({b}) are in flight at once: they cross"},
     # punctuation: full-width in Chinese, ASCII with its spaces in English
     "colon": {"zh": "：", "en": ": "},

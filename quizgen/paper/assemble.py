@@ -13,6 +13,7 @@ from typing import Any, Iterable, Protocol, Sequence
 
 from quizgen import seeds
 from quizgen.errors import QuizgenError
+from quizgen.i18n import words
 from quizgen.paper.codes import normalize_code, student_code, variant_seed, version_code
 from quizgen.paper.spec import PaperSpec, SectionSpec, Student
 
@@ -61,14 +62,35 @@ def _candidates(spec: PaperSpec, section: SectionSpec, k: int,
         if unknown:
             raise QuizgenError(f"no question with id {', '.join(map(repr, unknown))} in the "
                                "banks", file=spec.path, line=section.line, field=f"{field}.ids")
+        other = [i for i in section.ids if not _follows(by_id[i], spec.model)]
+        if other:
+            raise QuizgenError(
+                f"{', '.join(map(repr, other))} follow{'s' if len(other) == 1 else ''} "
+                f"{_MODEL_NAMES[_other(spec.model)]}, and this paper follows "
+                f"{_MODEL_NAMES[spec.model]} (model: {spec.model}): one paper, one model",
+                file=spec.path, line=section.line, field=f"{field}.ids")
         return [by_id[i] for i in section.ids]
     key, want = ("bank", section.bank) if section.bank else ("topic", section.topic)
-    found = [e for e in entries if getattr(e, key) == want]
+    found = [e for e in entries if getattr(e, key) == want and _follows(e, spec.model)]
     if len(found) < section.count:
         raise QuizgenError(f"asks for {section.count} questions from {key} {want!r}, which has "
-                           f"{len(found)}", file=spec.path, line=section.line,
+                           f"{len(found)} that follow {_MODEL_NAMES[spec.model]} "
+                           f"(model: {spec.model})", file=spec.path, line=section.line,
                            field=f"{field}.{key}")
     return found
+
+
+_MODEL_NAMES = {"textbook": "the textbook's model", "linux": "RFC 9293 / Linux's model"}
+
+
+def _other(model: str) -> str:
+    return "linux" if model == "textbook" else "textbook"
+
+
+def _follows(entry: Any, model: str) -> bool:
+    """Whether a bank entry may be on a paper of this model: it is tagged with the model, or
+    with neither (it holds for both)."""
+    return _other(model) not in set(getattr(entry, "tags", ()) or ())
 
 
 def _own(question: dict) -> dict:
@@ -114,7 +136,9 @@ def build_paper(spec: PaperSpec, code: str, source: QuestionSource, *,
             questions.append(question)
         sections.append({"title": section.title, "questions": questions})
     paper = {"title": spec.title, "course": spec.course, "date": spec.date,
-             "instructions": instructions_html(spec.instructions), "lang": spec.lang,
+             "instructions": (instructions_html(spec.instructions)
+                              + f"<p>{words(spec.lang)['model_' + spec.model]}</p>"),
+             "model": spec.model, "lang": spec.lang,
              "paper_size": spec.paper_size, "code": code, "version": version,
              "student": {"id": student.id, "name": student.name} if student else None,
              "sections": sections}

@@ -88,6 +88,7 @@ class PaperSpec:
     fonts: tuple[tuple[str, str], ...] = ()      # (("body", "宋体"), ("heading", "黑体"))
     margins: tuple[tuple[str, float], ...] = ()  # (("left", 30.0), ...) in millimetres
     distinct_versions: bool = False
+    model: str = "textbook"         # where the textbook and RFC 9293 / Linux differ: MODELS
     review: ReviewSpec = ReviewSpec()
     line_of: tuple[tuple[str, int], ...] = ()    # top-level key -> its line (for errors)
 
@@ -177,7 +178,11 @@ def _show(value: Any) -> str:
 _SPEC_KEYS = ("title", "course", "date", "instructions", "lang", "paper_size", "sections",
               "versions", "shuffle_questions", "shuffle_choices", "seed", "key_appended",
               "layout", "full_marks", "exam_time", "fonts", "margins", "distinct_versions",
-              "review")
+              "model", "review")
+#: The models a paper can follow where the textbook and RFC 9293 / Linux differ (the first
+#: FIN with or without ACK, an abort's RST with or without ACK, a SYN with data): a bank entry
+#: tagged with one of them follows it; an entry tagged with neither holds for both.
+MODELS = ("textbook", "linux")
 _FONT_KEYS = ("body", "heading")
 _REVIEW_KEYS = ("difficulty", "tolerance", "min_types", "topics", "earlier")
 _SECTION_KEYS = ("title", "bank", "topic", "ids", "count", "points")
@@ -210,6 +215,8 @@ def parse_spec(text: str, path: str = "<spec>") -> PaperSpec:
             kw["lang"] = r.choice(top["lang"], "lang", LANGS)
         if "paper_size" in top:
             kw["paper_size"] = r.choice(top["paper_size"], "paper_size", PAPER_SIZES)
+        if "model" in top:
+            kw["model"] = r.choice(top["model"], "model", MODELS)
         if "versions" in top:
             kw["versions"] = r.integer(top["versions"], "versions", minimum=1)
             if kw["versions"] > MAX_VERSIONS:

@@ -112,7 +112,8 @@ class Paper(TypedDict, total=False):
     title: str
     course: str
     date: str
-    instructions: str        # HTML
+    instructions: str        # HTML (ends with the model the paper follows)
+    model: str               # "textbook" or "linux" (quizgen.paper.spec.MODELS)
     lang: str
     paper_size: str
     code: str

@@ -210,3 +210,27 @@ def test_review_command_writes_both_reports(tmp_path):
     assert "exam-review.docx" in names and sum(n.endswith("-paper.docx") for n in names) == 2
 
 
+
+
+def test_a_paper_follows_one_model_and_says_which():
+    """model: textbook (the default) draws no entry tagged linux, and the reverse; naming an
+    entry of the other model is a one-line spec error; the paper states its model."""
+    from quizgen.paper.assemble import class_set
+
+    tagged = {e.id: set(e.tags) & {"textbook", "linux"} for e in SOURCE.entries()}
+    for model, other in (("textbook", "linux"), ("linux", "textbook")):
+        text = (f"title: t\nseed: 5\nversions: 4\nmodel: {model}\nsections:\n"
+                "  - {title: a, topic: teardown, count: 3}\n"
+                "  - {title: b, topic: abort, count: 1}\n")
+        if model == "textbook":
+            text = text.replace(f"model: {model}\n", "")
+        for paper in class_set(parse_spec(text, "exam.yaml"), SOURCE):
+            assert paper["model"] == model
+            assert ("教材" if model == "textbook" else "Linux") in paper["instructions"]
+            for s in paper["sections"]:
+                for q in s["questions"]:
+                    assert other not in tagged[q["id"]], (model, q["id"])
+    with pytest.raises(QuizgenError, match=r"exam.yaml:4: sections\[1\].ids: 'td-fin-has-ack'"):
+        list(class_set(parse_spec("title: t\nmodel: textbook\nsections:\n"
+                                  "  - {title: a, ids: [td-fin-has-ack, wave-1-fill]}\n",
+                                  "exam.yaml"), SOURCE))
