@@ -68,3 +68,20 @@ def check(paths: tuple[str, ...]) -> None:
     if failed:                       # one line per problem, above; nothing more
         raise SystemExit(2)
     click.echo(f"{total} entries valid ({len(CHECK_SEEDS)} seeds each, zh and en)")
+
+
+@banks.command(name="coverage")
+@bank_option
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="The language of the syllabus points' names.")
+@click.option("--csv", "as_csv", is_flag=True, help="The syllabus points as CSV.")
+def coverage(banks: tuple[str, ...], lang: str, as_csv: bool) -> None:
+    """What the banks cover: topics x question types x difficulty, and which syllabus points
+    (the seed article's steps, then what exams also ask) each entry asks about, read off the
+    questions' sources in the trace; points no entry covers are listed as such."""
+    from quizgen.questions import generate_question
+    from quizgen.questions.coverage import coverage as compute
+    from quizgen.questions.coverage import render_csv, render_text
+
+    result = compute(load_banks(list(banks) or None), generate_question)
+    click.echo(render_csv(result) if as_csv else render_text(result, lang), nl=False)
