@@ -544,25 +544,30 @@ class _Driver:
                 if s.length:
                     self._break(x, s, "a SYN carrying data (TCP Fast Open) is not modelled")
         else:
-            if s.new_bytes:
+            if (s.new_bytes and "FIN" in f and not self.fin_called[x]
+                    and self.broken[x] is None):      # the FIN rides on the data
+                self.fin_called[x] = True
+                self._call(x, Input.SEND, s.new_bytes, s, s.time, and_close=True)
+            elif s.new_bytes:
                 self._call(x, Input.SEND, s.new_bytes, s, s.time)
             if "FIN" in f and not self.fin_called[x] and self.broken[x] is None:
                 self.fin_called[x] = True
                 self._call(x, Input.CLOSE, 0, s, s.time)
 
     def _call(self, who: str, inp: Input, nbytes: int, s: _Seg | None, time: float, *,
-              step: bool = True, assumed: bool = False) -> None:
+              step: bool = True, assumed: bool = False, and_close: bool = False) -> None:
         e = self.ends[who]
         if e is None or self.broken[who] is not None:
             return
         try:
-            out = e.call(inp, nbytes)
+            out = e.send_and_close(nbytes) if and_close else e.call(inp, nbytes)
         except (CallError, TransitionError, ProtocolError, IndexError, ValueError) as exc:
             self._break(who, s, f"the model does not allow {inp.value} in state {e.state} ({exc})")
             return
         self._changes(who, out, s, time, assumed)
         if step and inp is not Input.LISTEN:
-            text = f"send {nbytes}" if inp is Input.SEND else inp.value
+            text = (f"send {nbytes} and close" if and_close else
+                    f"send {nbytes}" if inp is Input.SEND else inp.value)
             self.call_steps.append(({who: text}, s))
 
     def _receive(self, who: str, segment: Segment, s: _Seg | None, time: float, *,

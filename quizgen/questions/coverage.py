@@ -64,6 +64,9 @@ def _roles(trace: Mapping[str, Any]) -> dict[int, set[str]]:
     closer = v.get("closer")
     roles: dict[int, set[str]] = {}
     seen: set[tuple] = set()
+    fin1 = next((s for s in trace["segments"] if "FIN" in s["flags"] and s["seq"] == u
+                 and s["from"] == closer), None)
+    fin1_len = fin1["len"] if fin1 else 0
     for s in trace["segments"]:
         flags, r = set(s["flags"]), set()
         if "RST" in flags:
@@ -83,8 +86,10 @@ def _roles(trace: Mapping[str, Any]) -> dict[int, set[str]]:
               and s["ack"] == (y + 1) % MOD and s["seq"] == (x + 1) % MOD
               and not any("FIN" in t["flags"] for t in trace["segments"] if t["n"] < s["n"])):
             r.add("hs-ack")
-        elif u is not None and s["ack"] == (u + 1) % MOD and s["from"] != closer:
+        elif u is not None and s["ack"] == (u + fin1_len + 1) % MOD and s["from"] != closer:
             r.add("td-ack1")
+            if fin1_len:
+                r.add("fin-data")          # the ACK of a FIN with data: u + len + 1
         elif w is not None and s["ack"] == (w + 1) % MOD and s["from"] == closer:
             r.add("td-ack2")
         key = (s["from"], s["seq"], s["ack"], tuple(s["flags"]), s["len"])

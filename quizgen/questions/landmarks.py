@@ -76,8 +76,13 @@ def _find(trace: Trace) -> dict[str, Seg | None]:
     closer = v["closer"]
     peer = {"A": "B", "B": "A"}.get(closer)
     y1 = (v["y"] + 1) % MOD if v["y"] is not None else None
-    u1 = (v["u"] + 1) % MOD if v["u"] is not None else None
-    w1 = (v["w"] + 1) % MOD if v["w"] is not None else None
+    # a FIN's ACK acknowledges its data and the FIN: u + len + 1 (len is 0 but for a FIN
+    # that carries data)
+    fin_len = {(s["from"], s["seq"]): s["len"] for s in segs if "FIN" in s["flags"]}
+    u1 = ((v["u"] + fin_len.get((closer, v["u"]), 0) + 1) % MOD
+          if v["u"] is not None else None)
+    w1 = ((v["w"] + fin_len.get((peer, v["w"]), 0) + 1) % MOD
+          if v["w"] is not None else None)
     found: dict[str, Seg | None] = dict.fromkeys(LANDMARKS)
     vv = v["v"]
     # one pass, first match wins; plain conditions rather than a table of lambdas (this runs

@@ -150,8 +150,21 @@ class Endpoint:
         self._out: list[Output] = []
         self._ack_owed = False
         self._close_now = False
+        self.cork = False                    # hold the last data segment back (send_and_close)
+        self._held: Segment | None = None
 
     # ------------------------------------------------------------------ public interface
+    def send_and_close(self, nbytes: int) -> list[Output]:
+        """The application writes ``nbytes`` and closes before the last of them has left (a
+        corked socket, or Nagle holding a small tail): the table's SEND, then its CLOSE, and
+        the FIN rides on the last data segment (Linux's tcp_send_fin marks the unsent tail).
+        The segmentation is outside the transition table; the transitions are the table's."""
+        self.cork = True
+        try:
+            out = self.call(Input.SEND, nbytes)
+        finally:
+            self.cork = False
+        return out + self.call(Input.CLOSE)
     def call(self, inp: Input, nbytes: int = 0) -> list[Output]:
         self._out = []
         try:
@@ -318,6 +331,14 @@ class Endpoint:
             self._close_now = True
 
     def _do_send_fin(self, inp, seg, n, after) -> None:
+        if self._held is not None:        # the FIN on the held data: one segment, with ACK
+            data, self._held = self._held, None
+            self.fin_seq = self.snd_nxt
+            self._emit(Segment(data.src, data.dst, data.flags | {"FIN"}, data.seq, data.ack,
+                               data.length), track=True)
+            self.snd_nxt = sq.add(self.snd_nxt, 1)
+            self._ack_owed = False
+            return
         # The passive closer's FIN always carries ACK; the active closer's only where the
         # scenario models RFC 9293 and Linux (fin_has_ack), not the textbook figure.
         carries_ack = self.state is not State.ESTABLISHED or self.options.fin_has_ack
@@ -411,7 +432,11 @@ class Endpoint:
             chunk = min(nbytes, self.options.mss)
             nbytes -= chunk
             flags = {"ACK", "PSH"} if nbytes == 0 else {"ACK"}
-            self._emit(self._segment(flags, self.snd_nxt, length=chunk), track=True)
+            segment = self._segment(flags, self.snd_nxt, length=chunk)
+            if nbytes == 0 and self.cork:
+                self._held = segment          # leaves with the FIN (send_and_close)
+            else:
+                self._emit(segment, track=True)
             self.snd_nxt = sq.add(self.snd_nxt, chunk)
 
     def _take_ack(self, ack: int | None) -> None:

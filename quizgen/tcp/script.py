@@ -135,7 +135,7 @@ def build_script(doc: Any, *, lines: dict[str, int | None] | None = None, source
                   f"steps[{MAX_STEPS}]", "steps")
     steps = [_step(item, lines.get(f"steps[{i}]"), source) for i, item in enumerate(raw_steps)]
     for step in steps:
-        if step.verb == "send" and -(-step.arg // options.mss) > MAX_SEGMENTS:
+        if step.verb.startswith("send") and -(-step.arg // options.mss) > MAX_SEGMENTS:
             raise ScriptError(f"with mss {options.mss}, sending {step.arg:,} bytes takes "
                               f"{-(-step.arg // options.mss):,} segments; a script makes at "
                               f"most {MAX_SEGMENTS:,} segments (data, ACKs and "
@@ -148,7 +148,7 @@ def build_script(doc: Any, *, lines: dict[str, int | None] | None = None, source
     return Script(isn=isn, options=options, steps=steps, scenario=scenario, seed=seed, source=source)
 
 
-_SEND = re.compile(r"send\s+(-?\d+)")
+_SEND = re.compile(r"send\s+(-?\d+)(\s+and\s+close)?")
 
 
 def _shorten(text: str, limit: int = 40) -> str:
@@ -179,8 +179,9 @@ def _step(item: Any, line: int | None, source: str) -> Step:
             nbytes = int(sign + (digits or "0"))
             if not 1 <= nbytes <= MAX_SEND:
                 raise bad(f"a send must be of 1 to {MAX_SEND} bytes, not {nbytes}")
-            return Step(who, "send", nbytes, line, what)
-        raise bad(f"unknown call {_shorten(what)!r} (use connect, send N, close, abort)")
+            return Step(who, "send and close" if m.group(2) else "send", nbytes, line, what)
+        raise bad(f"unknown call {_shorten(what)!r} (use connect, send N, send N and close, "
+                  "close, abort)")
     if who == "both":
         if what in ("connect", "close"):
             return Step(who, what, None, line, what)
@@ -224,6 +225,13 @@ def normal(n):
 def merged_close(n):
     return {"options": {"fin_ack": "merge"},
             "steps": [{"A": "connect"}, {"A": f"send {n()}"}, {"A": "close"}]}
+
+
+@_preset
+def fin_with_data(n):
+    """A writes and closes at once: its FIN rides on the data (ack = seq + len + 1)."""
+    return {"options": {"fin_has_ack": True},
+            "steps": [{"A": "connect"}, {"A": f"send {n()} and close"}, {"B": "close"}]}
 
 
 @_preset

@@ -80,7 +80,7 @@ class Simulator:
         elif step.who == "wait":
             self._advance_to(self.now + step.arg)
         else:
-            inp = Input(step.verb)
+            inp = Input("send" if step.verb == "send and close" else step.verb)
             for who in ("A", "B") if step.who == "both" else (step.who,):
                 end = self.ends[who]
                 if (inp is Input.CONNECT and self._opened[who] is not None
@@ -90,7 +90,8 @@ class Simulator:
                         f"({self._opened[who]}); a second connection needs ISNs of its own: "
                         f"write it as another script", step)
                 try:
-                    out = end.call(inp, step.arg or 0)
+                    out = (end.send_and_close(step.arg) if step.verb == "send and close"
+                           else end.call(inp, step.arg or 0))
                 except CallError as exc:
                     why = ""
                     if who in self._timed_out:

@@ -59,7 +59,8 @@ def textbook_values(segments: list[dict]) -> dict[str, Any]:
     if fin:
         closer, peer = fin["from"], "B" if fin["from"] == "A" else "A"
         u = fin["seq"]
-        ack_of_fin = first(lambda s: s["from"] == peer and s["ack"] == sq.add(u, 1))
+        # the ACK of the FIN acknowledges its data too: u + len + 1
+        ack_of_fin = first(lambda s: s["from"] == peer and s["ack"] == sq.add(u, fin["len"] + 1))
         peer_fin = first(lambda s: s["from"] == peer and "FIN" in s["flags"])
         values.update(u=u, closer=closer, v=ack_of_fin["seq"] if ack_of_fin else None,
                       w=peer_fin["seq"] if peer_fin else None)

@@ -84,6 +84,8 @@ _OPTIONS: dict[str, tuple[dict, str]] = {
     "abort": ({"rst_ack": True, "fin_has_ack": True}, LOOPBACK),
     "refused": ({"listen": False, "rst_ack": True}, LOOPBACK),
     "simultaneous_close": ({"fin_has_ack": True}, WIRE),
+    # A corks its socket, writes, and closes: the FIN rides on the data segment.
+    "fin_with_data": ({"fin_ack": "separate", "fin_has_ack": True}, LOOPBACK),
     # B does not listen: it connect()s to A at the same time as A to B.
     "simultaneous_open": ({"listen": False, "fin_has_ack": True}, WIRE),
 }
@@ -765,6 +767,17 @@ class Run:
         self.settle()
         _recv_exact(self.sock[peer], n)
 
+    def send_and_close(self, side: str, n: int) -> None:
+        """Step ``{side: "send n and close"}``: with TCP_CORK the data waits in the socket,
+        so close() puts the FIN on the same segment (tcp_send_fin marks the unsent tail)."""
+        peer = "B" if side == "A" else "A"
+        self.step(side, f"send {n} and close")
+        self.sock[side].setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
+        self.sock[side].sendall(bytes(n))
+        self.sock[side].close()
+        self.settle()
+        _recv_exact(self.sock[peer], n)
+
     def close(self, side: str) -> None:
         """Step ``{side: "close"}`` as a full close()."""
         self.step(side, "close")
@@ -978,7 +991,15 @@ def _simultaneous_open(r: Run) -> None:
     r.send("A", 100)
 
 
+def _fin_with_data(r: Run) -> None:
+    r.connect()
+    r.send_and_close("A", 300)
+    _expect_eof(r.sock["B"])
+    r.close("B")
+
+
 _RUNNERS: dict[str, Callable[[Run], None]] = {
+    "fin_with_data": _fin_with_data,
     "normal": _normal,
     "merged_close": _merged_close,
     "halfclose": _halfclose,

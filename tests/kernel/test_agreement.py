@@ -15,7 +15,7 @@ from quizgen.tcp.script import build_script
 from tests.kernel import harness
 
 REQUIRED = ["normal", "merged_close", "halfclose", "server_closes_first", "abort", "refused",
-            "simultaneous_close"]
+            "simultaneous_close", "fin_with_data"]
 
 
 def _norm(seg):

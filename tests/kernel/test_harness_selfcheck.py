@@ -30,6 +30,14 @@ A_SENDS_100 = [
     ("B", "ACK", 1, 101, 0),
 ]
 EXPECTED = {
+    # corked write then close(): the FIN on the data segment; B acks data and FIN at once
+    "fin_with_data": HANDSHAKE
+    + [
+        ("A", "ACK,FIN", 1, 1, 300),
+        ("B", "ACK", 1, 302, 0),
+        ("B", "ACK,FIN", 1, 302, 0),
+        ("A", "ACK", 302, 2, 0),
+    ],
     "normal": HANDSHAKE
     + A_SENDS_100
     + [
@@ -92,6 +100,7 @@ EXPECTED = {
 }
 
 EXPECTED_STEPS = {
+    "fin_with_data": [{"A": "connect"}, {"A": "send 300 and close"}, {"B": "close"}],
     "normal": [{"A": "connect"}, {"A": "send 100"}, {"B": "send 200"}, {"A": "close"}, {"B": "close"}],
     "merged_close": [{"A": "connect"}, {"A": "send 100"}, {"A": "close"}],
     "halfclose": [{"A": "connect"}, {"A": "send 100"}, {"A": "close"}, {"B": "send 50"}, {"B": "close"}],

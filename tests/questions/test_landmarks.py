@@ -23,10 +23,11 @@ def test_landmarks_match_values(name):
             assert marks["fin1"]["seq"] == v["u"] and marks["fin1"]["from"] == v["closer"]
         if v["v"] is not None:
             ack = marks["fin1_ack"]
-            assert (ack["seq"], ack["ack"]) == (v["v"], (v["u"] + 1) % MOD)
+            # a FIN's ACK acknowledges its data and the FIN (fin_with_data: len > 0)
+            assert (ack["seq"], ack["ack"]) == (v["v"], (v["u"] + marks["fin1"]["len"] + 1) % MOD)
             assert ack["len"] == 0 or "FIN" in ack["flags"], "the ACK of the FIN, not later data"
         if v["w"] is not None:
             assert marks["fin2"]["seq"] == v["w"]
-            assert marks["fin2_ack"]["ack"] == (v["w"] + 1) % MOD
+            assert marks["fin2_ack"]["ack"] == (v["w"] + marks["fin2"]["len"] + 1) % MOD
         if marks["lost"]:
             assert marks["retx"] is not None and marks["retx"]["n"] > marks["lost"]["n"]
