@@ -120,6 +120,10 @@ def _points_of(q: Mapping[str, Any]) -> set[str]:
             found.update(_CLAIMS.get(src["claim"], ()))
         if "bytes_of" in src or "numbers_of" in src:
             found.add("counting")
+        if "elapsed" in src:
+            found.add("timing")
+            if src["elapsed"] == "closed_after_fin":
+                found.add("time-wait")
     if q.get("diagram"):
         for n in q["diagram"]["segments"]:
             found |= roles.get(n, set())

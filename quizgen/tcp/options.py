@@ -57,6 +57,9 @@ class Options:
     mss: int = _option(
         1460, "a whole number of bytes from 1 to 65495", _whole(1, 65495),
         "bytes; a larger send goes as several segments")
+    delay: int = _option(
+        50, "a whole number of milliseconds from 1 to 60000", _whole(1, 60000),
+        "milliseconds; the one-way delay of the network (the round trip is twice it)")
 
     @classmethod
     def from_script(cls, given: dict[str, Any]) -> Options:

@@ -203,6 +203,7 @@ PRESET_PARAMS: dict[str, tuple[int, int]] = {
     "isn": (0, MOD - 1),       # both ISNs are drawn from this range
     "bytes": (1, 1000),        # each send's byte count
     "msl": (120, 120),
+    "delay": (50, 50),         # the one-way delay in milliseconds
 }
 
 
@@ -340,6 +341,8 @@ def preset_script(name: str, seed: int = 1, params: dict[str, Any] | None = None
         isn["A"] = MOD - rng.randint(1, min(8, ranges["bytes"][0]))
     doc["isn"] = isn
     doc["options"] = {**doc.get("options", {}), "msl": rng.randint(*ranges["msl"]), **(options or {})}
+    if ranges["delay"] != PRESET_PARAMS["delay"]:      # drawn last: the other draws stay put
+        doc["options"].setdefault("delay", rng.randint(*ranges["delay"]))
     script = build_script(doc, source=f"<preset {name}>", seed=seed, scenario=name)
     script.params = {k: list(v) for k, v in ranges.items()}
     return script

@@ -1,6 +1,6 @@
 """Plays a scenario script between two endpoints in simulated time and records the trace.
 
-The network is a one-way delay of :data:`LATENCY_MS`; segments are delivered in the order they
+The network is a one-way delay (the ``delay`` option, :data:`LATENCY_MS` by default); segments are delivered in the order they
 arrive (ties: in the order they were sent). Timers fire in simulated time. After each step the
 network runs until it is quiet: no segment in flight and no timer pending that holds the steps
 (a retransmission, or the give-up that follows the last one; TIME-WAIT keeps running across
@@ -186,7 +186,7 @@ class Simulator:
                               "seq": seg.seq, "ack": seg.ack, "len": seg.length,
                               "window": seg.window, "lost": lost, "time": self.now / 1000})
         if not lost:
-            heapq.heappush(self.flight, (self.now + LATENCY_MS, n, seg))
+            heapq.heappush(self.flight, (self.now + self.script.options.delay, n, seg))
 
 
 def _seconds(ms: int) -> str:

@@ -101,6 +101,19 @@ def fact(claim, trace):
     raise AssertionError(f"the oracle does not know the claim {claim!r}")
 
 
+def elapsed(trace, what, who):
+    """The oracle's own reading: from the first FIN to the end's last CLOSED; from A's first
+    segment to the end's first data byte's arrival (its send plus the one-way delay)."""
+    ms = lambda t: round(t * 1000)    # noqa: E731
+    if what == "closed_after_fin":
+        t0 = min(s["time"] for s in trace["segments"] if "FIN" in s["flags"])
+        return min(ms(e["time"]) for e in trace["events"]
+                   if e["who"] == who and e["to"] == "CLOSED" and e["time"] >= t0) - ms(t0)
+    t0 = trace["segments"][0]["time"]
+    first = min(s["time"] for s in trace["segments"] if s["from"] == who and s["len"] and not s["lost"])
+    return ms(first) - ms(t0) + trace["options"]["delay"]
+
+
 def check_against_trace(p, trace):
     """The part's answer is what its source in the trace holds."""
     src = p["source"]
@@ -118,6 +131,8 @@ def check_against_trace(p, trace):
             isn = next(s["seq"] for s in trace["segments"] if s["from"] == who and "SYN" in s["flags"])
             acks = [s["ack"] for s in trace["segments"] if s["to"] == who and s["ack"] is not None]
             want = max((a - isn) % MOD for a in acks)
+        elif "elapsed" in src:      # milliseconds on the simulation's clock
+            want = elapsed(trace, src["elapsed"], src["who"])
         else:
             want = time_in(trace, src["who"], src["time_in"])
         assert p["answer"] == want, (p, src)
@@ -169,7 +184,7 @@ def check_question(q):
         kind = p["kind"]
         if kind == "number":
             assert isinstance(p["answer"], int) and 0 <= p["answer"] < 2**32
-            counted = {"bytes_of", "numbers_of"} & set(p["source"])
+            counted = {"bytes_of", "numbers_of", "elapsed"} & set(p["source"])
             assert p["answer"] in numbers or p["answer"] in tw or counted, \
                 f"{p['answer']} is not read off the trace"
         elif kind == "bit":

@@ -10,14 +10,19 @@ from quizgen.questions import landmarks as lm
 from quizgen.questions.data import PART_ID
 from quizgen.questions.types.common import GenerationError, Key, Result, segment
 
-NAMES = "x, y, u, v, w, time_wait, bytes.A|B, numbers.A|B, or LANDMARK.seq|ack|len"
+NAMES = ("x, y, u, v, w, time_wait, bytes.A|B, numbers.A|B, closed_after_fin.A|B, "
+         "data_arrives.A|B, or LANDMARK.seq|ack|len")
 #: Counts over the whole connection: the data bytes an end sent, and the sequence numbers its
 #: segments used (each data byte, its SYN and its FIN), retransmissions counted once.
 TOTALS = {f"{what}.{who}" for what in ("bytes", "numbers") for who in "AB"}
+#: Times in milliseconds, read off the simulation's clock: from the first FIN's send until an
+#: end is CLOSED, and from A's SYN until an end's first data byte reaches its peer (sent, plus
+#: the network's one-way delay).
+TIMES = {f"{what}.{who}" for what in ("closed_after_fin", "data_arrives") for who in "AB"}
 
 
 def name_ok(name: Any) -> bool:
-    if name in ("x", "y", "u", "v", "w", "time_wait") or name in TOTALS:
+    if name in ("x", "y", "u", "v", "w", "time_wait") or name in TOTALS or name in TIMES:
         return True
     if not isinstance(name, str):
         return False
@@ -60,6 +65,10 @@ def _value(name: str, trace: dict) -> tuple[int, dict[str, Any]]:
         # one past the highest number it used, less its ISN (a repeated SYN uses no more)
         return (max((s["seq"] + s["len"] + ("SYN" in s["flags"]) + ("FIN" in s["flags"])
                      - syn["seq"]) % (1 << 32) for s in mine), {"numbers_of": who})
+    if name in TIMES:
+        what, _, who = name.partition(".")
+        ms = _elapsed(trace, what, who)
+        return ms, {"elapsed": what, "who": who}
     if name in lm.LANDMARKS or "." in name:
         mark, _, field = name.partition(".")
         seg = segment(trace, mark)
@@ -73,6 +82,25 @@ def _value(name: str, trace: dict) -> tuple[int, dict[str, Any]]:
             raise GenerationError("nobody passes through TIME-WAIT here")
         return int(d), {"time_in": "TIME-WAIT", "who": v["closer"]}
     raise GenerationError(f"unknown value {name!r}")
+
+
+def _elapsed(trace: dict, what: str, who: str) -> int:
+    """Milliseconds of simulated time (see TIMES)."""
+    segs = trace["segments"]
+    if what == "closed_after_fin":
+        fin = next((s for s in segs if "FIN" in s["flags"]), None)
+        if fin is None:
+            raise GenerationError("nobody sends a FIN here")
+        closed = [e["time"] for e in trace["events"]
+                  if e["who"] == who and e["to"] == "CLOSED" and e["time"] >= fin["time"]]
+        if not closed:
+            raise GenerationError(f"{who} is never CLOSED after the first FIN")
+        return round((closed[0] - fin["time"]) * 1000)
+    syn = next((s for s in segs if s["from"] == "A" and "SYN" in s["flags"]), None)
+    data = next((s for s in segs if s["from"] == who and s["len"] and not s["lost"]), None)
+    if syn is None or data is None:
+        raise GenerationError(f"{who} sends no data here" if syn else "A sends no SYN here")
+    return round((data["time"] - syn["time"]) * 1000) + trace["options"]["delay"]
 
 
 def generate(entry, trace: dict, rng: random.Random, lang: str) -> Result:
