@@ -136,8 +136,8 @@ def _points_of(q: Mapping[str, Any]) -> set[str]:
     if ("td-fin2" in found and values.get("w") is not None and values.get("v") is not None
             and values["w"] != values["v"]):
         found.add("half-close")
-    if any(s.get("lost") for s in trace["segments"]) and found & {"loss"}:
-        found.add("loss")
+    if (trace.get("options") or {}).get("time_wait") is False and "reset" in found:
+        found.add("no-time-wait")
     return found
 
 

@@ -401,7 +401,10 @@ class Endpoint:
             self._take_ack(seg.ack)
         self._out.append(Timer(RETRANSMIT, None))
         self._stop_giving_up()
-        self._out.append(Timer(TIME_WAIT, 2 * self.options.msl * 1000))
+        # time_wait: false waits no time at all: TIME-WAIT ends as it begins, by the table's
+        # own 2MSL timeout, so the states still go TIME-WAIT -> CLOSED (both at one instant)
+        self._out.append(Timer(TIME_WAIT, 2 * self.options.msl * 1000
+                               if self.options.time_wait else 0))
 
     def _do_restart_time_wait(self, inp, seg, n, after) -> None:
         self._ack_owed = True

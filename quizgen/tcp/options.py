@@ -57,6 +57,11 @@ class Options:
     mss: int = _option(
         1460, "a whole number of bytes from 1 to 65495", _whole(1, 65495),
         "bytes; a larger send goes as several segments")
+    time_wait: bool = _option(
+        True, _BOOL, _is_bool,
+        "false: the active closer does not wait 2 MSL but is CLOSED as soon as it has sent "
+        "the last ACK (the textbook's 'what if there were no TIME-WAIT?'); a FIN sent again "
+        "then meets no connection and is answered by RST")
     delay: int = _option(
         50, "a whole number of milliseconds from 1 to 60000", _whole(1, 60000),
         "milliseconds; the one-way delay of the network (the round trip is twice it)")

@@ -305,6 +305,15 @@ def last_ack_lost(n):
 
 
 @_preset
+def no_time_wait(n):
+    """last_ack_lost without TIME-WAIT: A is CLOSED at once, so B's FIN sent again meets no
+    connection and is answered by RST (RFC 9293 3.10.7.1), the textbook's reason for 2 MSL."""
+    return {"options": {"time_wait": False},
+            "steps": [{"A": "connect"}, {"A": f"send {n()}"}, {"A": "close"},
+                      {"lose": "A->B"}, {"B": "close"}]}
+
+
+@_preset
 def wraparound(n):
     return {"steps": [{"A": "connect"}, {"A": f"send {n()}"}, {"B": f"send {n()}"},
                       {"A": "close"}, {"B": "close"}],

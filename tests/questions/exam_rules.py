@@ -574,7 +574,10 @@ def unstated_model(q, entry):
     trace, out = q["trace"], []
     segs, opts = trace["segments"], trace["options"]
     fin1 = next((s for s in segs if "FIN" in s["flags"]), None)
-    rst = next((s for s in segs if "RST" in s["flags"]), None) if opts.get("listen", True) else None
+    # only an abort's RST differs between the models; the RST a CLOSED end answers with
+    # (nothing listens, or no TIME-WAIT) is RFC 9293 3.10.7.1's in both
+    aborted = any(e.get("cause") == "abort" for e in trace["events"])
+    rst = next((s for s in segs if "RST" in s["flags"]), None) if aborted else None
     text = visible_text(q)
     drawn = set(q["diagram"]["segments"]) if q.get("diagram") else set()
     for seg, linux in ((fin1, opts.get("fin_has_ack")), (rst, opts.get("rst_ack"))):

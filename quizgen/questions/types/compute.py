@@ -100,7 +100,10 @@ def _elapsed(trace: dict, what: str, who: str) -> int:
     data = next((s for s in segs if s["from"] == who and s["len"] and not s["lost"]), None)
     if syn is None or data is None:
         raise GenerationError(f"{who} sends no data here" if syn else "A sends no SYN here")
-    return round((data["time"] - syn["time"]) * 1000) + trace["options"]["delay"]
+    delay = (trace.get("options") or {}).get("delay")
+    if delay is None:                 # a capture, seen from one point, shows no delay
+        raise GenerationError("the trace gives no one-way delay")
+    return round((data["time"] - syn["time"]) * 1000) + delay
 
 
 def generate(entry, trace: dict, rng: random.Random, lang: str) -> Result:
