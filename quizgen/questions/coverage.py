@@ -67,6 +67,7 @@ def _roles(trace: Mapping[str, Any]) -> dict[int, set[str]]:
     fin1 = next((s for s in trace["segments"] if "FIN" in s["flags"] and s["seq"] == u
                  and s["from"] == closer), None)
     fin1_len = fin1["len"] if fin1 else 0
+    old_next = {(s["seq"] + 1) % MOD for s in trace["segments"] if s.get("old")}
     for s in trace["segments"]:
         flags, r = set(s["flags"]), set()
         if "RST" in flags:
@@ -92,6 +93,8 @@ def _roles(trace: Mapping[str, Any]) -> dict[int, set[str]]:
                 r.add("fin-data")          # the ACK of a FIN with data: u + len + 1
         elif w is not None and s["ack"] == (w + 1) % MOD and s["from"] == closer:
             r.add("td-ack2")
+        if s.get("old") or s["ack"] in old_next or ("RST" in flags and s["seq"] in old_next):
+            r = {"old-dup-syn"} | ({"reset"} if "RST" in flags else set())
         key = (s["from"], s["seq"], s["ack"], tuple(s["flags"]), s["len"])
         if key in seen:
             r.add("loss")

@@ -31,6 +31,9 @@ LANDMARKS = {
     "rst": "the first RST",
     "lost": "the first lost segment",
     "retx": "the retransmission of the first lost segment",
+    "old_syn": "an old duplicate SYN (of an earlier connection) that reaches B",
+    "old_synack": "B's SYN,ACK answering the old duplicate SYN (ack = its seq + 1)",
+    "old_rst": "A's RST refusing that SYN,ACK (seq = its ack)",
 }
 
 
@@ -87,14 +90,25 @@ def _find(trace: Trace) -> dict[str, Seg | None]:
     vv = v["v"]
     # one pass, first match wins; plain conditions rather than a table of lambdas (this runs
     # for every question generated)
+    x1 = (v["x"] + 1) % MOD if v["x"] is not None else None
+    old = next((s for s in segs if s.get("old")), None)
+    if old is not None:                   # RFC 9293 figure 8: the old SYN and its aftermath
+        found["old_syn"] = old
+        old1 = (old["seq"] + 1) % MOD
+        found["old_synack"] = next((s for s in segs if s["from"] == "B" and "SYN" in s["flags"]
+                                    and s["ack"] == old1), None)
+        found["old_rst"] = next((s for s in segs if s["from"] == "A" and "RST" in s["flags"]
+                                 and s["seq"] == old1), None)
     for s in segs:
         frm, f, ack = s["from"], s["flags"], s["ack"]
+        if s.get("old") or s is found["old_synack"] or s is found["old_rst"]:
+            continue                      # not part of this connection
         if f == ["SYN"]:
             name = "syn" if frm == "A" else "syn_b"
             if found[name] is None:
                 found[name] = s
         elif f == ["SYN", "ACK"]:
-            if found["synack"] is None:
+            if found["synack"] is None and (ack == x1 or x1 is None or frm == "A"):
                 found["synack"] = s
         if frm == "A" and y1 is not None and ack == y1 and "SYN" not in f and found["hs3"] is None:
             found["hs3"] = s

@@ -189,6 +189,24 @@ MISCONCEPTIONS: dict[str, dict[str, Any]] = {
                  "zh": "对不带 ACK 的报文段回复的复位报文段：seq = 0，ACK = 1，ack = SEG.SEQ + SEG.LEN（SYN 算一个序号）。"},
         "feedback": {"en": "Leaves ACK off the reset: a reset answering a segment without ACK carries ACK = 1 and ack = SEG.SEQ + SEG.LEN, the SYN counting one (RFC 9293, 3.10.7.1).",
                      "zh": "复位报文段漏了 ACK 位：对不带 ACK 的报文段回复 RST 时要置 ACK = 1，ack = SEG.SEQ + SEG.LEN，SYN 算一个序号（RFC 9293，3.10.7.1）。"}},
+    "rst_acks_it": {
+        "kind": "flags", "source": "RFC 9293 3.10.7.1 (a segment arriving for a connection that does not exist)",
+        "rule": {"en": "A reset answering a segment that carries ACK has seq = SEG.ACK and no ACK bit.",
+                 "zh": "对带 ACK 的报文段回复的复位报文段：seq = SEG.ACK，不置 ACK。"},
+        "feedback": {"en": "Answers as if the segment had no ACK: it carries ACK, so the reset takes its acknowledgement number as seq and sets no ACK (RFC 9293, 3.10.7.1).",
+                     "zh": "当成了不带 ACK 的报文段来回答：它带着 ACK，所以复位报文段的 seq 取它的确认号，不置 ACK（RFC 9293，3.10.7.1）。"}},
+    "old_synack_accepted": {
+        "kind": "flags", "source": "RFC 9293 3.5 (figure 8, recovery from an old duplicate SYN)",
+        "rule": {"en": "A SYN,ACK that acknowledges no SYN of a connection one has is refused with a reset, not acknowledged.",
+                 "zh": "确认的不是自己连接中 SYN 的 SYN,ACK 报文段要用复位报文段拒绝，而不是确认它。"},
+        "feedback": {"en": "Completes a handshake {who} never began: the SYN,ACK answers an old SYN, so {who} refuses it with a reset; that refusal is what the third segment of the handshake makes possible.",
+                     "zh": "把一次自己没有发起的握手完成了：这个 SYN,ACK 回答的是旧的 SYN，{who} 要用复位报文段拒绝它——第三次握手正是为此。"}},
+    "rst_closes_listener": {
+        "kind": "state", "source": "RFC 9293 3.10.7.4 (SYN-RECEIVED: a reset returns a passive open to LISTEN)",
+        "rule": {"en": "A reset of a half-open connection that came from LISTEN returns the end to LISTEN.",
+                 "zh": "从监听状态进入的半开连接收到复位报文段后，回到监听状态。"},
+        "feedback": {"en": "Closes the listener: the half-open connection came from LISTEN, so a reset sends {who} back to LISTEN, still waiting for requests.",
+                     "zh": "把监听也关掉了：这个半开连接是从监听状态进入的，收到复位报文段后 {who} 回到监听状态，继续等待连接请求。"}},
     "fin_on_ack": {
         "kind": "flags", "source": "RFC 9293 3.6 and 3.10.4 (a FIN is sent on CLOSE)",
         "rule": {"en": "A FIN says the sender closes; an acknowledgement alone has FIN = 0.",

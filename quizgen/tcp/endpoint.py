@@ -230,7 +230,8 @@ class Endpoint:
                 return [Input.SYN_ACK]       # simultaneous open (RFC 9293 figure 8)
             return [Input.SYN]               # the peer retransmitted its SYN
         if "RST" in f:
-            return [Input.RST]
+            return [Input.RST_PASSIVE if st is State.SYN_RECEIVED and self.passive
+                    else Input.RST]
         if seg.seg_len and sq.le(sq.add(seg.seq, seg.seg_len), self.rcv_nxt):
             return [Input.DUPLICATE]
         if "SYN" in f:
@@ -409,6 +410,13 @@ class Endpoint:
     def _do_restart_time_wait(self, inp, seg, n, after) -> None:
         self._ack_owed = True
         self._out.append(Timer(TIME_WAIT, 2 * self.options.msl * 1000))
+
+    def _do_listen_again(self, inp, seg, n, after) -> None:
+        self._forget()
+        self.irs = self.rcv_nxt = None
+        self.snd_una = self.snd_nxt = self.iss
+        self.passive = False
+        self.out_of_order, self.pending_fin = {}, None
 
     def _do_delete_tcb(self, inp, seg, n, after) -> None:
         if inp is Input.ACK_OF_FIN:

@@ -40,9 +40,10 @@ def _is_int(v: Any) -> bool:
 
 @dataclass(frozen=True)
 class Step:
-    who: str             # "A", "B", "both", "lose" or "wait"
+    who: str             # "A", "B", "both", "lose", "wait" or "old_syn"
     verb: str            # a call name; "lose"/"wait" for those steps
-    arg: Any             # bytes for send, the sender for lose, milliseconds for wait
+    arg: Any             # bytes for send, the sender for lose, milliseconds for wait,
+                         # for old_syn how far below A's ISN the old SYN's seq is
     line: int | None
     what: str            # as written (whitespace made single spaces), for the trace
 
@@ -194,7 +195,11 @@ def _step(item: Any, line: int | None, source: str) -> Step:
         if isinstance(raw, (int, float)) and not isinstance(raw, bool) and 0 <= raw <= 10**6:
             return Step("wait", "wait", int(round(raw * 1000)), line, what)
         raise bad("'wait' takes a number of seconds from 0 to 1000000")
-    raise bad(f"unknown step {_shorten(str(who), 20)!r} (use A, B, both, lose, wait)")
+    if who == "old_syn":
+        if _is_int(raw) and 1 <= raw < MOD:
+            return Step("old_syn", "old_syn", int(raw), line, str(raw))
+        raise bad("'old_syn' takes how far below A's ISN the old SYN's seq is (1 to 4294967295)")
+    raise bad(f"unknown step {_shorten(str(who), 20)!r} (use A, B, both, lose, wait, old_syn)")
 
 
 # ---------------------------------------------------------------------- presets
@@ -311,6 +316,14 @@ def no_time_wait(n):
     return {"options": {"time_wait": False},
             "steps": [{"A": "connect"}, {"A": f"send {n()}"}, {"A": "close"},
                       {"lose": "A->B"}, {"B": "close"}]}
+
+
+@_preset
+def old_duplicate_syn(n):
+    """RFC 9293 figure 8's old duplicate SYN, arriving while A has no connection: B answers
+    with a SYN,ACK, A (CLOSED) with a RST, B goes back to LISTEN; then A connects."""
+    return {"steps": [{"old_syn": n()}, {"A": "connect"}, {"A": f"send {n()}"},
+                      {"A": "close"}, {"B": "close"}]}
 
 
 @_preset

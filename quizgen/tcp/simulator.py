@@ -77,6 +77,11 @@ class Simulator:
     def _do(self, step: Step) -> None:
         if step.who == "lose":
             self.to_lose[step.arg] += 1
+        elif step.who == "old_syn":
+            # a SYN of an earlier connection, delayed in the network, reaches B now: A does
+            # not send it (A's endpoint knows nothing of it); the trace marks it "old"
+            seq = (self.ends["A"].iss - step.arg) % (1 << 32)
+            self._send(Segment("A", "B", frozenset({"SYN"}), seq, None, 0), old=True)
         elif step.who == "wait":
             self._advance_to(self.now + step.arg)
         else:
@@ -177,14 +182,14 @@ class Simulator:
             else:
                 self.timers[(who, out.kind)] = self.now + out.delay_ms
 
-    def _send(self, seg: Segment) -> None:
+    def _send(self, seg: Segment, old: bool = False) -> None:
         """Number and record a segment; then it is lost or in flight."""
         n = len(self.segments) + 1
         if n > MAX_SEGMENTS:
             raise self._error(f"this step takes the script past {MAX_SEGMENTS:,} segments "
                               f"(data, ACKs and retransmissions together), the most a script "
                               f"makes", self._step)
-        lost = self.to_lose[seg.src] > 0
+        lost = self.to_lose[seg.src] > 0 and not old
         if lost:
             self.to_lose[seg.src] -= 1
         self._numbers[id(seg)] = n
@@ -192,6 +197,8 @@ class Simulator:
         self.segments.append({"n": n, "from": seg.src, "to": seg.dst, "flags": seg.flag_list,
                               "seq": seg.seq, "ack": seg.ack, "len": seg.length,
                               "window": seg.window, "lost": lost, "time": self.now / 1000})
+        if old:
+            self.segments[-1]["old"] = True
         if not lost:
             heapq.heappush(self.flight, (self.now + self.script.options.delay, n, seg))
 

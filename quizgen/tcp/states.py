@@ -96,6 +96,7 @@ class Input(str, Enum):
     DATA = "data"                # in-window data
     FIN = "FIN"                  # the peer's FIN, in order
     RST = "RST"                  # an acceptable reset
+    RST_PASSIVE = "RST (passive open)"  # a reset in SYN-RECEIVED reached from LISTEN
     DUPLICATE = "duplicate"      # a segment whose data, SYN or FIN we already have
     # timers
     RETRANSMIT_TIMEOUT = "retransmission timeout"
@@ -126,6 +127,7 @@ class Action(str, Enum):
     RESTART_TIME_WAIT = "acknowledge again, restart the 2MSL timer"
     DROP = "drop the segment"
     DELETE_TCB = "delete the TCB"
+    LISTEN_AGAIN = "forget the half-open connection, listen again"
 
 
 S, I, A = State, Input, Action
@@ -169,6 +171,9 @@ TRANSITIONS: dict[tuple[State, Input], tuple[Action, State]] = {
     (S.SYN_RECEIVED, I.RETRANSMIT_TIMEOUT): (A.RETRANSMIT, S.SYN_RECEIVED),
     (S.SYN_RECEIVED, I.GIVE_UP_TIMEOUT): (A.DELETE_TCB, S.CLOSED),
     (S.SYN_RECEIVED, I.RST): (A.DELETE_TCB, S.CLOSED),
+    # RFC 9293 3.10.7.4: a connection that came from a passive OPEN goes back to LISTEN on a
+    # reset (an old duplicate SYN's half-open connection, figure 8); so does Linux's listener.
+    (S.SYN_RECEIVED, I.RST_PASSIVE): (A.LISTEN_AGAIN, S.LISTEN),
     # A segment without ACK (the textbook's FIN) cannot complete the handshake: dropped.
     (S.SYN_RECEIVED, I.FIN): (A.DROP, S.SYN_RECEIVED),
     (S.SYN_RECEIVED, I.DATA): (A.DROP, S.SYN_RECEIVED),

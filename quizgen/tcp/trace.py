@@ -50,7 +50,7 @@ def textbook_values(segments: list[dict]) -> dict[str, Any]:
     def first(pred):
         return next((s for s in segments if pred(s)), None)
 
-    syn_a = first(lambda s: s["from"] == "A" and "SYN" in s["flags"])
+    syn_a = first(lambda s: s["from"] == "A" and "SYN" in s["flags"] and not s.get("old"))
     syn_b = first(lambda s: s["from"] == "B" and "SYN" in s["flags"])
     fin = first(lambda s: "FIN" in s["flags"])
     values: dict[str, Any] = {"x": syn_a["seq"] if syn_a else None,
@@ -89,7 +89,7 @@ def format_table(trace: Trace) -> str:
         arrow = "A -> B" if s["from"] == "A" else "A <- B"
         rows.append((str(s["n"]), f"{s['time']:.3f}", arrow, ",".join(s["flags"]),
                      _named(s["seq"], names), "-" if s["ack"] is None else _named(s["ack"], names),
-                     str(s["len"]), "lost" if s["lost"] else ""))
+                     str(s["len"]), "lost" if s["lost"] else "old duplicate" if s.get("old") else ""))
     widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
     lines = [f"scenario {trace.scenario}" + (f", seed {trace.seed}" if trace.seed is not None else "")
              + "  " + "  ".join(f"{k}={v[k]}" for k in ("x", "y", "u", "v", "w", "closer")

@@ -450,6 +450,12 @@ def expected_segment(trace, n, fault):
         return (flags - {bit}, s["seq"], None if bit == "ACK" else s["ack"])
     if fault == "fin_on_ack":
         return (flags | {"FIN"}, s["seq"], s["ack"])
+    if fault in ("rst_acks_it", "old_synack_accepted"):
+        # what the reset answers: the last segment that reached its sender before it
+        got = [t for t in trace["segments"] if t["to"] == s["from"] and t["n"] < n and not t["lost"]][-1]
+        if fault == "rst_acks_it":      # the other case of RFC 9293 3.10.7.1
+            return ({"RST", "ACK"}, 0, (got["seq"] + _consumed(got)) % MOD)
+        return ({"ACK"}, got["ack"], (got["seq"] + 1) % MOD)
     if fault == "swapped":
         return (flags, s["ack"], s["seq"])
     if fault == "own_number":
@@ -501,6 +507,7 @@ STATE_RULES = {   # misconception -> the (wrong) state it gives, from the right 
     "passive_time_wait": lambda right, before, after: "TIME-WAIT",
     "no_time_wait": lambda right, before, after: "CLOSED",
     "rst_time_wait": lambda right, before, after: "TIME-WAIT",
+    "rst_closes_listener": lambda right, before, after: "CLOSED",
 }
 
 CLAIM_RULES = {   # claim -> (misconception, the value it gives)

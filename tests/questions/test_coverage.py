@@ -9,7 +9,7 @@ from quizgen.cli import cli
 from quizgen.questions import generate_question, load_banks
 from quizgen.questions.coverage import POINT_IDS, coverage
 
-NOT_YET = {"old-dup-syn", "syn-flood", "isn-scan"}
+NOT_YET = {"syn-flood", "isn-scan"}
 
 
 def test_points_are_read_off_the_questions():

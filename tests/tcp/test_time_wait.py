@@ -38,3 +38,18 @@ def test_without_time_wait_the_fin_sent_again_gets_a_reset():
     assert lost["from"] == "A" and fin_again["n"] > lost["n"]
     assert rst["flags"] == ["RST"] and rst["seq"] == fin_again["ack"] and rst["ack"] is None
     assert t["events"][-1]["who"] == "B" and t["events"][-1]["to"] == "CLOSED"
+
+
+def test_an_old_duplicate_syn_is_refused_and_b_listens_again():
+    """RFC 9293 figure 8, A with no connection: B answers the old SYN, A resets, B is back in
+    LISTEN, and A's own connection then opens; x is A's real ISN, not the old SYN's seq."""
+    t = simulate(parse_script("isn: {A: 1000, B: 5000}\nsteps:\n  - old_syn: 100\n"
+                              "  - A: connect\n  - A: close\n  - B: close\n")).to_dict()
+    s = t["segments"]
+    assert s[0]["old"] is True and (s[0]["from"], s[0]["flags"], s[0]["seq"]) == ("A", ["SYN"], 900)
+    assert (s[1]["flags"], s[1]["ack"]) == (["SYN", "ACK"], 901)
+    assert (s[2]["from"], s[2]["flags"], s[2]["seq"], s[2]["ack"]) == ("A", ["RST"], 901, None)
+    assert all("old" not in x for x in s[1:])
+    b = [e["to"] for e in t["events"] if e["who"] == "B"]
+    assert b[:5] == ["LISTEN", "SYN-RECEIVED", "LISTEN", "SYN-RECEIVED", "ESTABLISHED"]
+    assert t["values"]["x"] == 1000 and s[3]["seq"] == 1000

@@ -205,6 +205,20 @@ def segment_variants(seg: dict, trace: dict) -> list[tuple[str, dict, int]]:
             flags("ack_bit_off", off, None)
     if f == ["ACK"] and not seg["len"]:
         flags("fin_on_ack", ["FIN", "ACK"])
+    aborts = any(e.get("cause") == "abort" and e.get("segment") == seg["n"]
+                 for e in trace["events"])
+    if f == ["RST"] and not aborts:   # a reset answering a segment with ACK: <SEQ=SEG.ACK><CTL=RST>
+        answered = next((t for t in reversed(trace["segments"][:seg["n"] - 1])
+                         if t["to"] == seg["from"] and not t["lost"]), None)
+        if answered is not None and answered["ack"] is not None:
+            used = answered["len"] + ("SYN" in answered["flags"]) + ("FIN" in answered["flags"])
+            found.append((0, order + len(found), "rst_acks_it",
+                          {"flags": ["RST", "ACK"], "seq": 0,
+                           "ack": (answered["seq"] + used) % (1 << 32)}))
+            if {"SYN", "ACK"} <= set(answered["flags"]):      # an old duplicate's SYN,ACK
+                found.append((0, order + len(found), "old_synack_accepted",
+                              {"flags": ["ACK"], "seq": answered["ack"],
+                               "ack": (answered["seq"] + 1) % (1 << 32)}))
     found.sort(key=lambda d: (d[0], d[1]))
     out, seen = [], {right}
     for distance, _, fault, cand in found:
@@ -271,6 +285,8 @@ def state_variants(trace: dict, who: str, seg: dict, answer: str) -> list[tuple[
         out.append(("no_time_wait", "CLOSED"))
     if answer == "CLOSED" and rst:
         out.append(("rst_time_wait", "TIME-WAIT"))
+    if answer == "LISTEN" and rst:
+        out.append(("rst_closes_listener", "CLOSED"))
     if answer == "CLOSE-WAIT" and after is None:           # and it never leaves it
         out.append(("close_wait_times_out", "CLOSED"))
     out.append(("state_lags", first["from"]))
