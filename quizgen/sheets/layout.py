@@ -295,8 +295,9 @@ def _furniture(page: Page, paper: Mapping[str, Any], words: dict[str, str], widt
     if len(title) > 40:
         title = title[:39] + "…"
     page.texts.append(Text(MARGIN_X + 2, 13.0, title, 4.2, bold=True))
-    page.texts.append(Text(MARGIN_X + 2, 20.0, f"{words['sheet']}  ·  {paper.get('course', '')}"
-                           [:60], 3.2))
+    course = str(paper.get("course") or "")
+    page.texts.append(Text(MARGIN_X + 2, 20.0, (f"{words['sheet']}  ·  {course}" if course
+                                                else words["sheet"])[:60], 3.2))
     if page.number == 1:
         page.texts.append(Text(MARGIN_X + 2, 26.0, words["how"][:95], 2.4))
         if len(words["how"]) > 95:
@@ -342,9 +343,10 @@ def _digit_grid(gx: float, gy: float, n: int, page: Page) -> tuple[list[tuple[Bu
 
 
 def _label(page: Page, x: float, y: float, key: str, label: str) -> None:
+    """The response key in bold, and the part's label small beside it (``5.2 seq``)."""
     page.texts.append(Text(x, y, key, 3.4, bold=True))
     if label:
-        page.texts.append(Text(x, y + 3.0, label[:8], 2.2))
+        page.texts.append(Text(x + 1.9 * len(key) + 1.2, y, label[:6], 2.0))
 
 
 def _block(rk: Any, part: Mapping[str, Any], options: SheetOptions, words: dict[str, str],
