@@ -53,13 +53,16 @@ def read_rows(path: str) -> list[list[str]]:
 
 
 def _csv_rows(data: bytes, path: str) -> list[list[str]]:
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise QuizgenError("the answers file is UTF-16 text (Excel's \"Unicode text\"); save "
+                           "it as CSV UTF-8", file=path)
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = data.decode(encoding)
             break
         except UnicodeDecodeError:
             continue
-    else:  # pragma: no cover - gb18030 decodes nearly any bytes; kept for other decoders
+    else:
         raise QuizgenError("the answers file is neither UTF-8 nor GB18030/GBK text; save it "
                            "as CSV UTF-8", file=path)
     if "\x00" in text:
@@ -69,10 +72,12 @@ def _csv_rows(data: bytes, path: str) -> list[list[str]]:
     if "\ufffd" in text or any(0xD800 <= ord(ch) <= 0xDFFF for ch in text):
         raise QuizgenError("the answers file is neither UTF-8 nor GB18030/GBK text; save it "
                            "as CSV UTF-8", file=path)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+        rows = list(reader)
     except csv.Error as exc:
-        raise QuizgenError(f"not valid CSV: {exc}", file=path) from None
+        raise QuizgenError(f"not valid CSV: {exc} (a quote left open?)", file=path,
+                           line=reader.line_num) from None
     for line, row in enumerate(rows, start=1):   # a quote left open swallows the next lines
         if any("\n" in cell or "\r" in cell for cell in row):
             raise QuizgenError("a quote (\") opened here is closed only lines later: students "
@@ -236,9 +241,11 @@ def grade_answers(path: str, rows: Sequence[AnswerRow], spec: PaperSpec,
                                        line=row.line, field=row.id_column)
                 expected, student, _ = planned[sid]
                 if code and code != expected:
+                    owners = [s.id for s in by_code.get(code, [])]
+                    whose = (f"it is {', '.join(owners[:3])}'s paper" if owners else
+                             "a paper of another exam, or a mistyped code")
                     raise QuizgenError(f"paper code {code} is not {sid}'s (the roster gives "
-                                       f"them {expected}): a paper of another exam or "
-                                       "student, or a mistyped code", file=path,
+                                       f"them {expected}): {whose}", file=path,
                                        line=row.line, field=row.code_column)
                 code = expected
             else:
