@@ -98,7 +98,7 @@ def histogram_svg(analysis: Analysis, w: dict[str, str]) -> Markup:
     bins = analysis.histogram
     top = max((c for _, _, c in bins), default=0) or 1
     bw = (width - left - 10) / len(bins)
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+    out = [f'<svg width="{width}" height="{height}" '
            f'role="img" aria-label="{escape(w["histogram"])}">']
     plot = height - bottom - 10
     for k, (lo, hi, count) in enumerate(bins):
@@ -128,7 +128,7 @@ def scatter_svg(items: Sequence[ItemStats], w: dict[str, str]) -> Markup:
     """Facility (x, 0..100) against discrimination (y, -100..100), one dot an item."""
     width, height, left, bottom = 560, 300, 44, 34
     pw, ph = width - left - 12, height - bottom - 12
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+    out = [f'<svg width="{width}" height="{height}" '
            f'role="img" aria-label="{escape(w["scatter"])}">']
 
     def xy(f: float, d: float) -> tuple[float, float]:
@@ -170,7 +170,7 @@ def options_svg(item: ItemStats, w: dict[str, str]) -> Markup:
     rows = item.options
     width, bar_h, left = 560, 18, 230
     height = 8 + bar_h * len(rows) + 8
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+    out = [f'<svg width="{width}" height="{height}" '
            f'role="img" aria-label="{escape(w["options"])}: {escape(item.title)}">']
     for k, o in enumerate(rows):
         y = 8 + k * bar_h
