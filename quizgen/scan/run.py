@@ -56,6 +56,7 @@ class PageResult:
     image: bytes = b""        # the registered page as PNG (for the student's PDF)
     marks_png: list[tuple[str, tuple[float, float, float, float]]] = field(
         default_factory=list)  # (field key, box) on this page
+    readings: list[Any] = field(default_factory=list)   # quizgen.scan.read.FieldReading
 
 
 @dataclass
@@ -350,6 +351,7 @@ def read_one(source_name: str, image: Any, exam: _Exam, answers: Mapping[str, st
                           "drop, or rescan the page", crop=im.page_png(reg, 500))
         result.flagged["layout"] = item
         return result
+    result.readings = reading.fields
     for fr in reading.fields:
         key = fr.field.key
         result.values[key] = fr.value
@@ -477,6 +479,8 @@ def _hand_scores(marks: Any, scores: Mapping[str, float]) -> Any:
     for p in marks.parts:
         if p.key.key in scores:
             got = min(scores[p.key.key], p.key.points)
+            if abs(got - p.key.points) < 1e-3:      # "1.33" for 4/3 printed short
+                got = p.key.points
             p = dataclasses.replace(p, response=None, points=got, reason="marked by hand",
                                     status="right" if abs(got - p.key.points) < 1e-9 else
                                     "wrong")

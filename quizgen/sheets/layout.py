@@ -213,6 +213,11 @@ def _score_values(points: float) -> list[str]:
     return [f"{x:g}" for x in values]
 
 
+def _score_label(value: str) -> str:
+    """A score as printed beside its bubble: at most two decimals (1.33 for 4/3)."""
+    return f"{float(value):.3g}" if len(value) > 4 else value
+
+
 def _is_state(part: Mapping[str, Any]) -> bool:
     from quizgen.drill.check import state_answer
 
@@ -422,7 +427,8 @@ def _block(rk: Any, part: Mapping[str, Any], options: SheetOptions, words: dict[
         return _Block(4.2 + 5.5 + 10 * _PITCH + 3.5, place_digits)
     # written by hand (a number, other text): a box, and the teacher's score bubbles
     values = _score_values(rk.points)
-    per_row = max(1, int((col_w - 22.0) // 8.0))
+    pitch = 10.0 if any(len(_score_label(v)) > 3 for v in values) else 8.0
+    per_row = max(1, int((col_w - 22.0) // pitch))
     rows = [values[i:i + per_row] for i in range(0, len(values), per_row)]
 
     def place_hand(page: Page, x: float, y: float) -> None:
@@ -434,10 +440,11 @@ def _block(rk: Any, part: Mapping[str, Any], options: SheetOptions, words: dict[
         bubbles = []
         for r, row in enumerate(rows):
             for k, value in enumerate(row):
-                bx = x + 14.0 + 18.0 + k * 8.0
+                bx = x + 14.0 + 18.0 + k * pitch
                 by = sy + r * 6.0
-                bubbles.append(Bubble(bx, by, value, value))
-                page.texts.append(Text(bx - BUBBLE_R - 0.6, by + 0.9, value, 2.3, "end"))
+                bubbles.append(Bubble(bx, by, value, _score_label(value)))
+                page.texts.append(Text(bx - BUBBLE_R - 0.6, by + 0.9, _score_label(value), 2.3,
+                                       "end"))
         page.fields.append(Field(f"{rk.key}#score", "score", page.number,
                                  (x - 1, y, col_w + 1, 16.5 + len(rows) * 6.0),
                                  (tuple(bubbles),), points=rk.points))

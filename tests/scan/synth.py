@@ -60,26 +60,30 @@ def px(mm: float, dpi: float) -> int:
 
 def draw_mark(image: np.ndarray, x_mm: float, y_mm: float, style: str,
               rng: np.random.Generator, dpi: float = RENDER_DPI) -> None:
+    """One bubble marked in ``style``, drawn on a patch around it (in place)."""
     cx, cy = x_mm * dpi / 25.4, y_mm * dpi / 25.4
     r = BUBBLE_R * dpi / 25.4
+    half = int(r * 1.6) + 2
+    x0, y0 = int(cx) - half, int(cy) - half
+    patch = image[y0:y0 + 2 * half, x0:x0 + 2 * half]
+    pcx, pcy = cx - x0, cy - y0
     jitter = rng.normal(0, 0.06 * r, 2)
-    centre = (int(round(cx + jitter[0])), int(round(cy + jitter[1])))
+    centre = (int(round(pcx + jitter[0])), int(round(pcy + jitter[1])))
     if style in ("full", "erased", "light"):
         level = {"full": int(rng.integers(15, 70)), "light": int(rng.integers(150, 175)),
                  "erased": int(rng.integers(200, 222))}[style]
-        overlay = image.copy()
+        overlay = patch.copy()
         cv2.circle(overlay, centre, int(round(r * rng.uniform(0.85, 1.05))), level, -1,
                    lineType=cv2.LINE_AA)
-        if style == "erased":     # rubbed out: what is left is faint, and the ring too
-            image[:] = np.minimum(image, overlay)
-        else:
-            image[:] = np.minimum(image, overlay)
+        patch[:] = np.minimum(patch, overlay)
     elif style == "tick":
-        a = (int(cx - 0.6 * r), int(cy))
-        b = (int(cx - 0.15 * r), int(cy + 0.6 * r))
-        c = (int(cx + 0.8 * r), int(cy - 0.8 * r))
-        cv2.polylines(image, [np.array([a, b, c])], False, int(rng.integers(20, 60)),
+        a = (int(pcx - 0.6 * r), int(pcy))
+        b = (int(pcx - 0.15 * r), int(pcy + 0.6 * r))
+        c = (int(pcx + 0.8 * r), int(pcy - 0.8 * r))
+        cv2.polylines(patch, [np.array([a, b, c])], False, int(rng.integers(20, 60)),
                       thickness=max(1, px(0.45, dpi)), lineType=cv2.LINE_AA)
+    else:
+        raise ValueError(style)
 
 
 def bubble_of(layout: SheetLayout, key: str, group: int, value: str):
@@ -106,6 +110,20 @@ def fields_by_key(layout: SheetLayout) -> dict[str, Field]:
 
 
 # ------------------------------------------------------------------------ distortions
+_TILE: list[np.ndarray] = []
+
+
+def _noise(shape: tuple[int, ...], rng: np.random.Generator, sigma: float) -> np.ndarray:
+    """Sensor noise: a fixed tile of Gaussian noise (made once, from a fixed seed), laid
+    from a random offset (drawing millions of fresh normals a page would be most of the
+    corpus's time)."""
+    if not _TILE:
+        _TILE.append(np.random.default_rng(0).standard_normal((1024, 1024), np.float32))
+    tile = np.roll(_TILE[0], (int(rng.integers(1024)), int(rng.integers(1024))), (0, 1))
+    reps = (-(-shape[0] // 1024), -(-shape[1] // 1024))
+    return np.tile(tile, reps)[:shape[0], :shape[1]] * sigma
+
+
 def scan_like(image: np.ndarray, rng: np.random.Generator, *, dpi: int, angle: float,
               scale: float = 1.0, blur: float = 0.0, jpeg: int | None = None,
               upside_down: bool = False) -> np.ndarray:
@@ -123,9 +141,8 @@ def scan_like(image: np.ndarray, rng: np.random.Generator, *, dpi: int, angle: f
     out = cv2.warpAffine(small, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=255)
     if blur:
         out = cv2.GaussianBlur(out, (0, 0), blur)
-    noise = rng.normal(0, 4, out.shape)
-    out = np.clip(out.astype(np.float32) * rng.uniform(0.88, 1.0) + noise, 0, 255
-                  ).astype(np.uint8)
+    out = np.clip(out.astype(np.float32) * rng.uniform(0.88, 1.0) + _noise(out.shape, rng, 4),
+                  0, 255).astype(np.uint8)
     if jpeg:
         ok, data = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, jpeg])
         out = cv2.imdecode(data, cv2.IMREAD_GRAYSCALE)
@@ -158,7 +175,7 @@ def photo_like(image: np.ndarray, rng: np.random.Generator, *, width: int = 1800
                           ).clip(0, 1)
     sx, sy = rng.uniform(0.2, 0.8) * out_w, rng.uniform(0.2, 0.8) * out_h
     shadow = 1.0 - 0.18 * np.exp(-(((xx - sx) ** 2 + (yy - sy) ** 2) / (0.1 * out_w ** 2)))
-    out = page.astype(np.float32) * light * shadow + rng.normal(0, 3, page.shape)
+    out = page.astype(np.float32) * light * shadow + _noise(page.shape, rng, 3)
     out = cv2.GaussianBlur(np.clip(out, 0, 255).astype(np.uint8), (0, 0), 0.7)
     colour = cv2.merge([out, out, np.clip(out.astype(np.int16) + 6, 0, 255).astype(np.uint8)])
     ok, data = cv2.imencode(".jpg", colour, [cv2.IMWRITE_JPEG_QUALITY, jpeg])
