@@ -37,10 +37,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
               "Practise: endless random problems in the terminal, or an HTML pack (--html)."),
     "serve": ("quizgen.commands.drill:serve", "Run the drill as a web app for a class: a fresh "
               "problem per visit, checked on the server."),
-    "grade": ("quizgen.commands.grade:grade", "Marks from an answers file (typed in or from an "
-              "LMS): CSV and Excel, per question and in total."),
-    "report": ("quizgen.commands.report:report", "Item analysis of a class's results: "
-               "facility, discrimination, distractors, reliability (HTML and CSV)."),
+    "grade": ("quizgen.commands.grade:grade",
+              "Marks from an answers file (typed in, or from an LMS): CSV and Excel."),
+    "report": ("quizgen.commands.report:report",
+               "Item analysis of a class's results: HTML with charts, and CSV."),
 }
 
 

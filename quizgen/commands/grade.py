@@ -83,10 +83,11 @@ def write_files(files: Sequence[tuple[str, bytes]], out_dir: Path, force: bool,
 @click.pass_context
 def grade(ctx: click.Context, answers: str, spec: str, roster: str | None, out_dir: str,
           force: bool, banks: tuple[str, ...]) -> None:
-    """Marks from an answers file: CSV or .xlsx, one row a student.
+    """Marks from an answers file (typed in, or from an LMS): CSV and Excel.
 
-    Columns: student_id (学号), name (姓名), paper_code (试卷代码), then one a question as
-    the paper numbers it (1, 2, 3.1, 3.2, ...). Writes ANSWERS-marks.csv and .xlsx (the
+    The answers file is CSV or .xlsx, one row a student; columns: student_id (学号), name
+    (姓名), paper_code (试卷代码), then one a question as the paper numbers it (1, 2, 3.1,
+    3.2, ...). Writes ANSWERS-marks.csv and .xlsx (the
     points of each question and the total), ANSWERS-results.csv (every answer, how it was
     read; quizgen report reads it) and ANSWERS-summary.csv (the class summary)."""
     paper_spec, marks = grade_file(answers, spec, roster, _source(ctx, banks))

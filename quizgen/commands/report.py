@@ -51,7 +51,10 @@ def report_files(marks, papers: dict, spec, stem: str) -> list[tuple[str, bytes]
 @click.pass_context
 def report(ctx: click.Context, results: str, spec: str, roster: str | None, out_dir: str,
            force: bool, banks: tuple[str, ...]) -> None:
-    """Item analysis of a class's results: facility, discrimination, distractors, reliability.
+    """Item analysis of a class's results: HTML with charts, and CSV.
+
+    Facility, discrimination (Moodle's, and upper/lower 27 %), the options chosen and the
+    misconceptions they stand for, a score histogram, KR-20 or Cronbach's alpha.
 
     RESULTS is the ...-results.csv quizgen grade writes (or an answers file). Writes
     STEM-report.html (with charts), STEM-items.csv, STEM-options.csv and STEM-class.csv."""
