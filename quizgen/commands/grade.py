@@ -15,7 +15,6 @@ from typing import Sequence
 import click
 
 from quizgen.commands.options import bank_option
-from quizgen.errors import QuizgenError
 from quizgen.files import Staging
 
 

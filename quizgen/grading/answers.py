@@ -20,7 +20,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Sequence
 
 from quizgen.errors import QuizgenError
 from quizgen.files import read_input

@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
-from quizgen.drill.check import LETTERS, letter_of
+from quizgen.drill.check import letter_of
 from quizgen.grading.marks import response_keys
 from quizgen.paper import BankSource, class_set, load_roster, load_spec
 from quizgen.questions.names import normalise_state, spellings
@@ -134,7 +134,6 @@ def answers_csv(rows: list[list[str]], header: list[str], *, encoding: str = "ut
     return (("\ufeff" if bom else "") + out.getvalue()).encode(encoding)
 
 
-__all__ = ["LETTERS"]
 
 
 def plan(i: int, number: int) -> str:
