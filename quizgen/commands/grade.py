@@ -69,6 +69,30 @@ def write_files(files: Sequence[tuple[str, bytes]], out_dir: Path, force: bool,
         raise
 
 
+def template_csv(spec_path: str, roster: str | None, source) -> bytes:
+    """A blank answers file: a row a student of the roster (or a version of the spec), the
+    id, name and code filled in, and a column for every response key any of the papers has;
+    the cells of the keys a student's paper lacks hold ``-`` (the reader skips them)."""
+    from quizgen.grading.answers import NOT_ON_PAPER
+    from quizgen.grading.marks import response_keys
+    from quizgen.grading.outputs import csv_bytes
+    from quizgen.paper import class_set, load_roster, load_spec
+
+    spec = load_spec(spec_path)
+    papers = list(class_set(spec, source, load_roster(roster) if roster else None))
+    keys = sorted({k.key for p in papers for k in response_keys(p)},
+                  key=lambda k: [int(x) for x in k.split(".")])
+    zh = spec.lang == "zh"
+    rows = [["学号" if zh else "student_id", "姓名" if zh else "name",
+             "试卷代码" if zh else "paper_code", *keys]]
+    for p in papers:
+        student = p.get("student") or {}
+        has = {k.key for k in response_keys(p)}
+        rows.append([student.get("id", ""), student.get("name", ""), p["code"],
+                     *("" if k in has else NOT_ON_PAPER for k in keys)])
+    return csv_bytes(rows)
+
+
 @click.command(name="grade")
 @click.argument("answers", type=click.Path(dir_okay=False))
 @click.option("--spec", "spec", required=True, type=click.Path(dir_okay=False),
@@ -78,10 +102,13 @@ def write_files(files: Sequence[tuple[str, bytes]], out_dir: Path, force: bool,
 @click.option("--out", "out_dir", default="marks", show_default=True,
               type=click.Path(file_okay=False), help="Folder to write into.")
 @click.option("--force", is_flag=True, help="Overwrite existing files.")
+@click.option("--template", is_flag=True,
+              help="Write a blank answers file to ANSWERS instead (a row a student of --roster, "
+                   "a column a question), to type the answers into.")
 @bank_option
 @click.pass_context
 def grade(ctx: click.Context, answers: str, spec: str, roster: str | None, out_dir: str,
-          force: bool, banks: tuple[str, ...]) -> None:
+          force: bool, template: bool, banks: tuple[str, ...]) -> None:
     """Marks from an answers file (typed in, or from an LMS): CSV and Excel.
 
     The answers file is CSV or .xlsx, one row a student; columns: student_id (学号), name
@@ -89,6 +116,13 @@ def grade(ctx: click.Context, answers: str, spec: str, roster: str | None, out_d
     3.2, ...). Writes ANSWERS-marks.csv and .xlsx (the
     points of each question and the total), ANSWERS-results.csv (every answer, how it was
     read; quizgen report reads it) and ANSWERS-summary.csv (the class summary)."""
+    if template:
+        path = Path(answers)
+        write_files([(path.name, template_csv(spec, roster, _source(ctx, banks)))],
+                    path.parent, force)
+        click.echo(f"wrote {path}: fill in the answers, then: quizgen grade {path} --spec "
+                   f"{spec}{' --roster ' + roster if roster else ''}")
+        return
     paper_spec, marks = grade_file(answers, spec, roster, _source(ctx, banks))
     stem = Path(answers).stem
     files = marks_files(marks, paper_spec.lang, stem, paper_spec.title)

@@ -6,7 +6,9 @@ Excel saves it) or an Excel .xlsx workbook (its first sheet). The first row name
 * ``student_id`` (or ``学号``, ``id``: the roster's names for it), ``name`` (or ``姓名``;
   optional), ``paper_code`` (or ``试卷代码``, ``code``: the code printed on the paper);
 * one column per response key, named as the paper prints it: ``1``, ``2``, ``3.1``, ``3.2``
-  (``Q3.1`` and ``第3.1题`` are read as ``3.1``), holding what the student wrote.
+  (``Q3.1`` and ``第3.1题`` are read as ``3.1``), holding what the student wrote; a student
+  whose paper lacks that key leaves the cell empty or writes ``-`` (as ``quizgen grade
+  --template`` does).
 
 A paper's code names the student's paper; with a roster, a row may give only the student id
 (the code is the roster's) or only the code (the student is the roster's). Every problem is one
@@ -32,6 +34,9 @@ CODE_HEADERS = ("paper_code", "paper code", "code", "试卷代码", "试卷编�
 #: A response column: ``3``, ``3.2``, ``Q3.2``, ``第3.2题``.
 _KEY_HEADER = re.compile(r"(?:q|第)?\s*(\d+(?:\.\d+)?)\s*(?:题)?", re.IGNORECASE)
 MAX_ROWS = 100_000
+#: What a cell holds for a response key the student's paper lacks (``quizgen grade
+#: --template`` writes it); in a column the paper has, it is an answer (an unreadable one).
+NOT_ON_PAPER = "-"
 
 
 @dataclass(frozen=True)
@@ -283,13 +288,15 @@ def grade_answers(path: str, rows: Sequence[AnswerRow], spec: PaperSpec,
         seen[sid] = row.line
         paper = paper_of(code)
         known = {k.key for k in response_keys(paper)}
-        for key in row.responses:
+        responses = {k: v for k, v in row.responses.items()
+                     if k in known or v.strip() != NOT_ON_PAPER}
+        for key in responses:
             if key not in known:
                 parts = sorted(k for k in known if k.split(".")[0] == key.split(".")[0])
                 raise QuizgenError(f"paper {code} has no question {key} (its question "
                                    f"{key.split('.')[0]} is {', '.join(parts)})", file=path,
                                    line=row.line, field=row.columns[key])
-        marks = grade_paper(paper, row.responses)
+        marks = grade_paper(paper, responses)
         marks.student_id, marks.student_name = sid, name
         out.append(marks)
     return out

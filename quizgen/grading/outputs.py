@@ -41,7 +41,7 @@ def question_header(number: int, lang: str) -> str:
     return f"第{number}题" if lang == "zh" else f"Q{number}"
 
 
-def _csv_bytes(rows: Sequence[Sequence[Any]]) -> bytes:
+def csv_bytes(rows: Sequence[Sequence[Any]]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     for row in rows:
@@ -77,7 +77,7 @@ def marks_table(marks: Sequence[PaperMarks], lang: str) -> list[list[Any]]:
 
 def marks_csv(marks: Sequence[PaperMarks], lang: str) -> bytes:
     table = marks_table(marks, lang)
-    return _csv_bytes([table[0]] + [[*r[:3], *(_pts(x) for x in r[3:])] for r in table[1:]])
+    return csv_bytes([table[0]] + [[*r[:3], *(_pts(x) for x in r[3:])] for r in table[1:]])
 
 
 def result_rows(marks: Sequence[PaperMarks]) -> list[list[Any]]:
@@ -98,7 +98,7 @@ def results_csv(marks: Sequence[PaperMarks]) -> bytes:
     rows = [list(RESULT_COLUMNS)]
     for r in result_rows(marks):
         rows.append([*r[:15], _pts(r[15]), _pts(r[16])])
-    return _csv_bytes(rows)
+    return csv_bytes(rows)
 
 
 def summary_rows(marks: Sequence[PaperMarks], lang: str) -> list[list[Any]]:
@@ -131,7 +131,7 @@ def _summary_row(label: str, got: list[float], top: list[float]) -> list[Any]:
 
 def summary_csv(marks: Sequence[PaperMarks], lang: str) -> bytes:
     rows = summary_rows(marks, lang)
-    return _csv_bytes([rows[0]] + [[r[0], _pts(r[1]), r[2], _pts(round(r[3], 4)), _pts(r[4]),
+    return csv_bytes([rows[0]] + [[r[0], _pts(r[1]), r[2], _pts(round(r[3], 4)), _pts(r[4]),
                                     _pts(r[5]), r[6]] for r in rows[1:]])
 
 

@@ -190,3 +190,30 @@ def test_with_roster_a_code_alone_or_an_id_alone_is_enough(graded, tmp_path):
 def test_the_plan_covers_every_case():
     seen = {plan(i, n) for i in range(STUDENTS) for n in range(1, 9)}
     assert seen == {"right", "wrong", "blank", "unreadable"}
+
+
+def test_a_template_filled_in_grades_like_the_answers(graded, tmp_path):
+    folder, _ = graded
+    template = tmp_path / "typed.csv"
+    args = ["--spec", str(folder / "exam.yaml"), "--roster", str(folder / "roster.csv")]
+    result = run("grade", str(template), "--template", *args)
+    assert result.exit_code == 0, result.output
+    with open(template, encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    header, answers = class_answers(papers())
+    assert rows[0] == header
+    assert [r[:3] for r in rows[1:]] == [r[:3] for r in answers]
+    for p, row in zip(papers(), rows[1:]):       # "-" exactly where the paper has no such key
+        from quizgen.grading.marks import response_keys
+
+        has = {k.key for k in response_keys(p)}
+        assert [c == "-" for c in row[3:]] == [k not in has for k in header[3:]]
+        assert all(c == "" for c, k in zip(row[3:], header[3:]) if k in has)
+    filled = [[*r[:3], *(a or t for a, t in zip(answer[3:], r[3:]))]
+              for r, answer in zip(rows[1:], answers)]
+    template.write_bytes(answers_csv(filled, rows[0], bom=True))
+    result = run("grade", str(template), *args, "--out", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out" / "typed-marks.csv").read_bytes().decode("utf-8") == \
+        expected_marks_csv(papers())
+    assert run("grade", str(template), "--template", *args).exit_code == 2   # no overwrite
