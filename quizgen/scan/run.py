@@ -413,7 +413,9 @@ def assemble(results: list[PageResult], exam: _Exam, answers: Mapping[str, str],
                 sheet.items.append(c.flagged["duplicate"])
     out = []
     for sheet in sheets.values():
-        _resolve(sheet, exam, warnings)
+        before = len(sheet.items)
+        _resolve(sheet, exam, warnings, answers)
+        items.extend(sheet.items[before:])          # the sheet's own: pages missing, no id
         if not sheet.open_items and len(sheet.pages) == len(sheet.layout.pages):
             marks = grade_paper(sheet.paper, sheet.responses, sheet.paper.get("lang"))
             marks.student_id, marks.student_name = sheet.student_id, sheet.name
@@ -423,7 +425,8 @@ def assemble(results: list[PageResult], exam: _Exam, answers: Mapping[str, str],
     return out
 
 
-def _resolve(sheet: Sheet, exam: _Exam, warnings: list[str]) -> None:
+def _resolve(sheet: Sheet, exam: _Exam, warnings: list[str],
+             answers: Mapping[str, str]) -> None:
     """The sheet's responses, its student, and its review answers applied."""
     from quizgen.scan.review import apply_answer
 
@@ -456,9 +459,11 @@ def _resolve(sheet: Sheet, exam: _Exam, warnings: list[str]) -> None:
         elif sid:
             warnings.append(f"paper {sheet.code}: student id {sid} is not on the roster")
     if not sid and not any(i.key == "id" for i in sheet.items):
-        sheet.items.append(ReviewItem(f"{_first_source(sheet)}|id", _first_source(sheet),
-                                      sheet.code, "?", "id", "no student id on the sheet",
-                                      "write the student's id"))
+        item = ReviewItem(f"{_first_source(sheet)}|id", _first_source(sheet), sheet.code, "?",
+                          "id", "no student id on the sheet", "write the student's id")
+        item.answer = answers.get(item.id, "").strip() or None
+        sid = item.answer or ""
+        sheet.items.append(item)
     sheet.student_id = sid
     for key, value in values.items():
         if key.endswith("#score"):
