@@ -116,15 +116,33 @@ def find_markers(grey: np.ndarray) -> np.ndarray:
     if len(set(picks)) != 4:
         raise NoSheet("no answer sheet found (the corner markers are not four)")
     chosen = areas[picks]
-    if chosen.max() > 2.2 * chosen.min():
-        raise NoSheet("no answer sheet found (the corner squares differ in size)")
     quad = pts[picks].astype(np.float32)
     if not cv2.isContourConvex(quad.reshape(-1, 1, 2)):
         raise NoSheet("no answer sheet found (the corner markers are not a quadrilateral)")
+    if chosen.max() > 5 * chosen.min() or not _sizes_agree(quad, chosen):
+        raise NoSheet("no answer sheet found (the corner squares differ in size)")
     span = min(np.linalg.norm(quad[0] - quad[2]), np.linalg.norm(quad[1] - quad[3]))
     if span < 0.4 * side:
         raise NoSheet("no answer sheet found (the corner markers are too close together)")
     return quad / f
+
+
+def _sizes_agree(quad: np.ndarray, areas: np.ndarray) -> bool:
+    """Whether each marker's area is what the perspective the four centres imply gives a
+    square there (within a factor of 1.8 either way): a phone held at an angle shows the near
+    markers larger, and something else dark near a corner does not fit."""
+    unit = np.array([(0, 0), (1, 0), (1, 1), (0, 1)], dtype=np.float32)
+    h = cv2.getPerspectiveTransform(unit, quad.astype(np.float32))
+    expected = []
+    for u, v in unit:
+        eps = 0.01
+        p = cv2.perspectiveTransform(np.array([[[u, v], [u + eps, v], [u, v + eps]]],
+                                              dtype=np.float32), h)[0]
+        a, b = p[1] - p[0], p[2] - p[0]
+        expected.append(abs(float(a[0] * b[1] - a[1] * b[0])) / eps ** 2)
+    expected = np.array(expected)
+    ratio = (areas / expected) / np.median(areas / expected)
+    return bool(np.all((ratio > 1 / 1.8) & (ratio < 1.8)))
 
 
 def _upright_corners(quad: np.ndarray) -> np.ndarray:

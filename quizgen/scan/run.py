@@ -172,7 +172,9 @@ def iter_pages(paths: Sequence[str]) -> Iterator[tuple[str, Any]]:
                         if w * scale < 200 or h * scale < 200:
                             yield source, "the page is too small to be a scanned sheet"
                             continue
-                        array = page.render(scale=scale, grayscale=True).to_numpy()
+                        array = _page_image(page, w, h)
+                        if array is None:
+                            array = page.render(scale=scale, grayscale=True).to_numpy()
                         page.close()
                     except Exception as exc:     # noqa: BLE001
                         yield source, f"the page cannot be drawn ({type(exc).__name__})"
@@ -192,6 +194,28 @@ def iter_pages(paths: Sequence[str]) -> Iterator[tuple[str, Any]]:
         if image.dtype != np.uint8:
             image = cv2.convertScaleAbs(image, alpha=255.0 / max(1.0, float(image.max())))
         yield name, to_grey(image)
+
+
+def _page_image(page: Any, width: float, height: float) -> Any:
+    """A scanned page's own image, at its own resolution, when the page is one image that
+    covers it (a scanner's PDF): decoding it is a quarter of the time of drawing the page.
+    None for any other page (it is drawn instead), or an image over MAX_PIXELS."""
+    import pypdfium2.raw as pdfium_c
+
+    images = list(page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=1))
+    if len(images) != 1:
+        return None
+    image = images[0]
+    try:
+        left, bottom, right, top = image.get_pos()
+        w_px, h_px = image.get_px_size()
+        if (right - left) * (top - bottom) < 0.8 * width * height or w_px * h_px > MAX_PIXELS:
+            return None
+        if min(w_px, h_px) < 200:
+            return None
+        return image.get_bitmap(render=False).to_numpy()
+    except Exception:            # noqa: BLE001 - an odd image: the page is drawn instead
+        return None
 
 
 # ------------------------------------------------------------------------ the run
@@ -371,10 +395,28 @@ def _markers(size: tuple[float, float]) -> tuple[tuple[float, float], ...]:
     return ((c, c), (w - c, c), (w - c, h - c), (c, h - c))
 
 
+def _identity(r: PageResult, exam: _Exam, answers: Mapping[str, str]) -> str:
+    """Whose sheet a page is: the student id in its QR code (a roster paper), else the id
+    its id grid reads (or the review's answer for it), else the roster's one owner of the
+    code; "" when it cannot be told without a person."""
+    if r.student_id:
+        return r.student_id
+    item = r.flagged.get("id")
+    if item is not None:
+        return item.answer or ""
+    if answers.get(f"{r.source}|id", "").strip():          # an empty id grid, answered
+        return answers[f"{r.source}|id"].strip()
+    if r.values.get("id"):
+        return str(r.values["id"])
+    owners = exam.owner.get(r.code, [])
+    return owners[0].id if len(owners) == 1 else ""
+
+
 def assemble(results: list[PageResult], exam: _Exam, answers: Mapping[str, str],
              items: list[ReviewItem], warnings: list[str]) -> list[Sheet]:
     """The pages put together into sheets (duplicates flagged, missing pages waited for), the
-    review's answers applied, and each complete sheet graded."""
+    review's answers applied, and each complete sheet graded. A page whose student cannot be
+    told (an id grid left empty or unclear) is a sheet of its own, waiting for review."""
     from quizgen.grading.marks import grade_paper
 
     for item in items:
@@ -383,9 +425,11 @@ def assemble(results: list[PageResult], exam: _Exam, answers: Mapping[str, str],
     seen: dict[tuple[str, str, int], list[PageResult]] = {}
     for r in results:
         if r.status == "read" and r.code:
-            seen.setdefault((r.code, r.student_id, r.page), []).append(r)
+            who = _identity(r, exam, answers) or f"?{r.source}"
+            seen.setdefault((r.code, who, r.page), []).append(r)
     sheets: dict[tuple[str, str], Sheet] = {}
-    for (code, sid, page_no), copies in seen.items():
+    for (code, who, page_no), copies in seen.items():
+        sid = "" if who.startswith("?") else who
         chosen = copies[0]
         if len(copies) > 1:
             said = {c.source: answers.get(f"{c.source}|duplicate", "").strip().lower()
@@ -393,19 +437,23 @@ def assemble(results: list[PageResult], exam: _Exam, answers: Mapping[str, str],
             kept = [c for c in copies if said[c.source] == "keep"]
             for c in copies:
                 others = ", ".join(o.source for o in copies if o is not c)
+                if len(copies) > 4:
+                    others = f"{others.split(', ')[0]} and {len(copies) - 2} more"
                 item = ReviewItem(f"{c.source}|duplicate", c.source, code, sid or "?",
-                                  "duplicate", f"the same sheet (paper {code}, page {page_no})"
-                                  f" was also scanned as {others}", "keep or drop")
+                                  "duplicate", f"the same sheet (paper {code}, student "
+                                  f"{sid or '?'}, page {page_no}) was also scanned as {others}",
+                                  "keep or drop")
                 if len(kept) == 1:
                     item.answer = "keep" if c is kept[0] else "drop"
                 items.append(item)
                 c.flagged["duplicate"] = item
             if len(kept) == 1:
                 chosen = kept[0]
-        sheet = sheets.get((code, sid))
+        sheet = sheets.get((code, who))
         if sheet is None:
-            sheet = Sheet(code, sid, "", dict(exam.paper(code)), exam.layout(code, sid))
-            sheets[(code, sid)] = sheet
+            sheet = Sheet(code, sid, "", dict(exam.paper(code)), exam.layout(code, chosen
+                                                                              .student_id))
+            sheets[(code, who)] = sheet
         sheet.pages[page_no] = chosen
         sheet.items.extend(chosen.flagged.values())
         for c in copies:
@@ -427,44 +475,36 @@ def assemble(results: list[PageResult], exam: _Exam, answers: Mapping[str, str],
 
 def _resolve(sheet: Sheet, exam: _Exam, warnings: list[str],
              answers: Mapping[str, str]) -> None:
-    """The sheet's responses, its student, and its review answers applied."""
+    """The sheet's responses, its student's name, and its review answers applied."""
     from quizgen.scan.review import apply_answer
 
     missing = [n for n in range(1, len(sheet.layout.pages) + 1) if n not in sheet.pages]
     if missing:
-        item = ReviewItem(f"{sheet.code} {sheet.student_id}|pages".strip(), "", sheet.code,
+        item = ReviewItem(f"{sheet.code} {sheet.student_id or '?'}|pages", "", sheet.code,
                           sheet.student_id or "?", "pages",
-                          f"page {', '.join(map(str, missing))} of the sheet was not scanned",
+                          f"page {', '.join(map(str, missing))} of the sheet was not scanned "
+                          "(or its student id does not match the other pages')",
                           "scan it and run again")
         sheet.items.append(item)
     values: dict[str, str | None] = {}
     for page in sheet.pages.values():
         values.update(page.values)
         for key, item in page.flagged.items():
-            if item.answer is not None and key not in ("duplicate", "layout"):
+            if item.answer is not None and key not in ("duplicate", "layout", "id", "code"):
                 values[key] = apply_answer(item)
+    values.pop("id", None)
     sid = sheet.student_id
-    if not sid:
-        sid = values.pop("id", None) or ""
-    else:
-        values.pop("id", None)
+    if not sid and not any(i.key == "id" and i.answer is None for i in sheet.items):
+        source = _first_source(sheet)
+        item = ReviewItem(f"{source}|id", source, sheet.code, "?", "id",
+                          "no student id on the sheet", "write the student's id")
+        sheet.items.append(item)
     roster = exam.roster
-    if roster is not None:
-        if not sid:
-            owners = exam.owner.get(sheet.code, [])
-            if len(owners) == 1:
-                sid = owners[0].id
+    if roster is not None and sid:
         if sid in roster:
             sheet.name = roster[sid].name
-        elif sid:
+        else:
             warnings.append(f"paper {sheet.code}: student id {sid} is not on the roster")
-    if not sid and not any(i.key == "id" for i in sheet.items):
-        item = ReviewItem(f"{_first_source(sheet)}|id", _first_source(sheet), sheet.code, "?",
-                          "id", "no student id on the sheet", "write the student's id")
-        item.answer = answers.get(item.id, "").strip() or None
-        sid = item.answer or ""
-        sheet.items.append(item)
-    sheet.student_id = sid
     for key, value in values.items():
         if key.endswith("#score"):
             if value is not None:

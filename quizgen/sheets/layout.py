@@ -13,8 +13,9 @@ What a sheet holds, page by page:
 * a QR code (top right) with :func:`qr_payload`: the paper code, the page and the page count,
   the exam's fingerprint (so a sheet of another exam is told apart) and, for a roster paper,
   the student id; the code printed beneath it;
-* on page 1, the student: the printed name and id for a roster paper, else a write-in name
-  line and an id bubble grid (:data:`ID_DIGITS` columns of 0-9);
+* on every page (pages are scanned in any order), the student: the printed name and id for
+  a roster paper, else a write-in name line and an id bubble grid (:data:`ID_DIGITS`
+  columns of 0-9), whose reading ties the pages of one student together;
 * a field per gradable part, in paper order, flowing down two columns and onto further pages:
   a bubble row for a choice (its printed letters), a true/false part, a flag (bit) and a
   part that asks for a TCP state (the eleven RFC states); a grid (position x letter) for an
@@ -252,7 +253,7 @@ def sheet_layout(paper: Mapping[str, Any], options: SheetOptions, exam: str) -> 
     student = paper.get("student") or None
     pages: list[Page] = []
     top_first = 52.0 if student else 112.0
-    top_other = 44.0
+    top_other = 44.0 if student else top_first   # an anonymous sheet's id grid on every page
     bottom = height - 22.0
     page = _new_page(1, width, height)
     pages.append(page)
@@ -277,7 +278,8 @@ def sheet_layout(paper: Mapping[str, Any], options: SheetOptions, exam: str) -> 
     for p in pages:
         p.payload = qr_payload(str(paper["code"]), p.number, len(pages), exam, sid)
         _furniture(p, paper, words, width, height, len(pages))
-    _student_block(pages[0], student, words)
+    for p in pages:          # every page says whose it is: pages are scanned in any order
+        _student_block(p, student, words)
     return SheetLayout(code=str(paper["code"]), paper_size=options.paper, width=width,
                        height=height, lang=lang, pages=pages, student_id=sid)
 

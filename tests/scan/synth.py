@@ -46,6 +46,7 @@ class Mark:
     group: int
     value: str
     style: str               # full | light | tick | erased
+    page: int | None = None  # the field's page (an id grid is on every page)
 
 
 @dataclass
@@ -86,8 +87,10 @@ def draw_mark(image: np.ndarray, x_mm: float, y_mm: float, style: str,
         raise ValueError(style)
 
 
-def bubble_of(layout: SheetLayout, key: str, group: int, value: str):
+def bubble_of(layout: SheetLayout, key: str, group: int, value: str, page_no: int | None = None):
     for page in layout.pages:
+        if page_no is not None and page.number != page_no:
+            continue
         for f in page.fields:
             if f.key == key:
                 for b in f.groups[group]:
@@ -100,7 +103,7 @@ def fill(pages: list[np.ndarray], layout: SheetLayout, marks: list[Mark],
          rng: np.random.Generator) -> list[np.ndarray]:
     out = [p.copy() for p in pages]
     for m in marks:
-        number, b = bubble_of(layout, m.key, m.group, m.value)
+        number, b = bubble_of(layout, m.key, m.group, m.value, m.page)
         draw_mark(out[number - 1], b.x, b.y, m.style, rng)
     return out
 
