@@ -153,36 +153,7 @@ def iter_pages(paths: Sequence[str]) -> Iterator[tuple[str, Any]]:
     for path in paths:
         name = _label(path)
         if _is_pdf(path):
-            import pypdfium2 as pdfium
-
-            try:
-                doc = pdfium.PdfDocument(path)
-            except Exception as exc:     # noqa: BLE001 - pdfium's errors are untyped
-                yield f"{name}", f"not a readable PDF ({type(exc).__name__})"
-                continue
-            try:
-                for i in range(len(doc)):
-                    source = f"{name} p{i + 1}"
-                    try:
-                        page = doc[i]
-                        w, h = page.get_size()
-                        scale = PDF_DPI / 72
-                        if w * h * scale * scale > MAX_PIXELS:
-                            scale = (MAX_PIXELS / (w * h)) ** 0.5
-                        if w * scale < 200 or h * scale < 200:
-                            yield source, "the page is too small to be a scanned sheet"
-                            continue
-                        array = _page_image(page, w, h)
-                        if array is None:
-                            array = page.render(scale=scale, grayscale=True).to_numpy()
-                        page.close()
-                    except Exception as exc:     # noqa: BLE001
-                        yield source, f"the page cannot be drawn ({type(exc).__name__})"
-                        continue
-                    yield source, np.ascontiguousarray(array[..., 0] if array.ndim == 3
-                                                       else array)
-            finally:
-                doc.close()
+            yield from _pdf_pages(path, name)
             continue
         with open(path, "rb") as fh:
             data = fh.read(MAX_FILE + 1)
@@ -196,6 +167,48 @@ def iter_pages(paths: Sequence[str]) -> Iterator[tuple[str, Any]]:
         yield name, to_grey(image)
 
 
+#: pdfium keeps every image it decodes until its document is closed: the document is opened
+#: again after this many pages, so that memory does not grow with the stack.
+PAGES_PER_OPEN = 16
+
+
+def _pdf_pages(path: str, name: str) -> Iterator[tuple[str, Any]]:
+    import numpy as np
+    import pypdfium2 as pdfium
+
+    try:
+        doc = pdfium.PdfDocument(path)
+        count = len(doc)
+    except Exception as exc:     # noqa: BLE001 - pdfium's errors are untyped
+        yield name, f"not a readable PDF ({type(exc).__name__})"
+        return
+    try:
+        for i in range(count):
+            if i and i % PAGES_PER_OPEN == 0:
+                doc.close()
+                doc = pdfium.PdfDocument(path)
+            source = f"{name} p{i + 1}"
+            try:
+                page = doc[i]
+                w, h = page.get_size()
+                scale = PDF_DPI / 72
+                if w * h * scale * scale > MAX_PIXELS:
+                    scale = (MAX_PIXELS / (w * h)) ** 0.5
+                if w * scale < 200 or h * scale < 200:
+                    yield source, "the page is too small to be a scanned sheet"
+                    continue
+                array = _page_image(page, w, h)
+                if array is None:
+                    array = page.render(scale=scale, grayscale=True).to_numpy()
+                page.close()
+            except Exception as exc:     # noqa: BLE001
+                yield source, f"the page cannot be drawn ({type(exc).__name__})"
+                continue
+            yield source, np.array(array[..., 0] if array.ndim == 3 else array)
+    finally:
+        doc.close()
+
+
 def _page_image(page: Any, width: float, height: float) -> Any:
     """A scanned page's own image, at its own resolution, when the page is one image that
     covers it (a scanner's PDF): decoding it is a quarter of the time of drawing the page.
@@ -207,7 +220,7 @@ def _page_image(page: Any, width: float, height: float) -> Any:
         return None
     image = images[0]
     try:
-        left, bottom, right, top = image.get_pos()
+        left, bottom, right, top = image.get_bounds()
         w_px, h_px = image.get_px_size()
         if (right - left) * (top - bottom) < 0.8 * width * height or w_px * h_px > MAX_PIXELS:
             return None
