@@ -41,9 +41,22 @@ def apply_answer(item) -> str | None:
             value = float(answer)
         except ValueError:
             raise QuizgenError(f"the score {answer!r} is not a number", field=item.id) from None
-        if value < 0:
-            raise QuizgenError(f"the score {answer!r} is negative", field=item.id)
+        if not 0 <= value <= item.points + 1e-9:
+            raise QuizgenError(f"the score {answer!r} is not between 0 and the part's "
+                               f"{item.points:g} points", field=item.id)
         return f"{value:g}"
+    if item.values and item.key != "id":
+        single = [v for v in item.values if len(v) > 1]     # a state's name, a score
+        if answer.upper() in {v.upper() for v in single}:
+            return next(v for v in single if v.upper() == answer.upper())
+        unknown = [ch for ch in answer.replace(" ", "") if ch.upper() not in
+                   {v.upper() for v in item.values if len(v) == 1}]
+        if unknown or single and not answer:
+            raise QuizgenError(f"the answer {answer!r} is not made of this field's bubbles "
+                               f"({', '.join(item.values[:12])}), nor '-' for none",
+                               field=item.id)
+        letters = {v.upper(): v for v in item.values if len(v) == 1}
+        return "".join(letters[ch.upper()] for ch in answer.replace(" ", ""))
     return answer
 
 

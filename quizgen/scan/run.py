@@ -40,6 +40,8 @@ class ReviewItem:
     reading: str
     crop: bytes = b""         # PNG
     answer: str | None = None  # the teacher's, from the review file
+    values: tuple[str, ...] = ()   # a field's bubbles' values: what an answer may be made of
+    points: float = 0.0       # a score field's full points
 
 
 @dataclass
@@ -287,7 +289,13 @@ def scan(paths: Sequence[str], spec: Any, source: Any, roster: Sequence[Any] | N
             results.append(PageResult(source_name, status="skipped", note=image))
             warnings.append(f"{source_name}: {image}; skipped")
             continue
-        result = read_one(source_name, image, exam, answers, keep_images)
+        try:
+            result = read_one(source_name, image, exam, answers, keep_images)
+        except QuizgenError:
+            raise
+        except Exception as exc:     # noqa: BLE001 - one odd page must not lose the others
+            result = PageResult(source_name, status="skipped",
+                                note=f"the page could not be read ({type(exc).__name__})")
         results.append(result)
         if result.status == "skipped":
             warnings.append(f"{source_name}: {result.note}; skipped")
@@ -327,8 +335,8 @@ def read_one(source_name: str, image: Any, exam: _Exam, answers: Mapping[str, st
                 note = f"its QR code is not a quizgen answer sheet's ({text[:40]!r})"
             else:
                 note = "the paper code (QR) cannot be read"
-            if im.qr_ink(reg, qr_place) < 0.15 and im.qr_ink(im.turn(reg, size), qr_place) > 0.15:
-                reg = im.turn(reg, size)
+            if im.qr_ink(im.turn(reg, size), qr_place) > im.qr_ink(reg, qr_place):
+                reg = im.turn(reg, size)         # the crop shows the QR's place, inked
             item = ReviewItem(item_id, source_name, "", "", "code", note,
                               "write the code printed under the QR code (CODE, or CODE/PAGE "
                               "for a page after the first; STUDENT after a space for a "
@@ -375,6 +383,10 @@ def read_one(source_name: str, image: Any, exam: _Exam, answers: Mapping[str, st
         return result
     page = layout.pages[payload_page - 1]
     reading = read_page(reg, page)
+    if payload is None:          # the code came from the review: which way up is the page?
+        turned_reading = read_page(im.turn(reg, size), page)
+        if turned_reading.ring > reading.ring:
+            reg, reading = im.turn(reg, size), turned_reading
     student = payload_sid or "?"
     if keep_images:
         result.image = im.page_png(reg)
@@ -395,7 +407,10 @@ def read_one(source_name: str, image: Any, exam: _Exam, answers: Mapping[str, st
         result.marks_png.append((key, fr.field.box))
         if fr.problem:
             item = ReviewItem(f"{source_name}|{key}", source_name, payload_code, student,
-                              key, fr.problem, shown(fr), crop=im.crop_png(reg, fr.field.box))
+                              key, fr.problem, shown(fr), crop=im.crop_png(reg, fr.field.box),
+                              values=tuple(dict.fromkeys(b.value for g in fr.field.groups
+                                                         for b in g)),
+                              points=fr.field.points)
             result.flagged[key] = item
     return result
 

@@ -334,3 +334,48 @@ def test_review_loop_two_marks_a_missing_score_and_an_anonymous_id(tmp_path):
     assert float(rows[1][-1]) == pytest.approx(expected_total)
     pdfs = list((tmp_path / "out").glob("*-result.pdf"))
     assert len(pdfs) == 1 and pdfs[0].read_bytes().startswith(b"%PDF")
+
+
+def test_an_unreadable_code_waits_for_the_code_and_a_wrong_review_answer_is_one_line(tmp_path):
+    (tmp_path / "spec.yaml").write_text(ANONYMOUS, encoding="utf-8")
+    spec = load_spec(tmp_path / "spec.yaml")
+    r = quizgen("paper", "spec.yaml", "--sheets", "--format", "html", "--out", "printed",
+                cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    paper = next(iter(class_set(spec, BankSource())))
+    layout = sheet_layout(paper, options_of(spec), fingerprint(spec))
+    bubbles = key_bubbles(paper, layout)
+    marks = [synth.Mark(k, g, v, "full") for k, bs in bubbles.items() for g, v in bs]
+    marks += [synth.Mark("id", k, d, "full") for k, d in enumerate("31")]
+    marks += [synth.Mark(f.key, 0, f.groups[0][-1].value, "full") for f in layout.fields()
+              if f.kind == "score"]
+    rng = np.random.default_rng(11)
+    sheet_pdf = next((tmp_path / "printed").glob(f"{paper['code']}-sheet.pdf"))
+    page = synth.fill(synth.rasterise(sheet_pdf.read_bytes()), layout, marks, rng)[0]
+    qx, qy, qs = (round(v * synth.RENDER_DPI / 25.4) for v in layout.pages[0].qr)
+    page[qy + qs // 3:qy + qs // 2, qx:qx + qs] = 0            # a stroke of ink across the QR
+    import cv2
+
+    cv2.imwrite(str(tmp_path / "scan.png"), synth.scan_like(page, rng, dpi=200, angle=-2.0,
+                                                            upside_down=True))
+    r = quizgen("scan", "scan.png", "--spec", "spec.yaml", "--out", "out", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "0 sheets graded" in r.stdout and "1 items to review" in r.stdout, r.stdout
+    review = (tmp_path / "out" / "scan-review.csv").read_text(encoding="utf-8-sig")
+    assert "scan.png|code" in review and "cannot be read" in review
+    (tmp_path / "answered.csv").write_text(review.replace("\r\n", "\n").strip() +
+                                           paper["code"] + "\n", encoding="utf-8")
+    r = quizgen("scan", "scan.png", "--spec", "spec.yaml", "--review", "answered.csv",
+                "--out", "out", "--force", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "1 sheets graded, 0 waiting" in r.stdout, r.stdout
+    rows = list(csv.reader(io.StringIO((tmp_path / "out" / "scan-marks.csv")
+                                       .read_text(encoding="utf-8-sig"))))
+    assert rows[1][0] == "31" and float(rows[1][-1]) == sum(
+        rk.points for rk in response_keys(paper))              # every answer right
+    # an answer that is no paper code is one line naming the item
+    (tmp_path / "bad.csv").write_text(review.replace("\r\n", "\n").strip() + "NOPE!\n",
+                                      encoding="utf-8")
+    err = one_line_error(quizgen("scan", "scan.png", "--spec", "spec.yaml", "--review",
+                                 "bad.csv", "--out", "out2", cwd=tmp_path))
+    assert "scan.png|code" in err and not (tmp_path / "out2").exists()
