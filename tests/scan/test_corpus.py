@@ -46,6 +46,10 @@ def test_a_clear_sheet_reads_exactly_what_was_drawn_in_every_distortion(sheet_te
         "JPEG quality 40": synth.scan_like(page, rng, dpi=200, angle=-2.0, jpeg=40),
         "photo": synth.photo_like(page, rng),
         "photo upside down": synth.photo_like(np.ascontiguousarray(page[::-1, ::-1]), rng),
+        "on its side": synth.scan_like(np.ascontiguousarray(np.rot90(page)), rng, dpi=200,
+                                       angle=2.0),
+        "on its other side": synth.scan_like(np.ascontiguousarray(np.rot90(page, 3)), rng,
+                                             dpi=150, angle=-3.0),
     }
     for how, image in cases.items():
         result = read_one(how, to_grey(image), template.exam, {}, keep_images=False)
