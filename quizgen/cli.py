@@ -28,8 +28,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("quizgen.commands.export:export", "Export question variants for an LMS."),
     "export-cn": ("quizgen.commands.cnexport:export_cn", "The question bank for Chinese "
                   "platforms' importers: Word (1、【单选题】…) or Excel."),
-    "scan": ("quizgen.commands.scan:scan", "Read answer sheets from scans and photos, and "
-             "grade them (a review list for what is unclear)."),
+    "scan": ("quizgen.commands.scan:scan",
+             "Read answer sheets (scanned PDFs, JPEG/PNG photos) and grade them."),
     "review": ("quizgen.commands.review:review",
                "The review report (试卷审核表) of a spec's versions, with a verdict per rule."),
     "banks": ("quizgen.commands.banks:banks", "List and check question banks."),
