@@ -28,9 +28,12 @@ sections:
 """
 
 
-def quizgen(*args, cwd=None):
+def quizgen(*args, cwd=None, env=None):
+    import os
+
     return subprocess.run([sys.executable, "-m", "quizgen", *map(str, args)],
-                          capture_output=True, text=True, cwd=cwd)
+                          capture_output=True, text=True, cwd=cwd,
+                          env={**os.environ, **(env or {})})
 
 
 def one_line_error(r):
@@ -47,10 +50,10 @@ def pdf_of(images, path: Path, dpi: int = 200) -> None:
     pages[0].save(path, save_all=True, append_images=pages[1:], resolution=dpi)
 
 
-def answer_list(paper, rng):
+def answer_list(spec, paper, rng):
     """A random answer a part (drawn from what the sheet offers), as the student means it:
     response key -> raw text, and which bubbles that is (key -> [(group, value)])."""
-    layout = sheet_layout(paper, options_of(SPEC_OBJ), fingerprint(SPEC_OBJ))
+    layout = sheet_layout(paper, options_of(spec), fingerprint(spec))
     fields = {f.key: f for f in layout.fields()}
     responses, bubbles = {}, {}
     for rk in response_keys(paper):
@@ -78,12 +81,9 @@ def answer_list(paper, rng):
     return responses, bubbles
 
 
-SPEC_OBJ = None
-
-
 @pytest.fixture(scope="module")
 def class_set_40(tmp_path_factory):
-    global SPEC_OBJ
+    """A folder with spec.yaml, a roster of 40 and the set printed with --sheets."""
     folder = tmp_path_factory.mktemp("class40")
     (folder / "spec.yaml").write_text(SPEC, encoding="utf-8")
     rows = ["student_id,name"] + [f"2026{n:03d},Student {n}" for n in range(1, 41)]
@@ -91,21 +91,20 @@ def class_set_40(tmp_path_factory):
     r = quizgen("paper", "spec.yaml", "--roster", "roster.csv", "--sheets", "--format", "html",
                 "--out", "printed", cwd=folder)
     assert r.returncode == 0, r.stderr
-    SPEC_OBJ = load_spec(folder / "spec.yaml")
     return folder
 
 
 def test_forty_students_filled_from_an_answer_list_scanned_shuffled_give_the_expected_marks(
         class_set_40):
     folder = class_set_40
-    spec = SPEC_OBJ
+    spec = load_spec(folder / "spec.yaml")
     roster = load_roster(folder / "roster.csv")
     rng = np.random.default_rng(40)
     images, expected = [], []
     for paper in class_set(spec, BankSource(), roster):
         sheet = folder / "printed" / f"{paper['student']['id']}-{paper['code']}-sheet.pdf"
         layout = sheet_layout(paper, options_of(spec), fingerprint(spec))
-        responses, bubbles = answer_list(paper, rng)
+        responses, bubbles = answer_list(spec, paper, rng)
         marks = [synth.Mark(key, g, v, "full") for key, bs in bubbles.items() for g, v in bs]
         pages = synth.fill(synth.rasterise(sheet.read_bytes()), layout, marks, rng)
         for page in pages:
@@ -135,7 +134,7 @@ def test_forty_students_filled_from_an_answer_list_scanned_shuffled_give_the_exp
 def test_the_same_sheet_twice_another_exam_and_bad_files_are_flagged_and_nothing_is_lost(
         class_set_40, tmp_path):
     folder = class_set_40
-    spec = SPEC_OBJ
+    spec = load_spec(folder / "spec.yaml")
     roster = load_roster(folder / "roster.csv")
     papers = list(class_set(spec, BankSource(), roster))[:2]
     rng = np.random.default_rng(2)
@@ -365,10 +364,16 @@ def test_an_unreadable_code_waits_for_the_code_and_a_wrong_review_answer_is_one_
     assert "scan.png|code" in review and "cannot be read" in review
     (tmp_path / "answered.csv").write_text(review.replace("\r\n", "\n").strip() +
                                            paper["code"] + "\n", encoding="utf-8")
-    r = quizgen("scan", "scan.png", "--spec", "spec.yaml", "--review", "answered.csv",
-                "--out", "out", "--force", cwd=tmp_path)
-    assert r.returncode == 0, r.stderr
-    assert "1 sheets graded, 0 waiting" in r.stdout, r.stdout
+    for out in ("out", "again"):             # twice: the same bytes, the student's PDF too
+        r = quizgen("scan", "scan.png", "--spec", "spec.yaml", "--review", "answered.csv",
+                    "--out", out, "--force", cwd=tmp_path, env={"SOURCE_DATE_EPOCH": "1"})
+        assert r.returncode == 0, r.stderr
+        assert "1 sheets graded, 0 waiting" in r.stdout, r.stdout
+    names = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert "31-" + paper["code"] + "-result.pdf" in names
+    for name in names:
+        assert (tmp_path / "out" / name).read_bytes() == (tmp_path / "again" / name
+                                                          ).read_bytes(), name
     rows = list(csv.reader(io.StringIO((tmp_path / "out" / "scan-marks.csv")
                                        .read_text(encoding="utf-8-sig"))))
     assert rows[1][0] == "31" and float(rows[1][-1]) == sum(
