@@ -159,7 +159,10 @@ def iter_pages(paths: Sequence[str]) -> Iterator[tuple[str, Any]]:
             continue
         with open(path, "rb") as fh:
             data = fh.read(MAX_FILE + 1)
-        image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_UNCHANGED)
+        try:
+            image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_UNCHANGED)
+        except cv2.error:            # over OPENCV_IO_MAX_IMAGE_PIXELS, or a broken header
+            image = None
         if image is None:
             yield name, (f"not a PDF or an image that can be read (or over "
                          f"{MAX_PIXELS // 1_000_000} megapixels)")

@@ -158,6 +158,7 @@ def test_the_same_sheet_twice_another_exam_and_bad_files_are_flagged_and_nothing
     import cv2
 
     cv2.imwrite(str(tmp_path / "noise.png"), noise)
+    cv2.imwrite(str(tmp_path / "huge.png"), np.zeros((8000, 8000), np.uint8))   # 64 Mpx
     (tmp_path / "corrupt.pdf").write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 10)
     (tmp_path / "corrupt.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
     text_pdf = tmp_path / "text.pdf"
@@ -165,6 +166,7 @@ def test_the_same_sheet_twice_another_exam_and_bad_files_are_flagged_and_nothing
 
     text_pdf.write_bytes(html_to_pdf("<p>Minutes of the staff meeting</p>"))
     r = quizgen("scan", "stack.pdf", "noise.png", "corrupt.pdf", "corrupt.jpg", "text.pdf",
+                "huge.png",
                 "--spec", folder / "spec.yaml", "--roster", folder / "roster.csv",
                 "--out", "out", "--no-pdfs", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
@@ -176,6 +178,7 @@ def test_the_same_sheet_twice_another_exam_and_bad_files_are_flagged_and_nothing
     assert any("corrupt.pdf" in w and "not a readable PDF" in w for w in warnings), warnings
     assert any("corrupt.jpg" in w for w in warnings), warnings
     assert any("text.pdf p1" in w and "no answer sheet" in w for w in warnings), warnings
+    assert any("huge.png" in w and "60 megapixels" in w for w in warnings), warnings
     # the second student's sheet is graded; the first waits: it was scanned twice
     assert "1 sheets graded, 1 waiting for review" in r.stdout, r.stdout
     marks = (tmp_path / "out" / "scan-marks.csv").read_text(encoding="utf-8-sig")
