@@ -31,7 +31,8 @@ from quizgen.commands.options import bank_option
 @click.option("--pdfs/--no-pdfs", "pdfs", default=True, show_default=True,
               help="A PDF per graded student: the sheet marked, and the key.")
 @click.option("--jobs", type=click.IntRange(1, 64), default=None,
-              help="Processes rendering the students' PDFs (default: the number of CPUs).")
+              help="Processes reading the pages and rendering the students' PDFs (default: "
+                   "the number of CPUs).")
 @click.option("--force", is_flag=True, help="Overwrite existing files.")
 @bank_option
 @click.pass_context
@@ -53,8 +54,12 @@ def scan(ctx: click.Context, inputs: tuple[str, ...], spec: str, roster: str | N
     paper_spec = load_spec(spec)
     students = load_roster(roster) if roster else None
     answers = read_review(review) if review else None
+    if not jobs:
+        from quizgen.render.pdf import available_cpus
+
+        jobs = available_cpus()
     result = run_scan(list(inputs), paper_spec, _source(ctx, banks), students, answers,
-                      keep_images=pdfs)
+                      keep_images=pdfs, jobs=jobs)
     for line in result.warnings:
         click.echo(f"warning: {line}", err=True)
     final = sorted(result.final, key=lambda s: (s.student_id, s.code))
@@ -69,10 +74,6 @@ def scan(ctx: click.Context, inputs: tuple[str, ...], spec: str, roster: str | N
     if pdfs and final:
         from quizgen.scan.report import student_pdfs
 
-        if not jobs:
-            from quizgen.render.pdf import available_cpus
-
-            jobs = available_cpus()
         files += student_pdfs(final, jobs)
     write_files(files, Path(out_dir), force, manifest="scan.sha256")
     open_items = [i for i in result.items if not i.answer]

@@ -125,20 +125,7 @@ def check_inputs(paths: Sequence[str]) -> None:
 def count_pages(paths: Sequence[str]) -> int:
     """How many pages the inputs hold (a PDF's page count, 1 an image); a file that cannot
     be opened counts 1 (it is reported when read)."""
-    total = 0
-    for p in paths:
-        if _is_pdf(p):
-            try:
-                import pypdfium2 as pdfium
-
-                doc = pdfium.PdfDocument(p)
-                total += len(doc)
-                doc.close()
-            except Exception:        # noqa: BLE001 - a corrupt PDF is reported when read
-                total += 1
-        else:
-            total += 1
-    return total
+    return sum(_pdf_count(p) if _is_pdf(p) else 1 for p in paths)
 
 
 def _is_pdf(path: str) -> bool:
@@ -146,16 +133,25 @@ def _is_pdf(path: str) -> bool:
         return fh.read(5) == b"%PDF-"
 
 
-def iter_pages(paths: Sequence[str]) -> Iterator[tuple[str, Any]]:
-    """(source, grey image or a problem's text) of every page of ``paths``, one at a time."""
+def iter_pages(paths: Sequence[str], select: Callable[[int], bool] = lambda n: True
+               ) -> Iterator[tuple[int, str, Any]]:
+    """(page number in the run, source, grey image or a problem's text) of every page of
+    ``paths`` that ``select`` picks (by number: the others are not decoded), one at a time.
+    A file that cannot be opened counts as one page, as in :func:`count_pages`."""
     import numpy as np
 
     from quizgen.scan.image import cv2, to_grey
 
+    number = 0
     for path in paths:
         name = _label(path)
         if _is_pdf(path):
-            yield from _pdf_pages(path, name)
+            for k, source, image in _pdf_pages(path, name, lambda k: select(number + k)):
+                yield number + k, source, image
+            number += _pdf_count(path)
+            continue
+        number += 1
+        if not select(number - 1):
             continue
         with open(path, "rb") as fh:
             data = fh.read(MAX_FILE + 1)
@@ -164,12 +160,12 @@ def iter_pages(paths: Sequence[str]) -> Iterator[tuple[str, Any]]:
         except cv2.error:            # over OPENCV_IO_MAX_IMAGE_PIXELS, or a broken header
             image = None
         if image is None:
-            yield name, (f"not a PDF or an image that can be read (or over "
-                         f"{MAX_PIXELS // 1_000_000} megapixels)")
+            yield number - 1, name, (f"not a PDF or an image that can be read (or over "
+                                     f"{MAX_PIXELS // 1_000_000} megapixels)")
             continue
         if image.dtype != np.uint8:
             image = cv2.convertScaleAbs(image, alpha=255.0 / max(1.0, float(image.max())))
-        yield name, to_grey(image)
+        yield number - 1, name, to_grey(image)
 
 
 #: pdfium keeps every image it decodes until its document is closed: the document is opened
@@ -177,7 +173,22 @@ def iter_pages(paths: Sequence[str]) -> Iterator[tuple[str, Any]]:
 PAGES_PER_OPEN = 16
 
 
-def _pdf_pages(path: str, name: str) -> Iterator[tuple[str, Any]]:
+def _pdf_count(path: str) -> int:
+    """A PDF's pages (1 if it cannot be opened: it is one problem)."""
+    import pypdfium2 as pdfium
+
+    try:
+        doc = pdfium.PdfDocument(path)
+    except Exception:            # noqa: BLE001 - pdfium's errors are untyped
+        return 1
+    try:
+        return len(doc)
+    finally:
+        doc.close()
+
+
+def _pdf_pages(path: str, name: str, select: Callable[[int], bool]
+               ) -> Iterator[tuple[int, str, Any]]:
     import numpy as np
     import pypdfium2 as pdfium
 
@@ -185,13 +196,18 @@ def _pdf_pages(path: str, name: str) -> Iterator[tuple[str, Any]]:
         doc = pdfium.PdfDocument(path)
         count = len(doc)
     except Exception as exc:     # noqa: BLE001 - pdfium's errors are untyped
-        yield name, f"not a readable PDF ({type(exc).__name__})"
+        if select(0):
+            yield 0, name, f"not a readable PDF ({type(exc).__name__})"
         return
+    decoded = 0
     try:
         for i in range(count):
-            if i and i % PAGES_PER_OPEN == 0:
+            if not select(i):
+                continue
+            if decoded and decoded % PAGES_PER_OPEN == 0:
                 doc.close()
                 doc = pdfium.PdfDocument(path)
+            decoded += 1
             source = f"{name} p{i + 1}"
             try:
                 page = doc[i]
@@ -200,16 +216,16 @@ def _pdf_pages(path: str, name: str) -> Iterator[tuple[str, Any]]:
                 if w * h * scale * scale > MAX_PIXELS:
                     scale = (MAX_PIXELS / (w * h)) ** 0.5
                 if w * scale < 200 or h * scale < 200:
-                    yield source, "the page is too small to be a scanned sheet"
+                    yield i, source, "the page is too small to be a scanned sheet"
                     continue
                 array = _page_image(page, w, h)
                 if array is None:
                     array = page.render(scale=scale, grayscale=True).to_numpy()
                 page.close()
             except Exception as exc:     # noqa: BLE001
-                yield source, f"the page cannot be drawn ({type(exc).__name__})"
+                yield i, source, f"the page cannot be drawn ({type(exc).__name__})"
                 continue
-            yield source, np.array(array[..., 0] if array.ndim == 3 else array)
+            yield i, source, np.array(array[..., 0] if array.ndim == 3 else array)
     finally:
         doc.close()
 
@@ -275,8 +291,9 @@ class _Exam:
 
 def scan(paths: Sequence[str], spec: Any, source: Any, roster: Sequence[Any] | None = None,
          answers: Mapping[str, str] | None = None, *, keep_images: bool = True,
-         progress: Callable[[str], None] | None = None) -> ScanResult:
-    """Read every page of ``paths``; ``answers``: the review file's (item id -> answer)."""
+         progress: Callable[[str], None] | None = None, jobs: int = 1) -> ScanResult:
+    """Read every page of ``paths``; ``answers``: the review file's (item id -> answer);
+    ``jobs`` processes share the pages (each decodes only its own)."""
     check_inputs(paths)
     pages = count_pages(paths)
     if pages > MAX_PAGES:
@@ -284,13 +301,38 @@ def scan(paths: Sequence[str], spec: Any, source: Any, roster: Sequence[Any] | N
                            "in one run (split the stack)", field="INPUT")
     exam = _Exam(spec, source, roster)
     answers = dict(answers or {})
-    results: list[PageResult] = []
+    jobs = max(1, min(jobs, pages))
+    if jobs > 1 and not isinstance(source, _bank_source()):
+        jobs = 1             # a question source of the caller's own: read in this process
+    if jobs == 1:
+        results = _read_share(paths, exam, answers, keep_images, 1, 0)
+    else:
+        results = _read_in_workers(paths, exam, answers, keep_images, jobs)
     items: list[ReviewItem] = []
     warnings: list[str] = []
-    for source_name, image in iter_pages(paths):
+    for result in results:
+        if result.status == "skipped":
+            warnings.append(f"{result.source}: {result.note}; skipped")
+        items.extend(result.flagged.values())
+        if progress:
+            progress(result.source)
+    sheets = assemble(results, exam, answers, items, warnings)
+    return ScanResult(sheets, items, results, warnings)
+
+
+def _bank_source() -> type:
+    from quizgen.paper import BankSource
+
+    return BankSource
+
+
+def _read_share(paths: Sequence[str], exam: _Exam, answers: Mapping[str, str],
+                keep_images: bool, jobs: int, share: int) -> list[PageResult]:
+    """The pages numbered ``share`` modulo ``jobs``, read."""
+    results = []
+    for _, source_name, image in iter_pages(paths, lambda n: n % jobs == share):
         if isinstance(image, str):
             results.append(PageResult(source_name, status="skipped", note=image))
-            warnings.append(f"{source_name}: {image}; skipped")
             continue
         try:
             result = read_one(source_name, image, exam, answers, keep_images)
@@ -300,13 +342,42 @@ def scan(paths: Sequence[str], spec: Any, source: Any, roster: Sequence[Any] | N
             result = PageResult(source_name, status="skipped",
                                 note=f"the page could not be read ({type(exc).__name__})")
         results.append(result)
-        if result.status == "skipped":
-            warnings.append(f"{source_name}: {result.note}; skipped")
-        items.extend(result.flagged.values())
-        if progress:
-            progress(source_name)
-    sheets = assemble(results, exam, answers, items, warnings)
-    return ScanResult(sheets, items, results, warnings)
+    return results
+
+
+#: What the worker processes share with the parent (set before they are forked).
+_SHARED: dict[str, Any] = {}
+
+
+def _worker_share(share: int) -> list[PageResult]:
+    from quizgen.scan.image import cv2
+
+    cv2.setNumThreads(1)             # a process a core: no thread pools on top
+    return _read_share(_SHARED["paths"], _SHARED["exam"], _SHARED["answers"],
+                       _SHARED["keep"], _SHARED["jobs"], share)
+
+
+def _read_in_workers(paths: Sequence[str], exam: _Exam, answers: Mapping[str, str],
+                     keep_images: bool, jobs: int) -> list[PageResult]:
+    """The pages shared out among ``jobs`` forked processes (page n to process n mod jobs),
+    put back in order. Where fork is not available, they are read here."""
+    import multiprocessing
+
+    try:
+        context = multiprocessing.get_context("fork")
+    except ValueError:
+        return _read_share(paths, exam, answers, keep_images, 1, 0)
+    _SHARED.update(paths=list(paths), exam=exam, answers=dict(answers), keep=keep_images,
+                   jobs=jobs)
+    try:
+        with context.Pool(jobs) as pool:
+            shares = pool.map(_worker_share, range(jobs))
+    finally:
+        _SHARED.clear()
+    out: list[PageResult] = []
+    for k in range(max(len(s) for s in shares)):
+        out.extend(s[k] for s in shares if k < len(s))
+    return out
 
 
 def read_one(source_name: str, image: Any, exam: _Exam, answers: Mapping[str, str],

@@ -179,6 +179,13 @@ def test_the_same_sheet_twice_another_exam_and_bad_files_are_flagged_and_nothing
     assert any("corrupt.jpg" in w for w in warnings), warnings
     assert any("text.pdf p1" in w and "no answer sheet" in w for w in warnings), warnings
     assert any("huge.png" in w and "60 megapixels" in w for w in warnings), warnings
+    # one reading process or several: the same files, byte for byte
+    r1 = quizgen("scan", "stack.pdf", "noise.png", "corrupt.pdf", "corrupt.jpg", "text.pdf",
+                 "huge.png", "--spec", folder / "spec.yaml", "--roster", folder / "roster.csv",
+                 "--out", "out1", "--no-pdfs", "--jobs", "1", cwd=tmp_path)
+    assert r1.returncode == 0 and r1.stderr == r.stderr, r1.stderr
+    for produced in (tmp_path / "out").iterdir():
+        assert produced.read_bytes() == (tmp_path / "out1" / produced.name).read_bytes()
     # the second student's sheet is graded; the first waits: it was scanned twice
     assert "1 sheets graded, 1 waiting for review" in r.stdout, r.stdout
     marks = (tmp_path / "out" / "scan-marks.csv").read_text(encoding="utf-8-sig")
