@@ -386,12 +386,12 @@ def read_one(source_name: str, image: Any, exam: _Exam, answers: Mapping[str, st
     from quizgen.paper.codes import normalize_code
     from quizgen.scan import image as im
     from quizgen.scan.read import MIN_RING, read_page, shown
-    from quizgen.sheets.layout import PAGE_SIZES, parse_payload
+    from quizgen.sheets.layout import PAGE_SIZES, marker_centres, parse_payload, qr_box
 
     result = PageResult(source_name)
     size = PAGE_SIZES[exam.options.paper]
-    markers = _markers(size)
-    qr_place = (size[0] - 28.0 - 24.0, 6.0, 24.0)
+    markers = marker_centres(*size)
+    qr_place = qr_box(size[0])
     try:
         reg = im.warp(image, markers, size)
     except im.NoSheet as exc:
@@ -487,14 +487,6 @@ def read_one(source_name: str, image: Any, exam: _Exam, answers: Mapping[str, st
                               points=fr.field.points)
             result.flagged[key] = item
     return result
-
-
-def _markers(size: tuple[float, float]) -> tuple[tuple[float, float], ...]:
-    from quizgen.sheets.layout import MARKER, MARKER_INSET
-
-    c = MARKER_INSET + MARKER / 2
-    w, h = size
-    return ((c, c), (w - c, c), (w - c, h - c), (c, h - c))
 
 
 def _identity(r: PageResult, exam: _Exam, answers: Mapping[str, str]) -> str:

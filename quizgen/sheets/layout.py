@@ -284,10 +284,21 @@ def sheet_layout(paper: Mapping[str, Any], options: SheetOptions, exam: str) -> 
                        height=height, lang=lang, pages=pages, student_id=sid)
 
 
-def _new_page(number: int, width: float, height: float) -> Page:
+def marker_centres(width: float, height: float) -> tuple[tuple[float, float], ...]:
+    """The corner markers' centres: top left, top right, bottom right, bottom left (the same
+    on every page of every sheet of a paper size)."""
     c = MARKER_INSET + MARKER / 2
-    markers = ((c, c), (width - c, c), (width - c, height - c), (c, height - c))
-    page = Page(number=number, markers=markers, qr=(width - 28.0 - QR_SIZE, 6.0, QR_SIZE))
+    return ((c, c), (width - c, c), (width - c, height - c), (c, height - c))
+
+
+def qr_box(width: float) -> tuple[float, float, float]:
+    """The QR code's place: x, y of its top left corner, and its side."""
+    return (width - 28.0 - QR_SIZE, 6.0, QR_SIZE)
+
+
+def _new_page(number: int, width: float, height: float) -> Page:
+    markers = marker_centres(width, height)
+    page = Page(number=number, markers=markers, qr=qr_box(width))
     for mx, my in markers:
         page.rects.append(Rect(mx - MARKER / 2, my - MARKER / 2, MARKER, MARKER, fill=True))
     return page
