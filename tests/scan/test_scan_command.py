@@ -13,7 +13,6 @@ import pytest
 from quizgen.grading.marks import grade_paper, response_keys
 from quizgen.grading.outputs import marks_csv
 from quizgen.paper import BankSource, class_set, load_roster, load_spec
-from quizgen.questions.names import STATES
 from quizgen.sheets.layout import fingerprint, options_of, sheet_layout
 from tests.scan import synth
 
