@@ -486,6 +486,9 @@ def read_one(source_name: str, image: Any, exam: _Exam, answers: Mapping[str, st
                                                          for b in g)),
                               points=fr.field.points)
             result.flagged[key] = item
+    if student == "?" and result.values.get("id"):      # an anonymous sheet: its id grid
+        for item in result.flagged.values():
+            item.student = str(result.values["id"])
     return result
 
 
