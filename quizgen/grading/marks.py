@@ -61,7 +61,7 @@ from typing import Any, Mapping
 from quizgen.drill import check
 from quizgen.errors import QuizgenError
 from quizgen.export.grades import part_points
-from quizgen.questions.data import key_text
+from quizgen.questions.data import key_text, labels
 from quizgen.questions.markup import BLANK_RE
 
 STATUSES = ("right", "wrong", "blank", "unreadable")
@@ -155,13 +155,12 @@ def response_keys(paper: Mapping[str, Any]) -> list[ResponseKey]:
             points = dict(zip((p["id"] for p in q["parts"]), part_points(q)))
             shown = _display_order(q)
             for k, part in enumerate(shown, start=1):
-                options = part.get("choices") or part.get("items") or ()
                 keys.append(ResponseKey(
                     key=str(number) if len(shown) == 1 else f"{number}.{k}",
                     question=number, section=s, position=position, entry=str(q["id"]),
                     qid=str(q["qid"]), part_id=str(part["id"]), kind=str(part["kind"]),
                     label=str(part.get("label") or ""), points=float(points[part["id"]]),
-                    letters=tuple(check.LETTERS[i] for i in range(len(options))),
+                    letters=tuple(labels(part)),
                     multiple=bool(part.get("multiple")),
                     expected=key_text(part, q.get("lang", lang))))
     return keys

@@ -20,9 +20,9 @@ from __future__ import annotations
 import csv
 import io
 import os
-import re
 import statistics
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from quizgen.export.grades import number_text
 from quizgen.grading.marks import PaperMarks
@@ -176,37 +176,14 @@ def marks_xlsx(marks: Sequence[PaperMarks], lang: str, title: str = "") -> bytes
                     cell.data_type = "s"
                     cell.number_format = "@"
         sheet.freeze_panes = "A2"
-    when = fixed_date()
+    from quizgen.render.ooxml import xlsx_bytes
+
     book.properties.creator = "quizgen"
     book.properties.title = title
-    book.properties.created = when
-    book.properties.modified = when
-    buf = io.BytesIO()
-    book.save(buf)
-    return _stable_xlsx(buf.getvalue(), when)
+    return xlsx_bytes(book, fixed_date())
 
 
 def _excel_value(value: Any, *, text: bool) -> Any:
     if text:
         return str(value)
     return int(value) if float(value).is_integer() else float(value)
-
-
-def _stable_xlsx(data: bytes, when) -> bytes:
-    """openpyxl stamps ``modified`` with the time of saving: put ``when`` there, and every
-    entry at a fixed time (``quizgen.render.ooxml.stable_zip``)."""
-    import zipfile
-
-    from quizgen.render.ooxml import stable_zip
-
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            blob = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                blob = re.sub(rb"(<dcterms:(?:modified|created)[^>]*>)[^<]*",
-                              lambda m: m.group(1) + stamp, blob)
-            dst.writestr(info.filename, blob)
-    return stable_zip(out.getvalue())

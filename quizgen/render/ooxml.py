@@ -653,17 +653,17 @@ _FONT_ORDER = ("b", "i", "strike", "condense", "extend", "outline", "shadow", "u
                "vertAlign", "sz", "color", "name", "family", "charset", "scheme")
 
 
-def xlsx_bytes(book) -> bytes:
+def xlsx_bytes(book, when: datetime.datetime | None = None) -> bytes:
     """An openpyxl workbook's bytes as Excel itself would write them, byte-stable.
 
     openpyxl writes every string inline in the sheet (``t="inlineStr"``), which Excel moves to
     a shared-string table the first time it saves the file, and a font's properties in an
     order the Open XML SDK's schema does not accept; here the strings go to
     ``xl/sharedStrings.xml`` and the fonts' properties into Excel's order. The core
-    properties' dates come from ``SOURCE_DATE_EPOCH``; the zip is made stable."""
+    properties' dates are ``when``, else ``SOURCE_DATE_EPOCH``'s; the zip is made stable."""
     from lxml import etree
 
-    when = source_date()
+    when = when or source_date()
     book.properties.created = when
     book.properties.modified = when
     buf = io.BytesIO()

@@ -26,6 +26,7 @@ from html import escape
 from typing import Mapping, Sequence
 
 from quizgen.errors import QuizgenError
+from quizgen.questions.data import ORDER_MARKS
 
 COLUMNS = ("item", "sheet", "paper_code", "student", "question", "problem", "reading",
            "answer")
@@ -49,6 +50,11 @@ def apply_answer(item) -> str | None:
         single = [v for v in item.values if len(v) > 1]     # a state's name, a score
         if answer.upper() in {v.upper() for v in single}:
             return next(v for v in single if v.upper() == answer.upper())
+        if item.values and all(v in ORDER_MARKS for v in item.values):
+            # an order's positions: typed as 3 1 2 or 312 as well as ③①②
+            answer = "".join(ORDER_MARKS[int(ch) - 1] if ch.isascii() and ch.isdigit()
+                             and 0 < int(ch) <= len(item.values) else ch
+                             for ch in answer.replace(",", " ").replace(" ", ""))
         unknown = [ch for ch in answer.replace(" ", "") if ch.upper() not in
                    {v.upper() for v in item.values if len(v) == 1}]
         if unknown or single and not answer:

@@ -143,7 +143,7 @@ def _encoded_variants(folder: Path, header, rows) -> dict[str, Path]:
     book = openpyxl.Workbook()
     book.active.append(header)
     for row in rows:         # numbers as numbers, as Excel keeps typed digits
-        book.active.append([int(c) if c.isdigit() and k > 2 else c for k, c in enumerate(row)])
+        book.active.append([int(c) if c.isascii() and c.isdigit() and k > 2 else c for k, c in enumerate(row)])
     out["xlsx"] = folder / "answers.xlsx"
     book.save(out["xlsx"])
     return out

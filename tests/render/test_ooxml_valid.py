@@ -53,6 +53,13 @@ def _documents() -> dict[str, bytes]:
     questions = [generate_question(e, 7, "zh") for e in load_banks(None)][:40]
     out["bank.docx"] = bank_docx(questions, title="TCP 连接管理题库", diagram_png=_diagram_png)
     out["bank.xlsx"] = bank_xlsx(questions)[0]
+    # the marks of a class (quizgen grade / scan): Marks, Summary and Responses sheets
+    from quizgen.grading.marks import grade_paper, key_responses
+    from quizgen.grading.outputs import marks_xlsx
+
+    papers = list(class_set(spec, BankSource(), roster))
+    marks = [grade_paper(p, key_responses(p) if k == 0 else {}, "zh") for k, p in enumerate(papers)]
+    out["marks.xlsx"] = marks_xlsx(marks, "zh", "期末考试")
     return out
 
 
@@ -75,7 +82,7 @@ def _findings(path: Path, file_format: FileFormat) -> list[str]:
 def test_every_office_file_is_valid_ooxml(files, file_format):
     found = {name: _findings(path, file_format) for name, path in files.items()}
     assert {name: f for name, f in found.items() if f} == {}
-    assert len(found) == 11
+    assert len(found) == 12
 
 
 def test_the_validator_catches_a_broken_paper(files, tmp_path):
