@@ -369,6 +369,17 @@ class Store:
             conn.execute(update(student).where(student.c.id == student_pk)
                          .values(extra_time=seconds))
 
+    def reopen(self, attempt_id: int) -> None:
+        """Undo a time-out (the teacher gave extra time after it): the attempt runs again,
+        with its saved answers, and is graded when it ends."""
+        with self.engine.begin() as conn:
+            a = self._locked(conn, attempt_id)
+            if a is None or not a.timed_out:
+                return
+            conn.execute(delete(result).where(result.c.attempt == attempt_id))
+            conn.execute(update(attempt).where(attempt.c.id == attempt_id).values(
+                submitted_at=None, timed_out=False, score=None, max_score=None))
+
     def release(self, exam_id: int, at: float | None) -> None:
         with self.engine.begin() as conn:
             conn.execute(update(exam).where(exam.c.id == exam_id).values(release_at=at))

@@ -142,6 +142,10 @@ def register(app: Flask, *, store: Store, papers: Papers, the_exam, page, teache
         if not text.isdigit() or int(text) > 24 * 60:
             raise fail(400, "extra time is a whole number of minutes from 0 to 1440")
         store.set_extra_time(st.id, int(text) * 60)
+        tries = store.attempts(st.id)
+        st = pupil(pk)
+        if tries and tries[-1].timed_out and tries[-1].deadline(the_exam(), st) > clock():
+            store.reopen(tries[-1].id)          # timed out, but the new time is not over
         return redirect(f"/teacher/student/{pk}", 303)
 
     @app.post("/teacher/release")

@@ -1,0 +1,186 @@
+"""Fixtures of the exam tests: a spec and roster, an exam created in a database, and the
+two databases every exam test runs against: SQLite (a file in a temporary folder) and
+Debian's PostgreSQL, started here in a temporary folder as the ``postgres`` user (the server
+refuses to run as root), listening only on a Unix socket in that folder, stopped at the end.
+No test is skipped: if PostgreSQL cannot start, its tests fail saying why."""
+
+from __future__ import annotations
+
+import glob
+import itertools
+import os
+import pwd
+import re
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PASSWORD = "correct horse battery staple"
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def _pg_bin(name: str) -> str:
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    if not found:
+        pytest.fail(f"no PostgreSQL server: /usr/lib/postgresql/*/bin/{name} is missing "
+                    "(bash scripts/bootstrap --test installs Debian's postgresql)")
+    return found[-1]
+
+
+def _as_postgres(cmd: list[str]) -> list[str]:
+    if os.geteuid() != 0:
+        return cmd
+    return ["runuser", "-u", "postgres", "--", *cmd]
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A PostgreSQL server of our own: (socket folder, admin URL); stopped at the end."""
+    folder = tempfile.mkdtemp(prefix="qg-pg-")
+    data = os.path.join(folder, "data")
+    try:
+        if os.geteuid() == 0:
+            try:
+                user = pwd.getpwnam("postgres")
+            except KeyError:
+                pytest.fail("no 'postgres' user to run PostgreSQL as (we are root)")
+            os.chown(folder, user.pw_uid, user.pw_gid)
+        os.chmod(folder, 0o755)
+        r = subprocess.run(_as_postgres([_pg_bin("initdb"), "-D", data, "-U", "postgres",
+                                         "--auth=trust", "-E", "UTF8", "--no-locale"]),
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            pytest.fail(f"initdb failed: {r.stderr.strip()[-500:]}")
+        opts = (f"-c listen_addresses='' -k {folder} -c fsync=on -c max_connections=300 "
+                "-c shared_buffers=64MB")
+        r = subprocess.run(_as_postgres([_pg_bin("pg_ctl"), "-D", data, "-o", opts, "-l",
+                                         os.path.join(folder, "log"), "-w", "-t", "60",
+                                         "start"]), capture_output=True, text=True)
+        if r.returncode != 0:
+            log = Path(folder, "log").read_text(errors="replace")[-800:] if \
+                Path(folder, "log").exists() else ""
+            pytest.fail(f"PostgreSQL did not start: {r.stderr.strip()[-300:]} {log}")
+        yield folder, f"postgresql://postgres@/postgres?host={folder}"
+    finally:
+        if os.path.isdir(data):
+            subprocess.run(_as_postgres([_pg_bin("pg_ctl"), "-D", data, "-m", "fast", "-w",
+                                         "stop"]), capture_output=True)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+_DB_NUMBERS = itertools.count(1)
+
+
+def fresh_database(backend: str, tmp_path: Path, request) -> str:
+    """A new empty database of ``backend``: its --db value."""
+    if backend == "sqlite":
+        return str(tmp_path / "exam.sqlite")
+    folder, admin = request.getfixturevalue("postgres_server")
+    import psycopg
+
+    name = f"exam_{os.getpid()}_{next(_DB_NUMBERS)}"
+    with psycopg.connect(f"host={folder} user=postgres dbname=postgres",
+                         autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return f"postgresql://postgres@/{name}?host={folder}"
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request, tmp_path) -> str:
+    return fresh_database(request.param, tmp_path, request)
+
+
+# ---------------------------------------------------------------- a spec, a roster, an exam
+def write_spec(folder: Path, lang: str = "en", seed: int = 4242) -> Path:
+    text = (ROOT / "templates" / "paper" / "sample-zh.yaml").read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^seed: *\d+", f"seed: {seed}", text)
+    text = re.sub(r"(?m)^lang: *zh", f"lang: {lang}", text)
+    path = folder / "unit-test.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def write_roster(folder: Path, n: int) -> Path:
+    path = folder / "class.csv"
+    lines = ["student_id,name"] + [f"S{k:04d},Student {k}" for k in range(1, n + 1)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@dataclass
+class Made:
+    db: str
+    spec: Path
+    roster: Path
+    codes: dict[str, str]          # student id -> access code
+    papers: dict[str, str]         # student id -> paper code
+    out: Path
+
+
+def run_quizgen(*args: str, env: dict | None = None, timeout: float = 120
+                ) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "quizgen", *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=timeout,
+                          env=dict(os.environ, **(env or {})))
+
+
+def make_exam(folder: Path, db: str, n: int = 3, *extra: str, lang: str = "en") -> Made:
+    spec, roster = write_spec(folder, lang), write_roster(folder, n)
+    pw = folder / "password.txt"
+    pw.write_text(PASSWORD + "\n", encoding="utf-8")
+    out = folder / "codes"
+    args = ["exam", "create", str(spec), "--roster", str(roster), "--db", db,
+            "--password-file", str(pw), "--out", str(out), *extra]
+    if "--closes" not in extra:
+        args += ["--closes", "+2h"]
+    if "--time-limit" not in extra:
+        args += ["--time-limit", "45"]
+    from click.testing import CliRunner
+
+    from quizgen.cli import cli
+
+    r = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    codes, papers = {}, {}
+    csv_file = next(out.glob("*-access-codes.csv"))
+    for line in csv_file.read_text(encoding="utf-8-sig").splitlines()[1:]:
+        sid, _, code, paper = line.split(",")
+        codes[sid], papers[sid] = code, paper
+    return Made(db, spec, roster, codes, papers, out)
+
+
+def start_exam_server(db: str, *extra: str, timeout: float = 60
+                      ) -> tuple[subprocess.Popen, str]:
+    cmd = [sys.executable, "-m", "quizgen", "exam", "serve", "--db", db, "--port", "0", *extra]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=dict(os.environ, PYTHONUNBUFFERED="1"))
+    ready, _, _ = select.select([proc.stdout], [], [], timeout)
+    line = proc.stdout.readline() if ready else ""
+    match = re.search(r"(http://\S+/)", line)
+    if not match:
+        proc.kill()
+        proc.wait()
+        raise AssertionError(f"quizgen exam serve did not start: {line!r} "
+                             f"{proc.stderr.read()!r}")
+    return proc, match.group(1)
+
+
+def stop_exam_server(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    for stream in (proc.stdout, proc.stderr):
+        stream.close()
