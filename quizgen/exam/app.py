@@ -47,6 +47,7 @@ LANG_COOKIE = "qg_lang"
 ID_LIMIT = 10                   # failed sign-ins of one student id in 15 minutes
 ADDRESS_LIMIT = 200             # ... from one address (a class behind one NAT)
 TEACHER_LIMIT = 10              # failed teacher sign-ins from one address in 15 minutes
+EXAM_TTL = 1.0                  # seconds a process reuses the exam's row
 GRACE = 5.0                     # seconds after the deadline a save still counts (latency)
 
 
@@ -66,7 +67,8 @@ def when(ts: float | None, lang: str) -> str:
 
 
 def create_app(store: Store, exam_name: str | None = None, *, secure_cookies: bool = False,
-               proxies: int = 0, clock: Callable[[], float] = time.time) -> Flask:
+               proxies: int = 0, clock: Callable[[], float] = time.time,
+               exam_ttl: float = EXAM_TTL) -> Flask:
     """The app over the exam in ``store`` (the only one, or ``exam_name``)."""
     ex0 = store.exam(exam_name)
     exam_id = ex0.id
@@ -87,9 +89,16 @@ def create_app(store: Store, exam_name: str | None = None, *, secure_cookies: bo
                 ("Cache-Control", "no-store")]
     app.extensions["quizgen_headers"] = security
 
+    cached: list = [0.0, None]             # (read at, Exam): re-read after EXAM_TTL
+
     def the_exam() -> Exam:
+        """The exam's row, read at most once a second by this process (the teacher's
+        changes to it, a release, reach every process within that second)."""
         if "exam" not in g:
-            g.exam = store.exam(exam_id=exam_id)
+            now = time.monotonic()
+            if cached[1] is None or now - cached[0] >= exam_ttl:
+                cached[:] = [now, store.exam(exam_id=exam_id)]
+            g.exam = cached[1]
         return g.exam
 
     def lang() -> str:
@@ -215,9 +224,13 @@ def create_app(store: Store, exam_name: str | None = None, *, secure_cookies: bo
         return finish_if_due(st, tries[-1]) if tries else None
 
     def own_attempt(attempt_id: int) -> tuple[Any, StudentRow, Attempt]:
-        s, st = me()
-        a = store.attempt(attempt_id)
-        if a is None or a.student != st.id:       # another's attempt looks like no attempt
+        value = request.cookies.get(STUDENT_COOKIE, "")
+        found = (store.student_context(secure.token_hash(value), attempt_id, clock())
+                 if value and len(value) <= 100 else None)
+        if found is None or found[0].exam_id != exam_id:
+            raise Fail(401, "not signed in (or the sign-in has expired); sign in again")
+        s, st, a = found
+        if a is None:                   # another's attempt looks like no attempt at all
             raise Fail(404, "no such attempt of yours")
         return s, st, a
 
@@ -388,7 +401,11 @@ def create_app(store: Store, exam_name: str | None = None, *, secure_cookies: bo
     # ------------------------------------------------------------------ the teacher
     from quizgen.exam import teacher
 
-    teacher.register(app, store=store, papers=papers, the_exam=the_exam, page=page,
+    def forget_exam() -> None:
+        cached[1] = None
+        g.pop("exam", None)
+
+    teacher.register(app, store=store, forget_exam=forget_exam, papers=papers, the_exam=the_exam, page=page,
                      teacher_session=teacher_session, need_csrf=need_csrf, pre_token=pre_token,
                      set_pre=set_pre, need_pre_csrf=need_pre_csrf, form_post=form_post,
                      cookie=cookie, close=close, clock=clock, fail=Fail,

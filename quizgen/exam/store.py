@@ -10,9 +10,11 @@ the submission, so no answer is acknowledged after its attempt was graded withou
 from __future__ import annotations
 
 import json
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -99,8 +101,21 @@ class Store:
         self.url = db.normalise_url(url)
         self.engine: Engine = db.make_engine(url, pool_size=pool_size)
         self.sqlite = self.engine.dialect.name == "sqlite"
+        self._write_lock = threading.Lock()
         self.reader: Engine = (db.make_engine(url, pool_size=pool_size, reads=True)
                                if self.sqlite else self.engine)
+
+    @contextmanager
+    def _begin(self) -> Iterator[Connection]:
+        """A write transaction. On SQLite the process's writers take turns on a lock first:
+        SQLite's own wait for a busy database polls with growing sleeps, which under a
+        burst of autosaves made them take seconds instead of milliseconds."""
+        if not self.sqlite:
+            with self.engine.begin() as conn:
+                yield conn
+            return
+        with self._write_lock, self.engine.begin() as conn:
+            yield conn
 
     def close(self) -> None:
         self.engine.dispose()
@@ -129,7 +144,7 @@ class Store:
                     time_limit: int, attempts: int, release_at: float | None,
                     teacher_hash: str, secret: str, students: Sequence[NewStudent],
                     replace: bool = False) -> int:
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             old = conn.execute(select(exam.c.id).where(exam.c.name == name)).scalar()
             if old is not None:
                 if not replace:
@@ -274,7 +289,7 @@ class Store:
     # ------------------------------------------------------------------ sessions
     def new_session(self, exam_id: int, student_pk: int | None, token_hash: bytes, csrf: str,
                     now: float, ttl: float = SESSION_TTL) -> None:
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             conn.execute(delete(session).where(session.c.expires_at < now))
             conn.execute(insert(session).values(token_hash=token_hash, exam_id=exam_id,
                                                 student=student_pk, csrf=csrf, created_at=now,
@@ -289,8 +304,30 @@ class Store:
         return Session(exam_id=row["exam_id"], student=row["student"], csrf=row["csrf"],
                        expires_at=row["expires_at"])
 
+    def student_context(self, token_hash: bytes, attempt_id: int, now: float
+                        ) -> tuple[Session, StudentRow, Attempt | None] | None:
+        """In one query, for an autosave: the session of the cookie, its student, and the
+        attempt if it is theirs (None: not theirs or none); None without a valid session."""
+        query = (select(session.c.exam_id, session.c.csrf, session.c.expires_at,
+                        *[c.label(f"s_{c.name}") for c in student.c],
+                        *[c.label(f"a_{c.name}") for c in attempt.c])
+                 .select_from(session.join(student, session.c.student == student.c.id)
+                              .outerjoin(attempt, and_(attempt.c.student == student.c.id,
+                                                       attempt.c.id == attempt_id)))
+                 .where(session.c.token_hash == token_hash))
+        with self.reader.connect() as conn:
+            row = conn.execute(query).mappings().first()
+        if row is None or row["expires_at"] < now:
+            return None
+        sess = Session(exam_id=row["exam_id"], student=row["s_id"], csrf=row["csrf"],
+                       expires_at=row["expires_at"])
+        st = StudentRow(**{c.name: row[f"s_{c.name}"] for c in student.c})
+        a = (Attempt(**{c.name: row[f"a_{c.name}"] for c in attempt.c})
+             if row["a_id"] is not None else None)
+        return sess, st, a
+
     def end_session(self, token_hash: bytes) -> None:
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             conn.execute(delete(session).where(session.c.token_hash == token_hash))
 
     # ------------------------------------------------------------------ rate limit
@@ -305,7 +342,7 @@ class Store:
         return {k: found.get(k, 0) for k in keys}
 
     def fail(self, keys: Iterable[str], now: float) -> None:
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             conn.execute(delete(signin_failure).where(signin_failure.c.at < now - FAILURE_WINDOW))
             conn.execute(insert(signin_failure), [{"key": k, "at": now} for k in keys])
 
@@ -314,7 +351,7 @@ class Store:
         """Attempt ``number`` of the student, begun now (or the one a parallel request
         began a moment ago)."""
         try:
-            with self.engine.begin() as conn:
+            with self._begin() as conn:
                 conn.execute(insert(attempt).values(student=student_pk, number=number,
                                                     started_at=now, timed_out=False))
         except IntegrityError:
@@ -335,7 +372,7 @@ class Store:
                      now: float, still_open) -> Attempt:
         """Store typed answers of an open attempt; returns the attempt. ``still_open(a)`` is
         asked under the attempt's lock (a QuizgenError from it refuses the save)."""
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             a = self._locked(conn, attempt_id)
             if a is None:
                 raise LookupError(attempt_id)
@@ -352,7 +389,7 @@ class Store:
     def finish_attempt(self, attempt_id: int, now: float, grade, *, timed_out: bool) -> bool:
         """Grade and close an attempt: ``grade(answers)`` -> (result rows, score, max).
         False if it was closed already (by a parallel request)."""
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             a = self._locked(conn, attempt_id)
             if a is None or a.submitted_at is not None:
                 return False
@@ -365,14 +402,14 @@ class Store:
 
     # ------------------------------------------------------------------ the teacher
     def set_extra_time(self, student_pk: int, seconds: int) -> None:
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             conn.execute(update(student).where(student.c.id == student_pk)
                          .values(extra_time=seconds))
 
     def reopen(self, attempt_id: int) -> None:
         """Undo a time-out (the teacher gave extra time after it): the attempt runs again,
         with its saved answers, and is graded when it ends."""
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             a = self._locked(conn, attempt_id)
             if a is None or not a.timed_out:
                 return
@@ -381,7 +418,7 @@ class Store:
                 submitted_at=None, timed_out=False, score=None, max_score=None))
 
     def release(self, exam_id: int, at: float | None) -> None:
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             conn.execute(update(exam).where(exam.c.id == exam_id).values(release_at=at))
 
 

@@ -28,7 +28,7 @@ def best_attempts(store: Store, exam_id: int) -> dict[int, Attempt]:
     return best
 
 
-def register(app: Flask, *, store: Store, papers: Papers, the_exam, page, teacher_session,
+def register(app: Flask, *, store: Store, forget_exam: Callable[[], None], papers: Papers, the_exam, page, teacher_session,
              need_csrf, pre_token, set_pre, need_pre_csrf, form_post, cookie, close,
              clock: Callable[[], float], fail, cookie_name: str, limit: int) -> None:
 
@@ -154,6 +154,7 @@ def register(app: Flask, *, store: Store, papers: Papers, the_exam, page, teache
         s = need_teacher()
         need_csrf(s.csrf)
         store.release(the_exam().id, None if request.form.get("undo") else clock())
+        forget_exam()
         return redirect("/teacher", 303)
 
     def grade_rows() -> list[grades.GradeRow]:

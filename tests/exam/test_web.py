@@ -38,7 +38,7 @@ def exam3(tmp_path, db_url):
     made = make_exam(tmp_path, db_url, 3, "--release", "manual")
     store = Store(made.db)
     clock = Clock()
-    app = create_app(store, clock=clock)
+    app = create_app(store, clock=clock, exam_ttl=0)    # store.release() seen at once
     yield made, store, app, clock
     store.close()
 
@@ -350,7 +350,7 @@ def test_start_refused_outside_the_window_and_attempts(tmp_path, db_url):
                      "--attempts", "2", "--release", "submit")
     store = Store(made.db)
     clock = Clock()
-    app = create_app(store, clock=clock)
+    app = create_app(store, clock=clock, exam_ttl=0)
     s = Student(app, "S0001", made.codes["S0001"])
     s.sign_in()
     page = s.get("/exam").text
