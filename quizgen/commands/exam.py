@@ -122,10 +122,10 @@ def create(spec: str, roster: str, db: str | None, name: str | None, opens: str,
     now = time.time()
     opens_at = parse_time(opens, "--opens", now)
     closes_at = parse_time(closes, "--closes", now)
-    if closes_at <= opens_at:
-        raise QuizgenError("the exam must close after it opens", field="--closes")
     if closes_at <= now:
         raise QuizgenError("that time has passed", field="--closes")
+    if closes_at <= opens_at:
+        raise QuizgenError("the exam must close after it opens", field="--closes")
     if release == "close":
         release_at: float | None = closes_at
     elif release == "submit":
@@ -151,8 +151,8 @@ def create(spec: str, roster: str, db: str | None, name: str | None, opens: str,
             for code, st, version in plan if st is not None]
     files = access_files(name, papers.spec.title, papers.spec.lang, plan, codes, url,
                          opens_at, closes_at)
+    store = Store(db or str(default_db(spec)))          # a bad --db fails before any file
     staging = Staging(Path(out_dir), [n for n, _ in files], force)
-    store = Store(db or str(default_db(spec)))
     try:
         for file_name, data in files:
             staging.write_bytes(Path(out_dir) / file_name, data)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, event, inspect
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DatabaseError, SQLAlchemyError
 
 from quizgen.errors import QuizgenError
 
@@ -102,8 +102,8 @@ def upgrade(engine: Engine) -> None:
     try:
         with engine.begin() as conn:
             command.upgrade(_alembic_config(conn), "head")
-    except OperationalError as exc:
-        raise QuizgenError(f"cannot reach the database: {_first_line(exc)}",
+    except DatabaseError as exc:
+        raise QuizgenError(f"cannot use the database: {_first_line(exc)}",
                            field="--db") from None
 
 
@@ -116,8 +116,8 @@ def revision(engine: Engine) -> str | None:
             if not inspect(conn).has_table("alembic_version"):
                 return None
             return MigrationContext.configure(conn).get_current_revision()
-    except OperationalError as exc:
-        raise QuizgenError(f"cannot reach the database: {_first_line(exc)}",
+    except DatabaseError as exc:
+        raise QuizgenError(f"cannot use the database: {_first_line(exc)}",
                            field="--db") from None
 
 

@@ -133,6 +133,25 @@ def run_quizgen(*args: str, env: dict | None = None, timeout: float = 120
                           env=dict(os.environ, **(env or {})))
 
 
+@dataclass
+class Ran:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def quizgen_here(*args: str) -> Ran:
+    """``quizgen ARGS`` in this process (click's runner): as a subprocess would see it."""
+    from click.testing import CliRunner
+
+    from quizgen.cli import cli
+
+    r = CliRunner().invoke(cli, list(args), catch_exceptions=True)
+    if r.exception is not None and not isinstance(r.exception, SystemExit):
+        raise r.exception
+    return Ran(r.exit_code, r.stdout, r.stderr)
+
+
 def make_exam(folder: Path, db: str, n: int = 3, *extra: str, lang: str = "en") -> Made:
     spec, roster = write_spec(folder, lang), write_roster(folder, n)
     pw = folder / "password.txt"
