@@ -113,17 +113,18 @@ def grade(built: Built, answers: dict[tuple[int, str], list[str]]
         for part, points in zip(q["parts"], part_points(q)):
             typed = answers.get((n, part["id"]), [])
             text = " ".join(t for t in typed if t.strip())
-            correct, response = False, ""
+            correct, response, status = False, "", "blank"
             if text.strip():
                 try:
                     value = check.parse(part, text, lang)
                 except check.AnswerError:
-                    response = text
+                    response, status = text, "unreadable"
                 else:
                     correct = check.grade(part, value, lang).correct
                     response = json.dumps(value, ensure_ascii=False)
+                    status = "right" if correct else "wrong"
             rows.append({"question": n, "part": part["id"], "entry": str(q["id"]),
-                         "response": response, "correct": correct,
+                         "response": response, "status": status, "correct": correct,
                          "points": float(points) if correct else 0.0,
                          "possible": float(points)})
     score = sum(r["points"] for r in rows)

@@ -76,6 +76,7 @@ def upgrade() -> None:
         sa.Column("part", sa.String(100), primary_key=True),
         sa.Column("entry", sa.String(200), nullable=False),
         sa.Column("response", sa.Text, nullable=False),
+        sa.Column("status", sa.String(12), nullable=False),
         sa.Column("correct", sa.Boolean, nullable=False),
         sa.Column("points", sa.Float, nullable=False),
         sa.Column("possible", sa.Float, nullable=False),
