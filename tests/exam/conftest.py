@@ -6,17 +6,13 @@ No test is skipped: if PostgreSQL cannot start, its tests fail saying why."""
 
 from __future__ import annotations
 
-import glob
 import itertools
 import os
-import pwd
 import re
 import select
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,53 +24,19 @@ PASSWORD = "correct horse battery staple"
 BACKENDS = ["sqlite", "postgresql"]
 
 
-def _pg_bin(name: str) -> str:
-    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
-    if not found:
-        pytest.fail(f"no PostgreSQL server: /usr/lib/postgresql/*/bin/{name} is missing "
-                    "(bash scripts/bootstrap --test installs Debian's postgresql)")
-    return found[-1]
-
-
-def _as_postgres(cmd: list[str]) -> list[str]:
-    if os.geteuid() != 0:
-        return cmd
-    return ["runuser", "-u", "postgres", "--", *cmd]
-
-
 @pytest.fixture(scope="session")
 def postgres_server():
-    """A PostgreSQL server of our own: (socket folder, admin URL); stopped at the end."""
-    folder = tempfile.mkdtemp(prefix="qg-pg-")
-    data = os.path.join(folder, "data")
+    """A PostgreSQL server of our own for the session: (socket folder, cluster)."""
+    from tests.exam.pg import Cluster, PostgresError
+
     try:
-        if os.geteuid() == 0:
-            try:
-                user = pwd.getpwnam("postgres")
-            except KeyError:
-                pytest.fail("no 'postgres' user to run PostgreSQL as (we are root)")
-            os.chown(folder, user.pw_uid, user.pw_gid)
-        os.chmod(folder, 0o755)
-        r = subprocess.run(_as_postgres([_pg_bin("initdb"), "-D", data, "-U", "postgres",
-                                         "--auth=trust", "-E", "UTF8", "--no-locale"]),
-                           capture_output=True, text=True)
-        if r.returncode != 0:
-            pytest.fail(f"initdb failed: {r.stderr.strip()[-500:]}")
-        opts = (f"-c listen_addresses='' -k {folder} -c fsync=on -c max_connections=300 "
-                "-c shared_buffers=64MB")
-        r = subprocess.run(_as_postgres([_pg_bin("pg_ctl"), "-D", data, "-o", opts, "-l",
-                                         os.path.join(folder, "log"), "-w", "-t", "60",
-                                         "start"]), capture_output=True, text=True)
-        if r.returncode != 0:
-            log = Path(folder, "log").read_text(errors="replace")[-800:] if \
-                Path(folder, "log").exists() else ""
-            pytest.fail(f"PostgreSQL did not start: {r.stderr.strip()[-300:]} {log}")
-        yield folder, f"postgresql://postgres@/postgres?host={folder}"
+        cluster = Cluster().__enter__()
+    except PostgresError as exc:
+        pytest.fail(str(exc))
+    try:
+        yield cluster.folder, cluster
     finally:
-        if os.path.isdir(data):
-            subprocess.run(_as_postgres([_pg_bin("pg_ctl"), "-D", data, "-m", "fast", "-w",
-                                         "stop"]), capture_output=True)
-        shutil.rmtree(folder, ignore_errors=True)
+        cluster.__exit__(None, None, None)
 
 
 _DB_NUMBERS = itertools.count(1)
@@ -84,14 +46,8 @@ def fresh_database(backend: str, tmp_path: Path, request) -> str:
     """A new empty database of ``backend``: its --db value."""
     if backend == "sqlite":
         return str(tmp_path / "exam.sqlite")
-    folder, admin = request.getfixturevalue("postgres_server")
-    import psycopg
-
-    name = f"exam_{os.getpid()}_{next(_DB_NUMBERS)}"
-    with psycopg.connect(f"host={folder} user=postgres dbname=postgres",
-                         autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return f"postgresql://postgres@/{name}?host={folder}"
+    folder, cluster = request.getfixturevalue("postgres_server")
+    return cluster.create_database(f"exam_{os.getpid()}_{next(_DB_NUMBERS)}")
 
 
 @pytest.fixture(params=BACKENDS)
