@@ -59,6 +59,27 @@ class Fail(HTTPException):
         self.code = status
 
 
+#: the messages a student meets, in Chinese (the others are the teacher's, or a client's bug)
+ZH = {
+    "not signed in (or the sign-in has expired); sign in again": "尚未登录（或登录已过期），请重新登录",
+    "no such attempt of yours": "没有这份属于你的答卷",
+    "this attempt is submitted; its answers cannot change": "已交卷，答案不能再修改",
+    "the time is up; the answers saved before it count": "时间已到，此前保存的答案有效",
+    "the form's security token is missing or stale; reload the page and try again":
+        "表单的安全令牌缺失或已过期，请刷新页面后重试",
+    "cookies are needed to sign in; allow them and reload the page":
+        "登录需要 Cookie，请允许后刷新页面",
+    "too many failed sign-ins; wait 15 minutes or ask the teacher":
+        "登录失败次数过多，请 15 分钟后再试或联系教师",
+    "the exam is not open yet": "考试尚未开始",
+    "the exam is closed": "考试已结束",
+    "all attempts are used": "作答次数已用完",
+    "no such page": "没有这个页面",
+    "the database is not answering; try again in a moment (nothing unsaved was acknowledged)":
+        "数据库暂无响应，请稍后重试（未保存的答案不会显示为已保存）",
+}
+
+
 def when(ts: float | None, lang: str) -> str:
     if ts is None:
         return ""
@@ -133,6 +154,8 @@ def create_app(store: Store, exam_name: str | None = None, *, secure_cookies: bo
             404: "no such page", 405: "this page does not take that method",
             413: f"the request is too large (at most {MAX_BODY // 1024} KiB)",
         }.get(code, exc.description or exc.name)
+        if lang() == "zh":
+            message = ZH.get(message, message)
         if request.path.startswith("/api/") or request.path.endswith((".csv", ".xlsx")):
             return Response(_json({"error": message}), status=code,
                             mimetype="application/json")
@@ -438,7 +461,13 @@ def _json_response(data: Any) -> Response:
 
 
 def warm_up(app: Flask, papers: Papers, store: Store, exam_id: int) -> None:
-    """Build one paper and compile the templates before the first student arrives."""
+    """Build one paper and compile the templates before the first student arrives (the
+    first requests would otherwise each pay for it)."""
+    from quizgen.exam.views import environment
+
     students = store.students(exam_id)
     if students:
         papers.get(students[0].paper_code)
+    for name in ("signin.html.j2", "paper.html.j2", "status.html.j2", "error.html.j2",
+                 "teacher_signin.html.j2", "teacher_progress.html.j2"):
+        environment().get_template(name)

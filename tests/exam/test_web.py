@@ -234,6 +234,8 @@ def test_bad_requests_are_4xx_with_a_message(exam3):
         r = getattr(anonymous, method)(url, **kw)
         assert 400 <= r.status_code < 500, (url, r.status_code)
         assert len(r.data) > 10
+    r = anonymous.get("/api/attempt/1?lang=zh")            # a student's messages in Chinese
+    assert r.status_code == 401 and r.json["error"].startswith("尚未登录")
     s.sign_in()
     s.start()
     headers = {"X-CSRF-Token": s.csrf}
