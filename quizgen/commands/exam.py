@@ -177,7 +177,7 @@ def create(spec: str, roster: str, db: str | None, name: str | None, opens: str,
                "once: keep them safe, the database holds only their hashes)")
 
 
-def _store_for(db: str | None, spec: str | None):
+def _store_for(db: str | None, spec: str | None, pool_size: int = 8):
     from quizgen.exam.db import default_db
     from quizgen.exam.store import Store
 
@@ -188,7 +188,7 @@ def _store_for(db: str | None, spec: str | None):
     if "://" not in target and not Path(target).is_file():
         raise QuizgenError(f"no database {target} ('quizgen exam create' makes it)",
                            field="--db")
-    return Store(target)
+    return Store(target, pool_size=pool_size)
 
 
 @exam.command(name="serve")
@@ -217,7 +217,7 @@ def serve(spec: str | None, db: str | None, exam_name: str | None, host: str, po
     from quizgen.drill.web import create_server
     from quizgen.exam.app import create_app
 
-    store = _store_for(db, spec)
+    store = _store_for(db, spec, pool_size=threads)     # a connection a thread (and as many spare)
     store.check_schema()
     app = create_app(store, exam_name, secure_cookies=secure_cookies, proxies=behind_proxy)
     ex = store.exam(exam_name)

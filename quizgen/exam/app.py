@@ -143,8 +143,10 @@ def create_app(store: Store, exam_name: str | None = None, *, secure_cookies: bo
 
     @app.after_request
     def headers(resp: Response) -> Response:
+        own = resp.headers.pop("X-Quizgen-Own-Policy", None)     # the analysis report's
         for name, value in security:
-            resp.headers[name] = value
+            if not (own and name == "Content-Security-Policy"):
+                resp.headers[name] = value
         return resp
 
     @app.errorhandler(HTTPException)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Sequence
@@ -80,11 +81,36 @@ def moodle_csv(rows: Sequence[GradeRow], title: str) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def item_analysis(graded: Sequence[tuple[Any, Any, list[dict[str, Any]]]]) -> Any:
-    """The item analysis of the graded attempts (student, built paper, result rows), by the
-    grading branch's ``quizgen.grading.analysis``; None while that module is not there."""
+def item_analysis(graded: Sequence[tuple[Any, Any, list[dict[str, Any]]]], title: str,
+                  lang: str) -> str | None:
+    """The item-analysis report (HTML page) of the graded attempts: (student row, built
+    paper, its result rows) each. It is the report of scanned papers, by the grading
+    package (``quizgen.grading``): the exam's results become its PaperMarks (one PartMark a
+    graded part, keyed by ``response_keys`` of the same Paper), and ``attempts_from_marks``,
+    ``analyse`` and ``report_html`` do the rest. None while that package is not installed,
+    or when nobody has submitted."""
     try:
-        from quizgen.grading import analysis  # noqa: F401
+        from quizgen.grading.analysis import analyse, attempts_from_marks, by_slot
+        from quizgen.grading.marks import PaperMarks, PartMark, response_keys
+        from quizgen.grading.report_html import report_html
     except ImportError:
         return None
-    return None
+    if not graded:
+        return None
+    marks, papers = [], {}
+    for st, built, rows in graded:
+        paper = built.paper
+        papers[st.paper_code] = paper
+        keys = {(k.question, k.part_id): k for k in response_keys(paper)}
+        parts = []
+        for r in rows:
+            key = keys[(r["question"], r["part"])]
+            chosen_ids: tuple[str, ...] = ()
+            if key.kind == "choice" and r["status"] in ("right", "wrong"):
+                chosen_ids = tuple(json.loads(r["response"]))
+            parts.append(PartMark(key=key, response=r["response"] or None, status=r["status"],
+                                  points=r["points"], chosen_ids=chosen_ids))
+        marks.append(PaperMarks(code=st.paper_code, student_id=st.student_id,
+                                student_name=st.name, version=st.version, parts=parts))
+    attempts, info = attempts_from_marks(marks, papers, lang)
+    return report_html(title, analyse(by_slot(attempts)), analyse(attempts, info), lang)
