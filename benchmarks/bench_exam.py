@@ -191,6 +191,19 @@ def rss_kib(pids: list[int]) -> int:
     return total
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time the processes have used (Linux /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            pass
+    return total / ticks
+
+
 def postgres_pids(folder: str) -> list[int]:
     out = subprocess.run(["pgrep", "-f", f"postgres.*{folder}"], capture_output=True, text=True)
     pids = [int(p) for p in out.stdout.split()]
@@ -308,6 +321,8 @@ def main() -> None:
         took = asyncio.run(run())
         stop.set()
         sampler.join()
+        cpu = {"app": cpu_seconds([p.pid for p, _ in procs]),
+               "db": cpu_seconds(postgres_pids(cluster.folder)) if cluster else 0.0}
     finally:
         for proc, _ in procs:
             proc.send_signal(signal.SIGINT)
@@ -329,6 +344,10 @@ def main() -> None:
         "errors": sum(stats.errors.values()), "error_kinds": stats.errors,
         "answers_checked": stats.checked, "lost_answers": stats.lost,
         "app_rss_mib_peak": round(peak["app"] / 1024, 1),
+        "app_cpu_s": round(cpu["app"], 1),
+        "app_cpu_ms_per_request": round(1000 * cpu["app"] / max(1, stats.requests), 2),
+        "postgres_cpu_s": round(cpu["db"], 1) if cluster else None,
+        "load_average_after": os.getloadavg()[0],
         "postgres_rss_mib_peak": round(peak["db"] / 1024, 1) if cluster else None,
         "latency_ms": {what: {"n": len(v), "p50": round(1000 * percentile(v, 50), 1),
                               "p99": round(1000 * percentile(v, 99), 1),
@@ -346,6 +365,9 @@ def main() -> None:
           f" req/s), {report['finished']} finished, errors {report['errors']} "
           f"{report['error_kinds'] or ''}, lost answers {report['lost_answers']} of "
           f"{report['answers_checked']}")
+    print(f"app CPU {report['app_cpu_s']} s ({report['app_cpu_ms_per_request']} ms a request, "
+          "with exam start-up)" + (f", PostgreSQL CPU {report['postgres_cpu_s']} s" if cluster
+                                  else "") + f"; load average {report['load_average_after']}")
     print(f"peak RSS: app {report['app_rss_mib_peak']} MiB"
           + (f", PostgreSQL {report['postgres_rss_mib_peak']} MiB" if cluster else ""))
     for what, v in report["latency_ms"].items():

@@ -48,6 +48,7 @@ ID_LIMIT = 10                   # failed sign-ins of one student id in 15 minute
 ADDRESS_LIMIT = 200             # ... from one address (a class behind one NAT)
 TEACHER_LIMIT = 10              # failed teacher sign-ins from one address in 15 minutes
 EXAM_TTL = 1.0                  # seconds a process reuses the exam's row
+MAX_ID = 2 ** 31 - 1            # ids are 32-bit integers in the database
 GRACE = 5.0                     # seconds after the deadline a save still counts (latency)
 
 
@@ -249,6 +250,8 @@ def create_app(store: Store, exam_name: str | None = None, *, secure_cookies: bo
         return finish_if_due(st, tries[-1]) if tries else None
 
     def own_attempt(attempt_id: int) -> tuple[Any, StudentRow, Attempt]:
+        if attempt_id > MAX_ID:
+            raise Fail(404, "no such attempt of yours")
         value = request.cookies.get(STUDENT_COOKIE, "")
         found = (store.student_context(secure.token_hash(value), attempt_id, clock())
                  if value and len(value) <= 100 else None)

@@ -102,8 +102,11 @@ class Store:
         self.engine: Engine = db.make_engine(url, pool_size=pool_size)
         self.sqlite = self.engine.dialect.name == "sqlite"
         self._write_lock = threading.Lock()
+        # reads: on SQLite an engine whose BEGIN is deferred; on PostgreSQL the same pool in
+        # autocommit (one statement, no BEGIN and ROLLBACK around it)
         self.reader: Engine = (db.make_engine(url, pool_size=pool_size, reads=True)
-                               if self.sqlite else self.engine)
+                               if self.sqlite else
+                               self.engine.execution_options(isolation_level="AUTOCOMMIT"))
 
     @contextmanager
     def _begin(self) -> Iterator[Connection]:
@@ -119,7 +122,7 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
-        if self.reader is not self.engine:
+        if self.sqlite:
             self.reader.dispose()
 
     # ------------------------------------------------------------------ set-up

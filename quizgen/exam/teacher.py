@@ -49,7 +49,7 @@ def register(app: Flask, *, store: Store, forget_exam: Callable[[], None], paper
         return store.exam_attempts(ex.id) if stale else rows
 
     def pupil(pk: int) -> StudentRow:
-        st = store.student_by_pk(pk)
+        st = store.student_by_pk(pk) if pk < 2 ** 31 else None
         if st is None or st.exam_id != the_exam().id:
             raise fail(404, "no such student in this exam")
         return st

@@ -6,7 +6,7 @@ No test is skipped: if PostgreSQL cannot start, its tests fail saying why."""
 
 from __future__ import annotations
 
-import itertools
+import secrets
 import os
 import re
 import select
@@ -39,7 +39,7 @@ def postgres_server():
         cluster.__exit__(None, None, None)
 
 
-_DB_NUMBERS = itertools.count(1)
+
 
 
 def fresh_database(backend: str, tmp_path: Path, request) -> str:
@@ -47,7 +47,7 @@ def fresh_database(backend: str, tmp_path: Path, request) -> str:
     if backend == "sqlite":
         return str(tmp_path / "exam.sqlite")
     folder, cluster = request.getfixturevalue("postgres_server")
-    return cluster.create_database(f"exam_{os.getpid()}_{next(_DB_NUMBERS)}")
+    return cluster.create_database(f"exam_{secrets.token_hex(6)}")
 
 
 @pytest.fixture(params=BACKENDS)

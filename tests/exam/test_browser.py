@@ -101,6 +101,14 @@ def test_student_sits_the_exam_in_chromium(browser, served):  # noqa: F811
     WebDriverWait(driver, 15).until(lambda d: d.find_elements(*by("#qg-paper")))
     for n, p in first:
         assert shown_value(driver, n, p) == typed[(n, p["id"])], (n, p["id"])
+    # on a phone's width the page fits: nothing wider than the screen but scrolling boxes
+    driver.set_window_size(390, 900)
+    try:
+        width = driver.execute_script("return document.documentElement.scrollWidth")
+        inner = driver.execute_script("return window.innerWidth")
+        assert width <= inner, (width, inner)
+    finally:
+        driver.set_window_size(1000, 1400)
     for n, p in rest:
         answer(driver, n, p, typed[(n, p["id"])])
     saved(driver)

@@ -189,7 +189,8 @@ def test_csrf_on_every_post(exam3):
 
 def test_sign_in_rate_limit_holds_across_processes(exam3):
     made, store, app, clock = exam3
-    second = create_app(Store(made.db), clock=clock)     # another app process on the DB
+    other = Store(made.db)
+    second = create_app(other, clock=clock)              # another app process on the DB
     sid = "S0001"
     for k in range(10):
         app_k = app if k % 2 else second
@@ -201,10 +202,13 @@ def test_sign_in_rate_limit_holds_across_processes(exam3):
     assert Student(app, "S0002", made.codes["S0002"]).sign_in().status_code == 303
     clock.now += 15 * 60 + 1
     assert Student(second, sid, made.codes[sid]).sign_in().status_code == 303
+    other.close()
 
 
 BAD_REQUESTS = [
     ("get", "/api/attempt/999999", {}),
+    ("get", "/api/attempt/99999999999999999999", {}),
+    ("get", "/teacher/student/99999999999999999999", {}),
     ("post", "/api/attempt/1/answer", {"data": "not json"}),
     ("post", "/api/attempt/1/answer", {"json": [1, 2]}),
     ("post", "/api/attempt/1/answer", {"json": {"name": 5}}),
@@ -308,6 +312,10 @@ def test_teacher_progress_results_and_grade_files(exam3):
     t = Teacher(app)
     assert t.sign_in("wrong password!").status_code == 401
     assert t.sign_in().status_code == 303
+    for url in ("/teacher/student/99999", "/teacher/student/99999999999999999999"):
+        assert t.get(url).status_code == 404
+    assert t.post("/teacher/student/1/extra", data={"csrf": t.csrf, "minutes": "-5"}
+                  ).status_code == 400
     s = Student(app, "S0002", made.codes["S0002"])
     s.sign_in()
     s.start()
