@@ -72,8 +72,10 @@ def _password(password_file: str | None) -> str:
 
 @click.group(name="exam")
 def exam() -> None:
-    """Online exams: every student sits their own paper in the browser, answers are saved on
-    a database (SQLite by default, PostgreSQL with --db postgresql://...)."""
+    """Online exams on a database: create one from a spec and a roster, serve it, migrate it.
+
+    Every student sits their own paper in the browser; answers are saved on the database
+    (SQLite by default, PostgreSQL with --db postgresql://...)."""
 
 
 @exam.command(name="create")
