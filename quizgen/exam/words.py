@@ -39,6 +39,11 @@ _WORDS: dict[str, dict[str, str]] = {
         "progress": "Progress",
         "results": "Results",
         "analysis": "Item analysis",
+        "no_analysis": "The item analysis (facility, discrimination, distractors and named "
+                       "misconceptions, KR-20) is the report of scanned papers, from the "
+                       "grading package (quizgen.grading), which this installation lacks. The "
+                       "results page shows each question's points per student meanwhile.",
+        "none_submitted": "Nobody has submitted yet: the item analysis needs submitted papers.",
         "grades": "Grades",
         "not_started": "not started",
         "in_progress": "in progress",
@@ -101,6 +106,9 @@ _WORDS: dict[str, dict[str, str]] = {
         "progress": "考试进度",
         "results": "成绩",
         "analysis": "试题分析",
+        "no_analysis": "试题分析（难度、区分度、干扰项与误区、KR-20）与扫描答卷的报告相同，由评分模块"
+                       "（quizgen.grading）生成，本安装中没有该模块。在此之前，成绩页列出每名学生各题的得分。",
+        "none_submitted": "尚无人交卷：试题分析需要已提交的答卷。",
         "grades": "成绩导出",
         "not_started": "未开始",
         "in_progress": "答题中",
