@@ -22,7 +22,6 @@ from __future__ import annotations
 import sys
 import time
 from datetime import datetime, timezone
-from functools import lru_cache
 from typing import Any, Callable
 
 from flask import Flask, Response, g, redirect, request
@@ -173,6 +172,12 @@ def create_app(store: Store, exam_name: str | None = None, *, secure_cookies: bo
               flush=True)
         return http_error(Fail(503, "the database is not answering; try again in a moment "
                                     "(nothing unsaved was acknowledged)"))
+
+    @app.errorhandler(QuizgenError)
+    def paper_error(exc: QuizgenError) -> Response:
+        """A paper the banks cannot build again (a bank changed under the exam)."""
+        print(f"quizgen exam: {exc}", file=sys.stderr, flush=True)
+        return http_error(Fail(503, f"this paper cannot be built: {exc}; tell the teacher"))
 
     # ------------------------------------------------------------------ sessions, CSRF
     def signed_in(name: str):

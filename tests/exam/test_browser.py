@@ -18,7 +18,6 @@ import pytest
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from quizgen.drill import check
 from quizgen.exam.marking import field_name
 from quizgen.exam.store import Store
 from quizgen.paper import BankSource, load_spec, paper_for_code

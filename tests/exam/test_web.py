@@ -6,7 +6,6 @@ requests, and no key in any student response before the release."""
 from __future__ import annotations
 
 import io
-import json
 import random
 import re
 
