@@ -204,14 +204,15 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / ticks
 
 
-def postgres_pids(folder: str) -> list[int]:
-    out = subprocess.run(["pgrep", "-f", f"postgres.*{folder}"], capture_output=True, text=True)
-    pids = [int(p) for p in out.stdout.split()]
-    children = []
-    for pid in pids:
-        more = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
-        children += [int(p) for p in more.stdout.split()]
-    return pids + children
+def postgres_pids(data: str) -> list[int]:
+    """The PostgreSQL server's processes: the postmaster (its pid file in the data folder)
+    and its children (the backends and the background workers)."""
+    try:
+        postmaster = int(Path(data, "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return []
+    more = subprocess.run(["pgrep", "-P", str(postmaster)], capture_output=True, text=True)
+    return [postmaster] + [int(p) for p in more.stdout.split()]
 
 
 def make_exam(folder: Path, db: str, n: int) -> dict[str, str]:
@@ -299,7 +300,7 @@ def main() -> None:
             while not stop.wait(1.0):
                 peak["app"] = max(peak["app"], rss_kib([p.pid for p, _ in procs]))
                 if cluster is not None:
-                    peak["db"] = max(peak["db"], rss_kib(postgres_pids(cluster.folder)))
+                    peak["db"] = max(peak["db"], rss_kib(postgres_pids(cluster.data)))
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
@@ -322,7 +323,7 @@ def main() -> None:
         stop.set()
         sampler.join()
         cpu = {"app": cpu_seconds([p.pid for p, _ in procs]),
-               "db": cpu_seconds(postgres_pids(cluster.folder)) if cluster else 0.0}
+               "db": cpu_seconds(postgres_pids(cluster.data)) if cluster else 0.0}
     finally:
         for proc, _ in procs:
             proc.send_signal(signal.SIGINT)

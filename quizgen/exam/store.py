@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Sequence
 
-from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
@@ -96,12 +96,35 @@ class NewStudent:
     code_hash: str
 
 
+#: the autosave's one read (``Store.student_context``), built once: building a statement
+#: with 20 labelled columns took most of an autosave's time on PostgreSQL
+_CONTEXT = (select(session.c.exam_id, session.c.csrf, session.c.expires_at,
+                   *[c.label(f"s_{c.name}") for c in student.c],
+                   *[c.label(f"a_{c.name}") for c in attempt.c])
+            .select_from(session.join(student, session.c.student == student.c.id)
+                         .outerjoin(attempt, and_(attempt.c.student == student.c.id,
+                                                  attempt.c.id == bindparam("attempt"))))
+            .where(session.c.token_hash == bindparam("token")))
+
+
 class Store:
     def __init__(self, url: str, *, pool_size: int = 8) -> None:
         self.url = db.normalise_url(url)
         self.engine: Engine = db.make_engine(url, pool_size=pool_size)
         self.sqlite = self.engine.dialect.name == "sqlite"
         self._write_lock = threading.Lock()
+        # an autosave's two writes, built once (building them took as long as running them)
+        dialect = sqlite if self.sqlite else postgresql
+        upsert = dialect.insert(answer).values(
+            attempt=bindparam("attempt"), question=bindparam("question"),
+            part=bindparam("part"), value=bindparam("value"), saves=1,
+            saved_at=bindparam("saved_at"))
+        self._upsert = upsert.on_conflict_do_update(
+            index_elements=["attempt", "question", "part"],
+            set_={"value": upsert.excluded.value, "saved_at": upsert.excluded.saved_at,
+                  "saves": answer.c.saves + 1})
+        lock = select(attempt).where(attempt.c.id == bindparam("id"))
+        self._lock_attempt = lock if self.sqlite else lock.with_for_update()
         # reads: on SQLite an engine whose BEGIN is deferred; on PostgreSQL the same pool in
         # autocommit (one statement, no BEGIN and ROLLBACK around it)
         self.reader: Engine = (db.make_engine(url, pool_size=pool_size, reads=True)
@@ -136,11 +159,6 @@ class Store:
             what = "holds no exam" if rev is None else f"is at migration {rev}, not {db.HEAD}"
             raise QuizgenError(f"{db.safe_url(self.url)} {what}; 'quizgen exam create' makes "
                                "one, 'quizgen exam upgrade' migrates it", field="--db")
-
-    def _insert_or_update(self, table, values: dict, keys: Sequence[str], changes: dict):
-        dialect = postgresql if not self.sqlite else sqlite
-        stmt = dialect.insert(table).values(**values)
-        return stmt.on_conflict_do_update(index_elements=list(keys), set_=changes)
 
     def create_exam(self, *, name: str, title: str, lang: str, spec_path: str,
                     spec_text: str, banks: Sequence[str], opens_at: float, closes_at: float,
@@ -311,15 +329,9 @@ class Store:
                         ) -> tuple[Session, StudentRow, Attempt | None] | None:
         """In one query, for an autosave: the session of the cookie, its student, and the
         attempt if it is theirs (None: not theirs or none); None without a valid session."""
-        query = (select(session.c.exam_id, session.c.csrf, session.c.expires_at,
-                        *[c.label(f"s_{c.name}") for c in student.c],
-                        *[c.label(f"a_{c.name}") for c in attempt.c])
-                 .select_from(session.join(student, session.c.student == student.c.id)
-                              .outerjoin(attempt, and_(attempt.c.student == student.c.id,
-                                                       attempt.c.id == attempt_id)))
-                 .where(session.c.token_hash == token_hash))
         with self.reader.connect() as conn:
-            row = conn.execute(query).mappings().first()
+            row = conn.execute(_CONTEXT, {"token": token_hash, "attempt": attempt_id}
+                               ).mappings().first()
         if row is None or row["expires_at"] < now:
             return None
         sess = Session(exam_id=row["exam_id"], student=row["s_id"], csrf=row["csrf"],
@@ -365,10 +377,7 @@ class Store:
         return Attempt(**row)
 
     def _locked(self, conn: Connection, attempt_id: int) -> Attempt | None:
-        query = select(attempt).where(attempt.c.id == attempt_id)
-        if not self.sqlite:
-            query = query.with_for_update()
-        row = conn.execute(query).mappings().first()
+        row = conn.execute(self._lock_attempt, {"id": attempt_id}).mappings().first()
         return Attempt(**row) if row else None
 
     def save_answers(self, attempt_id: int, values: dict[tuple[int, str], list[str]],
@@ -380,13 +389,11 @@ class Store:
             if a is None:
                 raise LookupError(attempt_id)
             still_open(a)
-            for (q, part), typed in values.items():
-                text = json.dumps(typed, ensure_ascii=False)
-                conn.execute(self._insert_or_update(
-                    answer, {"attempt": attempt_id, "question": q, "part": part, "value": text,
-                             "saves": 1, "saved_at": now},
-                    ("attempt", "question", "part"),
-                    {"value": text, "saved_at": now, "saves": answer.c.saves + 1}))
+            rows = [{"attempt": attempt_id, "question": q, "part": part, "saved_at": now,
+                     "value": json.dumps(typed, ensure_ascii=False)}
+                    for (q, part), typed in values.items()]
+            if rows:
+                conn.execute(self._upsert, rows)
         return a
 
     def finish_attempt(self, attempt_id: int, now: float, grade, *, timed_out: bool) -> bool:

@@ -378,3 +378,4 @@ def test_start_refused_outside_the_window_and_attempts(tmp_path, db_url):
     assert "used all 2 attempts" in s.get("/exam").text
     assert s.post("/start", data={"csrf": s.csrf}).status_code == 409
     store.close()
+
