@@ -81,6 +81,12 @@
   document.getElementById("qg-submit").addEventListener("click", function (event) {
     if (!window.confirm(form.dataset.confirm)) { event.preventDefault(); } else { leaving = true; }
   });
+  window.addEventListener("beforeunload", function (event) {
+    if (busy() && !leaving) {           // an answer not yet acknowledged: ask before leaving
+      event.preventDefault();
+      event.returnValue = "";
+    }
+  });
   function tick() {
     var left = Math.max(0, Math.round((deadline - Date.now()) / 1000));
     clockBox.textContent = Math.floor(left / 60) + ":" + ("0" + (left % 60)).slice(-2);
