@@ -66,6 +66,10 @@ def saved(driver) -> None:
         lambda d: "qg-ok" in d.find_element(*by("#qg-state")).get_attribute("class"))
 
 
+def attempt_id(driver) -> str:
+    return driver.find_element(*by("#qg-paper")).get_attribute("data-attempt")
+
+
 def shown_value(driver, number: int, part: dict) -> list[str]:
     name = field_name(number, part["id"])
     if part["kind"] in ("number", "bit", "text"):
@@ -100,6 +104,22 @@ def test_student_sits_the_exam_in_chromium(browser, served):  # noqa: F811
     WebDriverWait(driver, 15).until(lambda d: d.find_elements(*by("#qg-paper")))
     for n, p in first:
         assert shown_value(driver, n, p) == typed[(n, p["id"])], (n, p["id"])
+    # the connection drops: the page says the answer is not saved, and saves it once back
+    driver.execute_cdp_cmd("Network.enable", {})
+    conditions = {"latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}
+    driver.execute_cdp_cmd("Network.emulateNetworkConditions", {"offline": True, **conditions})
+    try:
+        n, p = rest[0]
+        answer(driver, n, p, typed[(n, p["id"])])
+        WebDriverWait(driver, 15).until(
+            lambda d: "qg-bad" in d.find_element(*by("#qg-state")).get_attribute("class"))
+    finally:
+        driver.execute_cdp_cmd("Network.emulateNetworkConditions",
+                               {"offline": False, **conditions})
+    saved(driver)
+    state = json.loads(driver.execute_script(
+        f"return fetch('/api/attempt/{attempt_id(driver)}').then(r => r.text())"))
+    assert state["answers"][field_name(n, p["id"])] == typed[(n, p["id"])]
     # on a phone's width the page fits: nothing wider than the screen but scrolling boxes
     driver.set_window_size(390, 900)
     try:
