@@ -139,6 +139,12 @@ def create(spec: str, roster: str, db: str | None, name: str | None, opens: str,
     spec_text = read_text_input(spec, "paper spec")
     bank_paths = tuple(str(Path(b).resolve()) for b in banks)
     papers = Papers(spec_text, spec, bank_paths)
+    from quizgen.paper.spec import sample_seed
+
+    if papers.spec.seed == sample_seed():
+        click.echo(f"warning: {spec} uses the sample spec's seed ({papers.spec.seed}), so its "
+                   "papers are the public sample's, whose key anyone can print; change its "
+                   "seed ('quizgen spec FILE' writes a spec with a fresh one)", err=True)
     students = load_roster(roster)
     password = _password(password_file)
     name = name or Path(spec).stem

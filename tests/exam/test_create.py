@@ -97,6 +97,19 @@ def test_bad_options_are_one_line(tmp_path, extra, said):
     assert not (tmp_path / "unit-test.exam.sqlite").exists()
 
 
+def test_the_sample_seed_is_warned_about(tmp_path):
+    spec = tmp_path / "sample.yaml"
+    from quizgen.paper.spec import sample_spec_path
+
+    spec.write_text(sample_spec_path().read_text(encoding="utf-8"), encoding="utf-8")
+    roster = write_roster(tmp_path, 1)
+    (tmp_path / "pw").write_text(PASSWORD, encoding="utf-8")
+    r = quizgen_here("exam", "create", str(spec), "--roster", str(roster), "--closes", "+1h",
+                     "--time-limit", "30", "--password-file", str(tmp_path / "pw"),
+                     "--out", str(tmp_path / "out"), "--db", str(tmp_path / "x.sqlite"))
+    assert r.returncode == 0 and "sample spec's seed" in r.stderr
+
+
 def test_weak_password_bad_roster_and_missing_database(tmp_path):
     spec, roster = write_spec(tmp_path), write_roster(tmp_path, 2)
     (tmp_path / "pw").write_text("short\n", encoding="utf-8")
