@@ -185,6 +185,10 @@ class Store:
                  "extra_time": 0} for s in students])
         return int(exam_id)
 
+    def delete_exam(self, exam_id: int) -> None:
+        with self._begin() as conn:
+            self._delete_exam(conn, exam_id)
+
     @staticmethod
     def _delete_exam(conn: Connection, exam_id: int) -> None:
         pupils = select(student.c.id).where(student.c.exam_id == exam_id)

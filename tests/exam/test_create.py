@@ -169,3 +169,28 @@ def test_serve_refuses_an_unmigrated_database(tmp_path, db_url):
     assert r.returncode == 0 and f"migration {HEAD}" in r.stdout, r.stderr
     r = run_quizgen("exam", "serve", "--db", db_url)
     assert r.returncode == 2 and "holds no exam" in r.stderr, r.stderr
+
+
+def test_files_that_cannot_be_placed_leave_no_exam(tmp_path, monkeypatch):
+    """The exam is committed before its code files are moved into place; if that fails,
+    the exam goes too (its codes would exist nowhere)."""
+    from quizgen.files import Staging
+
+    def full_disk(self):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Staging, "commit", full_disk)
+    spec, roster = write_spec(tmp_path), write_roster(tmp_path, 2)
+    (tmp_path / "pw").write_text(PASSWORD, encoding="utf-8")
+    db = str(tmp_path / "x.sqlite")
+    r = quizgen_here("exam", "create", str(spec), "--roster", str(roster), "--closes", "+1h",
+                     "--time-limit", "30", "--password-file", str(tmp_path / "pw"),
+                     "--out", str(tmp_path / "out"), "--db", db)
+    assert r.returncode == 2 and "No space left" in r.stderr and r.stderr.count("\n") == 1
+    store = Store(db)
+    try:
+        assert store.exams() == []
+    finally:
+        store.close()
+    assert not [p for p in (tmp_path / "out").iterdir() if p.is_file()] \
+        if (tmp_path / "out").exists() else True
