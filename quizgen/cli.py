@@ -28,6 +28,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("quizgen.commands.export:export", "Export question variants for an LMS."),
     "export-cn": ("quizgen.commands.cnexport:export_cn", "The question bank for Chinese "
                   "platforms' importers: Word (1、【单选题】…) or Excel."),
+    "scan": ("quizgen.commands.scan:scan",
+             "Read answer sheets (scanned PDFs, JPEG/PNG photos) and grade them."),
     "review": ("quizgen.commands.review:review",
                "The review report (试卷审核表) of a spec's versions, with a verdict per rule."),
     "banks": ("quizgen.commands.banks:banks", "List and check question banks."),
@@ -37,6 +39,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
              "and a roster, serve it, migrate it."),
     "serve": ("quizgen.commands.drill:serve", "Run the drill as a web app for a class: a fresh "
               "problem per visit, checked on the server."),
+    "grade": ("quizgen.commands.grade:grade",
+              "Marks from an answers file (typed in, or from an LMS): CSV and Excel."),
+    "report": ("quizgen.commands.report:report",
+               "Item analysis of a class's results: HTML with charts, and CSV."),
 }
 
 

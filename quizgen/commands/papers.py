@@ -56,15 +56,18 @@ def write_documents(documents: list[tuple[str, str]], out_dir: Path, formats: Se
                     *, force: bool, jobs: int, progress: bool = True,
                     manifest: str | None = None, workers=None,
                     extra: Sequence[tuple[str, bytes]] = (),
-                    print_file: str | None = None) -> tuple[int, int]:
+                    print_file: str | None = None,
+                    sheets: Sequence[tuple[str, str]] = ()) -> tuple[int, int]:
     """Write each (file stem, html) in each format; returns (files, PDF pages).
 
     ``manifest``: the name of the file listing the set (``Staging``), written last;
     ``workers``: PDF worker processes already started (``pdf.start_workers``), else ``jobs``
-    are started here when there is more than one document. A failure of the machine (a
+    are started here when there is more than one document; ``sheets``: (file stem, html) of
+    answer sheets, written as PDF only (whatever the formats). A failure of the machine (a
     read-only or full disk) is a one-line error; whatever the failure, the run's unfinished
     files are removed (the workers are stopped first)."""
     names = [f"{stem}.{fmt}" for fmt in formats if fmt != "docx" for stem, _ in documents]
+    names += [f"{stem}.pdf" for stem, _ in sheets]
     names += [name for name, _ in extra]     # ``extra``: (file name, bytes): DOCX, the review
     if print_file:                            # every paper (not key) in one PDF, for printing
         names.append(print_file)
@@ -77,10 +80,13 @@ def write_documents(documents: list[tuple[str, str]], out_dir: Path, formats: Se
         if "html" in formats:
             for stem, html in documents:
                 staging.write_text(out_dir / f"{stem}.html", html)
-        if "pdf" in formats:
+        if "pdf" in formats or sheets:
             from quizgen.render.fonts import font_face_css
             from quizgen.render.pdf import render_pdfs
 
+            if "pdf" not in formats:
+                documents = []
+            documents = list(documents) + list(sheets)
             htmls = [html for _, html in documents]
             font_css = font_face_css(htmls)  # may fail: before the bar
             with _bar(len(htmls), progress) as advance:
@@ -260,13 +266,16 @@ _force_option = click.option("--force", is_flag=True, help="Overwrite existing f
                    "a new sheet when printed double-sided (for the print shop).")
 @click.option("--review", "with_review", is_flag=True,
               help="Also write the review report (试卷审核表) of the spec's versions.")
+@click.option("--sheets", "with_sheets", is_flag=True,
+              help="Also an answer sheet (答题卡) per paper, as PDF (STEM-sheet.pdf), for "
+                   "quizgen scan; the spec's answer_sheet sets its paper and digit grids.")
 @bank_option
 @capture_options
 @click.pass_context
 def paper(ctx: click.Context, spec: str | None, roster: str | None, out_dir: str,
           formats: str, jobs: int | None, force: bool, layout: str | None, print_file: bool,
-          with_review: bool, banks: tuple[str, ...], pcap: str | None, stream: int | None,
-          relative: bool) -> None:
+          with_review: bool, with_sheets: bool, banks: tuple[str, ...], pcap: str | None,
+          stream: int | None, relative: bool) -> None:
     """Exam papers and their answer keys from a paper spec (YAML).
 
     Without SPEC, writes a sample Chinese paper and its key into ./out/.
@@ -293,8 +302,9 @@ def paper(ctx: click.Context, spec: str | None, roster: str | None, out_dir: str
     with _clean_stop(), _workers(fmts, jobs, expected) as workers:
         source = _source(ctx, banks, trace)
         papers = class_set(paper_spec, source, students)
-        if "docx" in fmts:
+        if "docx" in fmts or with_sheets:
             papers = list(papers)
+        sheets = answer_sheets(papers, paper_spec) if with_sheets else []
         documents = (paper_documents(papers, paper_spec.key_appended)
                      if set(fmts) - {"docx"} else [])
         extra = _docx_files(papers, paper_spec.key_appended) if "docx" in fmts else []
@@ -309,8 +319,19 @@ def paper(ctx: click.Context, spec: str | None, roster: str | None, out_dir: str
                                field="--print-file")
         files, pages = write_documents(documents, Path(out_dir), fmts, force=force, jobs=jobs,
                                        manifest=manifest, workers=workers, extra=extra,
-                                       print_file=f"{stem}-print.pdf" if print_file else None)
+                                       print_file=f"{stem}-print.pdf" if print_file else None,
+                                       sheets=sheets)
     _report(files, pages, Path(out_dir), started, manifest)
+
+
+def answer_sheets(papers: Sequence[dict], spec) -> list[tuple[str, str]]:
+    """(file stem, HTML) of each paper's answer sheet (``quizgen.sheets``)."""
+    from quizgen.render.documents import stem
+    from quizgen.sheets.layout import fingerprint, options_of, sheet_layout
+    from quizgen.sheets.render import sheet_html
+
+    options, exam = options_of(spec), fingerprint(spec)
+    return [(f"{stem(p)}-sheet", sheet_html(sheet_layout(p, options, exam))) for p in papers]
 
 
 @click.command(name="key")

@@ -68,6 +68,14 @@ class ReviewSpec:
 
 
 @dataclass(frozen=True)
+class AnswerSheetSpec:
+    """The answer sheets (答题卡) ``quizgen paper --sheets`` prints (quizgen.sheets)."""
+    paper: str | None = None       # A4 | Letter; None: the spec's paper_size
+    numeric: str = "write"         # write: a box the teacher marks; digits: a digit grid
+    line: int | None = None
+
+
+@dataclass(frozen=True)
 class PaperSpec:
     path: str
     title: str
@@ -89,6 +97,7 @@ class PaperSpec:
     margins: tuple[tuple[str, float], ...] = ()  # (("left", 30.0), ...) in millimetres
     distinct_versions: bool = False
     review: ReviewSpec = ReviewSpec()
+    answer_sheet: AnswerSheetSpec | None = None
     line_of: tuple[tuple[str, int], ...] = ()    # top-level key -> its line (for errors)
 
     def line(self, key: str) -> int | None:
@@ -177,9 +186,11 @@ def _show(value: Any) -> str:
 _SPEC_KEYS = ("title", "course", "date", "instructions", "lang", "paper_size", "sections",
               "versions", "shuffle_questions", "shuffle_choices", "seed", "key_appended",
               "layout", "full_marks", "exam_time", "fonts", "margins", "distinct_versions",
-              "review")
+              "review", "answer_sheet")
 _FONT_KEYS = ("body", "heading")
 _REVIEW_KEYS = ("difficulty", "tolerance", "min_types", "topics", "earlier")
+_SHEET_KEYS = ("paper", "numeric")
+NUMERIC_STYLES = ("write", "digits")
 _SECTION_KEYS = ("title", "bank", "topic", "ids", "count", "points")
 
 
@@ -224,6 +235,8 @@ def parse_spec(text: str, path: str = "<spec>") -> PaperSpec:
         _layout_keys(r, top, kw)
         if "review" in top:
             kw["review"] = _review(r, top["review"])
+        if "answer_sheet" in top:
+            kw["answer_sheet"] = _answer_sheet(r, top["answer_sheet"])
         if kw.get("distinct_versions") and (kw.get("versions") or 1) < 2:
             raise r.fail(top["distinct_versions"], "distinct_versions",
                          "distinct versions need 'versions: 2' or more (A and B papers)")
@@ -304,6 +317,16 @@ def _review(r: _Reader, node: yaml.Node) -> ReviewSpec:
                              f"{'topics' if key == 'topics' else 'spec files'}")
             kw[key] = tuple(v.strip() for v in value)
     return ReviewSpec(**kw)
+
+
+def _answer_sheet(r: _Reader, node: yaml.Node) -> AnswerSheetSpec:
+    m = r.mapping(node, "answer_sheet", _SHEET_KEYS, ())
+    kw: dict[str, Any] = {"line": _line(node)}
+    if "paper" in m:
+        kw["paper"] = r.choice(m["paper"], "answer_sheet.paper", PAPER_SIZES)
+    if "numeric" in m:
+        kw["numeric"] = r.choice(m["numeric"], "answer_sheet.numeric", NUMERIC_STYLES)
+    return AnswerSheetSpec(**kw)
 
 
 def _section(r: _Reader, node: yaml.Node, field: str) -> SectionSpec:
