@@ -379,3 +379,33 @@ def test_start_refused_outside_the_window_and_attempts(tmp_path, db_url):
     assert s.post("/start", data={"csrf": s.csrf}).status_code == 409
     store.close()
 
+
+
+def test_item_analysis_is_the_scanned_papers_report(exam3):
+    """The teacher's item analysis: the grading package's report over the submitted
+    attempts, pooled by bank entry and part, with its own (strict) policy."""
+    made, store, app, clock = exam3
+    t = Teacher(app)
+    t.sign_in()
+    assert "Nobody has submitted" in t.get("/teacher/analysis").text
+    rng = random.Random(8)
+    entries = set()
+    for sid, how in (("S0001", "right"), ("S0002", "wrong"), ("S0003", "right")):
+        s = Student(app, sid, made.codes[sid])
+        s.sign_in()
+        s.start()
+        paper = the_paper(made, sid)
+        s.submit(paper_fields(paper, how, rng))
+        entries |= {q["id"] for sec in paper["sections"] for q in sec["questions"]}
+    r = t.get("/teacher/analysis")
+    assert r.status_code == 200
+    policy = r.headers["Content-Security-Policy"]
+    assert "script-src" not in policy and "default-src 'none'" in policy
+    from quizgen.drill.views import csp_hash
+
+    styles = re.findall(r"<style>(.*?)</style>", r.text, re.S)
+    assert styles and all(csp_hash(x) in policy for x in styles)
+    assert "Item analysis" in r.text and "<script" not in r.text
+    assert "3 students" in r.text
+    for entry in entries:                       # every bank entry asked is an item
+        assert f"{entry}/" in r.text, entry
