@@ -35,6 +35,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "banks": ("quizgen.commands.banks:banks", "List and check question banks."),
     "drill": ("quizgen.commands.drill:drill",
               "Practise: endless random problems in the terminal, or an HTML pack (--html)."),
+    "exam": ("quizgen.commands.exam:exam", "Online exams on a database: create one from a spec "
+             "and a roster, serve it, migrate it."),
     "serve": ("quizgen.commands.drill:serve", "Run the drill as a web app for a class: a fresh "
               "problem per visit, checked on the server."),
     "grade": ("quizgen.commands.grade:grade",

@@ -47,3 +47,15 @@ def test_installed_wheel_runs_outside_the_repo(wheel, tmp_path):
                        env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"},
                        capture_output=True, text=True)
     assert r.returncode == 0 and '"scenario": "normal"' in r.stdout, r.stderr
+
+
+def test_wheel_ships_the_exam_migrations(wheel):
+    """Alembic reads its environment, template and versions from files: all in the wheel."""
+    names = set(zipfile.ZipFile(wheel).namelist())
+    migrations = ROOT / "quizgen" / "exam" / "migrations"
+    in_repo = {f"quizgen/exam/migrations/{p.relative_to(migrations).as_posix()}"
+               for p in migrations.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+    assert {"quizgen/exam/migrations/env.py", "quizgen/exam/migrations/script.py.mako",
+            "quizgen/exam/migrations/versions/0001_initial.py"} <= in_repo
+    assert in_repo <= names, in_repo - names
+    assert "quizgen/templates/exam/exam.js" in names
