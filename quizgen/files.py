@@ -206,7 +206,7 @@ class Staging:
             old_style = True
         else:
             return None
-        return (int(pid), old_style) if pid.isdigit() else None
+        return (int(pid), old_style) if pid.isascii() and pid.isdigit() else None
 
     @staticmethod
     def _alive(pid: int, since: float) -> bool:

@@ -455,7 +455,7 @@ def read_or_400(built: Built, name: str, typed: Any):
 
 
 def _int(value: str | None) -> int:
-    if value is None or not value.isdigit() or len(value) > 12:
+    if value is None or not (value.isascii() and value.isdigit()) or len(value) > 12:
         raise Fail(400, "the form names no attempt (field 'attempt')")
     return int(value)
 

@@ -66,9 +66,10 @@ def grades_xlsx(rows: Sequence[GradeRow], lang: str, title: str) -> bytes:
         ws.append([_safe_cell(r.student_id), _safe_cell(r.name), r.paper_code, r.score,
                    r.possible, _time(r.submitted_at)])
     wb.properties.title = title[:200]
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    wb.properties.creator = "quizgen"
+    from quizgen.render.ooxml import xlsx_bytes
+
+    return xlsx_bytes(wb)
 
 
 def moodle_csv(rows: Sequence[GradeRow], title: str) -> bytes:

@@ -139,7 +139,8 @@ def register(app: Flask, *, store: Store, forget_exam: Callable[[], None], paper
         need_csrf(s.csrf)
         st = pupil(pk)
         text = request.form.get("minutes", "").strip()
-        if not text.isdigit() or int(text) > 24 * 60:
+        # ASCII digits only: "²" and "①" are str.isdigit() too, and int() refuses them
+        if not (text.isascii() and text.isdigit()) or int(text) > 24 * 60:
             raise fail(400, "extra time is a whole number of minutes from 0 to 1440")
         store.set_extra_time(st.id, int(text) * 60)
         tries = store.attempts(st.id)

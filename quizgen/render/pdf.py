@@ -480,7 +480,7 @@ def remove_stale_runs() -> None:
     for path in candidates:
         pid = path.name[len(_RUN_PREFIX):].split("-", 1)[0]
         try:
-            if (pid.isdigit() and path.is_dir() and path.stat().st_uid == os.getuid()
+            if (pid.isascii() and pid.isdigit() and path.is_dir() and path.stat().st_uid == os.getuid()
                     and not _pid_alive(int(pid))):
                 shutil.rmtree(path, ignore_errors=True)
         except OSError:

@@ -218,6 +218,8 @@ BAD_REQUESTS = [
     ("post", "/submit", {"data": {"attempt": "x"}}),
     ("post", "/submit", {"data": "raw", "content_type": "text/plain"}),
     ("post", "/save", {"data": {"attempt": "99999999999999999999"}}),
+    ("post", "/save", {"data": {"attempt": "²"}}),
+    ("post", "/submit", {"data": {"attempt": "①"}}),
     ("post", "/signin", {"data": {"student_id": "x" * 10000}}),
     ("post", "/teacher/signin", {"data": {}}),
     ("post", "/teacher/student/99999/extra", {"data": {"minutes": "5"}}),
@@ -313,8 +315,9 @@ def test_teacher_progress_results_and_grade_files(exam3):
     assert t.sign_in().status_code == 303
     for url in ("/teacher/student/99999", "/teacher/student/99999999999999999999"):
         assert t.get(url).status_code == 404
-    assert t.post("/teacher/student/1/extra", data={"csrf": t.csrf, "minutes": "-5"}
-                  ).status_code == 400
+    for minutes in ("-5", "①", "²", "٣"):    # Unicode digits are str.isdigit() but no int
+        assert t.post("/teacher/student/1/extra", data={"csrf": t.csrf, "minutes": minutes}
+                      ).status_code == 400, minutes
     s = Student(app, "S0002", made.codes["S0002"])
     s.sign_in()
     s.start()

@@ -60,6 +60,12 @@ def _documents() -> dict[str, bytes]:
     papers = list(class_set(spec, BankSource(), roster))
     marks = [grade_paper(p, key_responses(p) if k == 0 else {}, "zh") for k, p in enumerate(papers)]
     out["marks.xlsx"] = marks_xlsx(marks, "zh", "期末考试")
+    # the online exam's grades (quizgen exam: the teacher's xlsx download)
+    from quizgen.exam.grades import GradeRow, grades_xlsx
+
+    out["exam-grades.xlsx"] = grades_xlsx(
+        [GradeRow("2026001", "张三", "K7Q2ZD", 37.5, 40.0, 1767225600.0),
+         GradeRow("2026002", "李四", "Q2ZD7K", None, None, None)], "zh", "期末考试")
     return out
 
 
@@ -82,7 +88,7 @@ def _findings(path: Path, file_format: FileFormat) -> list[str]:
 def test_every_office_file_is_valid_ooxml(files, file_format):
     found = {name: _findings(path, file_format) for name, path in files.items()}
     assert {name: f for name, f in found.items() if f} == {}
-    assert len(found) == 12
+    assert len(found) == 13
 
 
 def test_the_validator_catches_a_broken_paper(files, tmp_path):
