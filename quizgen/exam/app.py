@@ -59,8 +59,12 @@ class Fail(HTTPException):
         self.code = status
 
 
-#: the messages a student meets, in Chinese (the others are the teacher's, or a client's bug)
+#: the messages a student or the teacher meets, in Chinese (the others are a client's bug)
 ZH = {
+    "the teacher's pages need the teacher's sign-in (at /teacher)": "教师页面需要教师登录（在 /teacher）",
+    "no such student in this exam": "本场考试没有这名学生",
+    "too many failed sign-ins; wait 15 minutes": "登录失败次数过多，请 15 分钟后再试",
+    "extra time is a whole number of minutes from 0 to 1440": "延长时间须为 0 到 1440 之间的整数分钟",
     "not signed in (or the sign-in has expired); sign in again": "尚未登录（或登录已过期），请重新登录",
     "no such attempt of yours": "没有这份属于你的答卷",
     "this attempt is submitted; its answers cannot change": "已交卷，答案不能再修改",

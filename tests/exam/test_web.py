@@ -241,6 +241,8 @@ def test_bad_requests_are_4xx_with_a_message(exam3):
         assert len(r.data) > 10
     r = anonymous.get("/api/attempt/1?lang=zh")            # a student's messages in Chinese
     assert r.status_code == 401 and r.json["error"].startswith("尚未登录")
+    r = anonymous.get("/teacher/student/1?lang=zh")        # and the teacher's
+    assert r.status_code == 401 and "教师页面需要教师登录" in r.text
     s.sign_in()
     s.start()
     headers = {"X-CSRF-Token": s.csrf}
