@@ -122,14 +122,11 @@ class Simulator:
     def _run_until_quiet(self, all_timers: bool = False, until: int | None = None) -> None:
         while True:
             # the earliest event; at equal times an arrival comes before a timer. A timer
-            # that does not hold the steps (TIME-WAIT's) is not waited for, but one due before
-            # the next event still fires first: time runs in order.
-            timer = self._next_timer(all_timers)
-            if not self.flight and timer is None:
+            # that does not hold the steps (TIME-WAIT's) is not waited for: with nothing else
+            # pending the run is quiet; otherwise it fires in its turn, time runs in order.
+            if not self.flight and self._next_timer(all_timers) is None:
                 return
-            earliest = self._next_timer(True)
-            if earliest is not None and (timer is None or self.timers[earliest] < self.timers[timer]):
-                timer = earliest
+            timer = self._next_timer(True)
             if self.flight and (timer is None or self.flight[0][0] <= self.timers[timer]):
                 when, timer = self.flight[0][0], None
             elif timer is not None:
