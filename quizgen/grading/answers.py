@@ -18,22 +18,19 @@ with a problem.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
 
 from quizgen.errors import QuizgenError
-from quizgen.files import read_input
 from quizgen.grading.marks import PaperMarks, grade_paper, response_keys
 from quizgen.paper.codes import normalize_code, student_code
 from quizgen.paper.spec import ID_HEADERS, NAME_HEADERS, PaperSpec, Student
+from quizgen.tables import read_table
 
 CODE_HEADERS = ("paper_code", "paper code", "code", "试卷代码", "试卷编号", "代码")
 #: A response column: ``3``, ``3.2``, ``Q3.2``, ``第3.2题``.
 _KEY_HEADER = re.compile(r"(?:q|第)?\s*(\d+(?:\.\d+)?)\s*(?:题)?", re.IGNORECASE)
-MAX_ROWS = 100_000
 #: What a cell holds for a response key the student's paper lacks (``quizgen grade
 #: --template`` writes it); in a column the paper has, it is an answer (an unreadable one).
 NOT_ON_PAPER = "-"
@@ -52,75 +49,8 @@ class AnswerRow:
 
 
 def read_rows(path: str) -> list[list[str]]:
-    """The rows of a CSV or .xlsx file, as text cells."""
-    data = read_input(path, "answers file")
-    return _xlsx_rows(data, path) if data[:4] == b"PK\x03\x04" else _csv_rows(data, path)
-
-
-def _csv_rows(data: bytes, path: str) -> list[list[str]]:
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        raise QuizgenError("the answers file is UTF-16 text (Excel's \"Unicode text\"); save "
-                           "it as CSV UTF-8", file=path)
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise QuizgenError("the answers file is neither UTF-8 nor GB18030/GBK text; save it "
-                           "as CSV UTF-8", file=path)
-    if "\x00" in text:
-        line = text.count("\n", 0, text.index("\x00")) + 1
-        raise QuizgenError("the answers file holds a NUL byte: is it a CSV file (not UTF-16 "
-                           "or a spreadsheet's own format)?", file=path, line=line)
-    if "\ufffd" in text or any(0xD800 <= ord(ch) <= 0xDFFF for ch in text):
-        raise QuizgenError("the answers file is neither UTF-8 nor GB18030/GBK text; save it "
-                           "as CSV UTF-8", file=path)
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    try:
-        rows = list(reader)
-    except csv.Error as exc:
-        raise QuizgenError(f"not valid CSV: {exc} (a quote left open?)", file=path,
-                           line=reader.line_num) from None
-    for line, row in enumerate(rows, start=1):   # a quote left open swallows the next lines
-        if any("\n" in cell or "\r" in cell for cell in row):
-            raise QuizgenError("a quote (\") opened here is closed only lines later: students "
-                               "would merge", file=path, line=line)
-    if len(rows) > MAX_ROWS:
-        raise QuizgenError(f"the answers file has over {MAX_ROWS:,} rows", file=path)
-    return rows
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _xlsx_rows(data: bytes, path: str) -> list[list[str]]:
-    try:
-        import openpyxl
-    except ImportError:
-        raise QuizgenError("reading .xlsx answers needs openpyxl (pip install openpyxl); or "
-                           "save the answers as CSV", file=path) from None
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        sheet = book.worksheets[0]
-        rows = []
-        for row in sheet.iter_rows(values_only=True):
-            rows.append([_cell(v) for v in row])
-            if len(rows) > MAX_ROWS:
-                raise QuizgenError(f"the answers file has over {MAX_ROWS:,} rows", file=path)
-        book.close()
-    except QuizgenError:
-        raise
-    except Exception as exc:                  # a corrupt or foreign zip
-        raise QuizgenError(f"not a readable .xlsx workbook ({type(exc).__name__})",
-                           file=path) from None
-    return rows
+    """The rows of a CSV or .xlsx file, as text cells (quizgen.tables, as rosters are read)."""
+    return read_table(path, "the answers file", "answers")
 
 
 def _header_name(cell: str) -> str:

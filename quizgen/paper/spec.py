@@ -5,8 +5,6 @@ Every problem is one line naming the file, the line and the field.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -15,8 +13,9 @@ import yaml
 
 from quizgen import yamlutil
 from quizgen.errors import QuizgenError
-from quizgen.files import read_input, read_text_input
+from quizgen.files import read_text_input
 from quizgen.i18n import LANGS
+from quizgen.tables import read_table
 
 PAPER_SIZES = ("A4", "Letter")
 #: School layouts: today's plain paper; ``sealed``: the binding strip (密封线) down the left
@@ -386,8 +385,7 @@ def load_roster(path: str | Path) -> list[Student]:
     Excel .xlsx workbook (its first sheet). The first row names the columns: ``student_id`` /
     ``学号`` and ``name`` / ``姓名`` (other columns are ignored)."""
     path = str(path)
-    data = read_input(path, "roster")
-    rows = _xlsx_rows(data, path) if data[:4] == b"PK\x03\x04" else _csv_rows(data, path)
+    rows = read_table(path, "the roster", "rosters")
     header = [" ".join(str(h).split()).lower() for h in rows[0]] if rows else []
     id_col = next((header.index(h) for h in ID_HEADERS if h in header), None)
     name_col = next((header.index(h) for h in NAME_HEADERS if h in header), None)
@@ -408,52 +406,3 @@ def load_roster(path: str | Path) -> list[Student]:
     if not students:
         raise QuizgenError("the roster lists no students", file=path)
     return students
-
-
-def _csv_rows(data: bytes, path: str) -> list[list[str]]:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise QuizgenError("the roster is neither UTF-8 nor GB18030/GBK text; save it as CSV "
-                           "UTF-8", file=path)
-    if "\x00" in text:
-        raise QuizgenError("the roster holds a NUL byte: is it a CSV file?", file=path)
-    try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
-    except csv.Error as exc:
-        raise QuizgenError(f"not valid CSV: {exc}", file=path) from None
-    line = 1
-    for row in rows:        # a quote left open swallows the lines after it into one cell
-        if any("\n" in cell or "\r" in cell for cell in row):
-            raise QuizgenError("a quote (\") opened here is closed only lines later: students "
-                               "would merge", file=path, line=line)
-        line += 1
-    return rows
-
-
-def _xlsx_rows(data: bytes, path: str) -> list[list[str]]:
-    try:
-        import openpyxl
-    except ImportError:
-        raise QuizgenError("reading .xlsx rosters needs openpyxl (pip install openpyxl); or "
-                           "save the roster as CSV", file=path) from None
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        sheet = book.worksheets[0]
-        rows = []
-        for row in sheet.iter_rows(values_only=True):
-            rows.append(["" if v is None else str(int(v)) if isinstance(v, float) and
-                         v.is_integer() else str(v) for v in row])
-            if len(rows) > 100_000:
-                raise QuizgenError("the roster has over 100,000 rows", file=path)
-        book.close()
-    except QuizgenError:
-        raise
-    except Exception as exc:                  # a corrupt or foreign zip
-        raise QuizgenError(f"not a readable .xlsx workbook ({type(exc).__name__})",
-                           file=path) from None
-    return rows
