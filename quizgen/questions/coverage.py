@@ -16,7 +16,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
-MOD = 2**32
+from quizgen.questions import landmarks as lm
+
 
 #: (id, Chinese, English): the seed article's steps first, then what exams also ask.
 POINTS: tuple[tuple[str, str, str], ...] = (
@@ -57,48 +58,43 @@ _CLAIMS = {
 }
 
 
+#: Landmarks (quizgen.questions.landmarks) and the point of the segments that are, or repeat,
+#: them: the pure ACKs of the handshake and the close, and an old duplicate's exchange.
+_MARKED = {"hs3": "hs-ack", "fin1_ack": "td-ack1", "fin2_ack": "td-ack2",
+           "old_syn": "old-dup-syn", "old_synack": "old-dup-syn", "old_rst": "old-dup-syn"}
+
+
+def _key(s: Mapping[str, Any]) -> tuple:
+    return (s["from"], s["seq"], s["ack"], tuple(s["flags"]), s["len"])
+
+
 def _roles(trace: Mapping[str, Any]) -> dict[int, set[str]]:
-    """Each segment's syllabus points, from its flags and the trace's x, y, u, v, w."""
-    v = trace.get("values") or {}
-    x, y, u, w = v.get("x"), v.get("y"), v.get("u"), v.get("w")
-    closer = v.get("closer")
+    """Each segment's syllabus points, from its flags and the trace's landmarks."""
+    marks = lm.find_landmarks(trace)
+    marked = {_key(seg): point for name, point in _MARKED.items()
+              if (seg := marks.get(name)) is not None}
+    fin1 = marks.get("fin1")
     roles: dict[int, set[str]] = {}
     seen: set[tuple] = set()
-    fin1 = next((s for s in trace["segments"] if "FIN" in s["flags"] and s["seq"] == u
-                 and s["from"] == closer), None)
-    fin1_len = fin1["len"] if fin1 else 0
-    old_next = {(s["seq"] + 1) % MOD for s in trace["segments"] if s.get("old")}
     for s in trace["segments"]:
-        flags, r = set(s["flags"]), set()
-        if "RST" in flags:
+        flags, r, key = set(s["flags"]), set(), _key(s)
+        if marked.get(key) == "old-dup-syn":
+            r = {"old-dup-syn"} | ({"reset"} if "RST" in flags else set())
+        elif "RST" in flags:
             r.add("reset")
         elif "SYN" in flags:
             r.add("hs-synack" if "ACK" in flags else "hs-syn")
         elif "FIN" in flags:
-            if s["seq"] == u and s["from"] == closer:
-                r.add("td-fin1")
-            else:
-                r.add("td-fin2")
+            r.add("td-fin1" if fin1 is not None and _key(fin1) == key else "td-fin2")
             if s["len"]:
                 r.add("fin-data")
         elif s["len"]:
             r.add("data")
-        elif (x is not None and y is not None and s["from"] == "A"
-              and s["ack"] == (y + 1) % MOD and s["seq"] == (x + 1) % MOD
-              and not any("FIN" in t["flags"] for t in trace["segments"] if t["n"] < s["n"])):
-            r.add("hs-ack")
-        elif u is not None and s["ack"] == (u + fin1_len + 1) % MOD and s["from"] != closer:
-            r.add("td-ack1")
-            if fin1_len:
+        elif key in marked:
+            r.add(marked[key])
+            if marked[key] == "td-ack1" and fin1["len"]:
                 r.add("fin-data")          # the ACK of a FIN with data: u + len + 1
-        elif w is not None and s["ack"] == (w + 1) % MOD and s["from"] == closer:
-            r.add("td-ack2")
-        if s.get("old") or s["ack"] in old_next or ("RST" in flags and s["seq"] in old_next):
-            r = {"old-dup-syn"} | ({"reset"} if "RST" in flags else set())
-        key = (s["from"], s["seq"], s["ack"], tuple(s["flags"]), s["len"])
-        if key in seen:
-            r.add("loss")
-        if s.get("lost"):
+        if key in seen or s.get("lost"):
             r.add("loss")
         seen.add(key)
         roles[s["n"]] = r
