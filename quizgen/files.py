@@ -318,6 +318,26 @@ class Staging:
                 pass
         self._temps.clear()
 
+    def __enter__(self) -> Staging:
+        return self
+
+    def __exit__(self, kind, exc, tb) -> None:
+        """Whatever stops the run, its unfinished files go (``abort``); a failure of the
+        machine (a read-only or full disk) becomes the one-line error (``Staging.error``)."""
+        if exc is not None:
+            self.abort()
+            if isinstance(exc, OSError):
+                raise Staging.error(exc) from None
+
+
+def write_files(files: Sequence[tuple[str, bytes]], out_dir: Path, force: bool,
+                manifest: str | None = None) -> None:
+    """All of ``files`` (name, bytes) into ``out_dir``, or none of them (``Staging``)."""
+    with Staging(out_dir, [name for name, _ in files], force, manifest) as staging:
+        for name, data in files:
+            staging.write_bytes(out_dir / name, data)
+        staging.commit()
+
 
 #: The largest input file quizgen reads (a bank, a script, a spec, a roster): far above any
 #: real one, so a wrong path (a disk image, /dev/zero) is a clear error rather than a hang.

@@ -160,28 +160,22 @@ def create(spec: str, roster: str, db: str | None, name: str | None, opens: str,
     files = access_files(name, papers.spec.title, papers.spec.lang, plan, codes, url,
                          opens_at, closes_at)
     store = Store(db or str(default_db(spec)))          # a bad --db fails before any file
-    staging = Staging(Path(out_dir), [n for n, _ in files], force)
     try:
-        for file_name, data in files:
-            staging.write_bytes(Path(out_dir) / file_name, data)
-        store.upgrade()
-        exam_id = store.create_exam(
-            name=name, title=papers.spec.title, lang=papers.spec.lang, spec_path=str(spec),
-            spec_text=spec_text, banks=bank_paths, opens_at=opens_at, closes_at=closes_at,
-            time_limit=time_limit * 60, attempts=attempts, release_at=release_at,
-            teacher_hash=secure.hash_password(password), secret=secrets.token_urlsafe(32),
-            students=rows, replace=force)
-        try:
-            staging.commit()
-        except BaseException:        # no files, no exam: its codes would be lost otherwise
-            store.delete_exam(exam_id)
-            raise
-    except OSError as exc:
-        staging.abort()
-        raise Staging.error(exc) from None
-    except BaseException:
-        staging.abort()
-        raise
+        with Staging(Path(out_dir), [n for n, _ in files], force) as staging:
+            for file_name, data in files:
+                staging.write_bytes(Path(out_dir) / file_name, data)
+            store.upgrade()
+            exam_id = store.create_exam(
+                name=name, title=papers.spec.title, lang=papers.spec.lang, spec_path=str(spec),
+                spec_text=spec_text, banks=bank_paths, opens_at=opens_at, closes_at=closes_at,
+                time_limit=time_limit * 60, attempts=attempts, release_at=release_at,
+                teacher_hash=secure.hash_password(password), secret=secrets.token_urlsafe(32),
+                students=rows, replace=force)
+            try:
+                staging.commit()
+            except BaseException:    # no files, no exam: its codes would be lost otherwise
+                store.delete_exam(exam_id)
+                raise
     finally:
         store.close()
     click.echo(f"exam {name!r}: {len(rows)} students in {safe_url(store.url)}; access codes "

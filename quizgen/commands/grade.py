@@ -10,12 +10,11 @@ line and the column, and no file is written. The files of a run are staged
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Sequence
 
 import click
 
 from quizgen.commands.options import bank_option
-from quizgen.files import Staging
+from quizgen.files import write_files
 
 
 def _source(ctx: click.Context, banks: tuple[str, ...]):
@@ -51,22 +50,6 @@ def marks_files(marks, lang: str, stem: str, title: str = "") -> list[tuple[str,
             (f"{stem}-marks.xlsx", marks_xlsx(marks, lang, title)),
             (f"{stem}-results.csv", results_csv(marks)),
             (f"{stem}-summary.csv", summary_csv(marks, lang))]
-
-
-def write_files(files: Sequence[tuple[str, bytes]], out_dir: Path, force: bool,
-                manifest: str | None = None) -> None:
-    """All of ``files`` into ``out_dir``, or none of them (``Staging``)."""
-    staging = Staging(out_dir, [name for name, _ in files], force, manifest)
-    try:
-        for name, data in files:
-            staging.write_bytes(out_dir / name, data)
-        staging.commit()
-    except OSError as exc:
-        staging.abort()
-        raise Staging.error(exc) from None
-    except BaseException:
-        staging.abort()
-        raise
 
 
 def template_csv(spec_path: str, roster: str | None, source) -> bytes:

@@ -25,7 +25,6 @@ import click
 from quizgen.commands.options import bank_option, capture_options, capture_trace
 from quizgen.errors import QuizgenError
 from quizgen.files import Staging
-from quizgen.paper.spec import LAYOUTS, sample_seed, sample_spec_path
 from quizgen.paper import (
     BankSource,
     QuestionSource,
@@ -34,6 +33,7 @@ from quizgen.paper import (
     load_spec,
     paper_for_code,
 )
+from quizgen.paper.spec import LAYOUTS, sample_seed, sample_spec_path
 from quizgen.render.documents import paper_documents
 
 FORMATS = ("html", "pdf", "docx")
@@ -72,43 +72,38 @@ def write_documents(documents: list[tuple[str, str]], out_dir: Path, formats: Se
     if print_file:                            # every paper (not key) in one PDF, for printing
         names.append(print_file)
     printed: dict[int, bytes] = {}
-    staging = Staging(out_dir, names, force, manifest)
     pages = 0
-    try:
-        for name, data in extra:
-            staging.write_bytes(out_dir / name, data)
-        if "html" in formats:
-            for stem, html in documents:
-                staging.write_text(out_dir / f"{stem}.html", html)
-        if "pdf" in formats or sheets:
-            from quizgen.render.fonts import font_face_css
-            from quizgen.render.pdf import render_pdfs
+    with Staging(out_dir, names, force, manifest) as staging:
+        try:
+            for name, data in extra:
+                staging.write_bytes(out_dir / name, data)
+            if "html" in formats:
+                for stem, html in documents:
+                    staging.write_text(out_dir / f"{stem}.html", html)
+            if "pdf" in formats or sheets:
+                from quizgen.render.fonts import font_face_css
+                from quizgen.render.pdf import render_pdfs
 
-            if "pdf" not in formats:
-                documents = []
-            documents = list(documents) + list(sheets)
-            htmls = [html for _, html in documents]
-            font_css = font_face_css(htmls)  # may fail: before the bar
-            with _bar(len(htmls), progress) as advance:
-                for index, data, n in render_pdfs(htmls, font_css=font_css, jobs=jobs,
-                                                  workers=workers):
-                    staging.write_bytes(out_dir / f"{documents[index][0]}.pdf", data)
-                    if print_file and documents[index][0].endswith("-paper"):
-                        printed[index] = data
-                    pages += n
-                    advance(n)
-            if print_file:
-                staging.write_bytes(out_dir / print_file,
-                                    print_shop_pdf([printed[i] for i in sorted(printed)]))
-        staging.commit()
-    except OSError as exc:
-        _stop(workers)
-        staging.abort()
-        raise Staging.error(exc) from None
-    except BaseException:
-        _stop(workers)
-        staging.abort()
-        raise
+                if "pdf" not in formats:
+                    documents = []
+                documents = list(documents) + list(sheets)
+                htmls = [html for _, html in documents]
+                font_css = font_face_css(htmls)  # may fail: before the bar
+                with _bar(len(htmls), progress) as advance:
+                    for index, data, n in render_pdfs(htmls, font_css=font_css, jobs=jobs,
+                                                      workers=workers):
+                        staging.write_bytes(out_dir / f"{documents[index][0]}.pdf", data)
+                        if print_file and documents[index][0].endswith("-paper"):
+                            printed[index] = data
+                        pages += n
+                        advance(n)
+                if print_file:
+                    staging.write_bytes(out_dir / print_file,
+                                        print_shop_pdf([printed[i] for i in sorted(printed)]))
+            staging.commit()
+        except BaseException:
+            _stop(workers)            # the workers stop before the run's files go
+            raise
     return len(names), pages
 
 

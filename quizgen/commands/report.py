@@ -12,13 +12,19 @@ from pathlib import Path
 
 import click
 
-from quizgen.commands.grade import _source, write_files
+from quizgen.commands.grade import _source
 from quizgen.commands.options import bank_option
+from quizgen.files import write_files
 
 
 def report_files(marks, papers: dict, spec, stem: str) -> list[tuple[str, bytes]]:
     from quizgen.grading.analysis import analyse, attempts_from_marks, by_slot
-    from quizgen.grading.report_html import class_csv, items_csv, options_csv, report_html
+    from quizgen.grading.report_html import (
+        class_csv,
+        items_csv,
+        options_csv,
+        report_html,
+    )
 
     attempts, info = attempts_from_marks(marks, papers, spec.lang)
     entries = analyse(attempts, info)

@@ -9,7 +9,7 @@ import click
 
 from quizgen.commands.options import bank_option
 from quizgen.errors import QuizgenError
-from quizgen.files import Staging
+from quizgen.files import write_files
 
 FORMATS = ("html", "docx")
 
@@ -80,14 +80,7 @@ def review(spec: str, earlier: tuple[str, ...], out_dir: str, formats: str, forc
     report = build_report(paper_spec, source, earlier)
     files = render_files(report, Path(spec).stem, chosen)
     out = Path(out_dir)
-    staging = Staging(out, [name for name, _ in files], force)
-    try:
-        for name, data in files:
-            staging.write_bytes(out / name, data)
-        staging.commit()
-    except BaseException:
-        staging.abort()
-        raise
+    write_files(files, out, force)
     for rule in report["rules"]:
         click.echo(f"{rule['verdict']:6} {rule['name']}: {rule['detail']}")
     click.echo(f"review: {report['verdict']}; wrote {', '.join(n for n, _ in files)} to {out}")

@@ -45,7 +45,8 @@ def scan(ctx: click.Context, inputs: tuple[str, ...], spec: str, roster: str | N
     for the sheets that need no review, scan-review.html and scan-review.csv for what does
     (write the answers in the CSV and run again with --review), scan-sheets.csv (every page
     and what became of it) and a PDF per graded student."""
-    from quizgen.commands.grade import _source, marks_files, write_files
+    from quizgen.commands.grade import _source, marks_files
+    from quizgen.files import write_files
     from quizgen.paper import load_roster, load_spec
     from quizgen.scan.review import read_review, review_csv, review_html, sheets_csv
     from quizgen.scan.run import scan as run_scan
