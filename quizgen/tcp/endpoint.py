@@ -152,6 +152,7 @@ class Endpoint:
         self._close_now = False
         self.cork = False                    # hold the last data segment back (send_and_close)
         self._held: Segment | None = None
+        self.queue_full = False              # the listener's SYN queue (set by the simulator)
 
     # ------------------------------------------------------------------ public interface
     def send_and_close(self, nbytes: int) -> list[Output]:
@@ -208,8 +209,13 @@ class Endpoint:
         if st in (State.CLOSED, State.LISTEN):
             if "RST" in f:
                 return [Input.RST]
+            if "SYN" in f and "ACK" not in f and st is State.LISTEN and self.queue_full:
+                return [Input.SYN_COOKIE if self.options.syn_cookies else Input.SYN_QUEUE_FULL]
             if "SYN" in f:
                 return [Input.SYN_ACK if "ACK" in f else Input.SYN]
+            if ("ACK" in f and st is State.LISTEN and self.options.syn_cookies
+                    and seg.ack == sq.add(self.iss, 1)):
+                return [Input.COOKIE_ACK] + ([Input.DATA] if seg.length else [])
             if "ACK" in f:
                 return [Input.ACK]
             return [Input.FIN if "FIN" in f else Input.DATA]
@@ -417,6 +423,18 @@ class Endpoint:
         self.snd_una = self.snd_nxt = self.iss
         self.passive = False
         self.out_of_order, self.pending_fin = {}, None
+
+    def _do_send_cookie(self, inp, seg, n, after) -> None:
+        # the SYN,ACK a full TCB would send, but nothing is kept: not retransmitted, and the
+        # endpoint stays a listener (its ISN is the cookie)
+        self._emit(Segment(self.name, self.peer, frozenset({"SYN", "ACK"}), self.iss,
+                           sq.add(seg.seq, 1)))
+
+    def _do_accept_cookie(self, inp, seg, n, after) -> None:
+        self.irs = sq.add(seg.seq, -1)
+        self.rcv_nxt = seg.seq
+        self.snd_una = self.snd_nxt = sq.add(self.iss, 1)
+        self.passive = True
 
     def _do_delete_tcb(self, inp, seg, n, after) -> None:
         if inp is Input.ACK_OF_FIN:

@@ -66,6 +66,16 @@ class Options:
         50, "a whole number of milliseconds from 1 to 60000", _whole(1, 60000),
         "milliseconds; the one-way delay of the network (the round trip is twice it)")
 
+    backlog: int = _option(
+        128, "a whole number from 1 to 65535", _whole(1, 65535),
+        "how many half-open connections (SYN-RECEIVED, the SYN queue) B's listener holds; a "
+        "SYN that finds them all taken is dropped, or answered by a SYN cookie (syn_cookies)")
+    syn_cookies: bool = _option(
+        False, _BOOL, _is_bool,
+        "true: when the SYN queue is full B answers a SYN with a SYN cookie (its SYN,ACK's seq "
+        "encodes the connection, B keeps no state and stays in LISTEN) and opens the connection "
+        "when the ACK of the cookie arrives (Linux's net.ipv4.tcp_syncookies = 1, its default)")
+
     @classmethod
     def from_script(cls, given: dict[str, Any]) -> Options:
         """The options a script gives, checked against the table; the others are defaults."""

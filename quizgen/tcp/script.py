@@ -10,6 +10,8 @@ A script is an interface; its format is exactly::
       - both: close
       - lose: A->B
       - wait: 30
+      - flood: 128       # 128 SYNs from forged addresses reach B's listener
+      - A: probe         # A's raw socket sends a SYN (seq = A's ISN) its TCP does not track
 
 The options, their defaults and the values they take are the table in
 :mod:`quizgen.tcp.options`. Errors name the file, the line and the step or field.
@@ -32,6 +34,7 @@ from quizgen.tcp.seq import MOD, in_range
 MAX_SEND = 1 << 20          # bytes of one send
 MAX_STEPS = 1_000           # steps of a script
 MAX_SEGMENTS = 10_000       # segments of a run: data, ACKs and retransmissions together
+MAX_FLOOD = 65_535          # forged SYNs of one flood step (the largest backlog)
 
 
 def _is_int(v: Any) -> bool:
@@ -40,10 +43,11 @@ def _is_int(v: Any) -> bool:
 
 @dataclass(frozen=True)
 class Step:
-    who: str             # "A", "B", "both", "lose", "wait" or "old_syn"
+    who: str             # "A", "B", "both", "lose", "wait", "old_syn" or "flood"
     verb: str            # a call name; "lose"/"wait" for those steps
     arg: Any             # bytes for send, the sender for lose, milliseconds for wait,
-                         # for old_syn how far below A's ISN the old SYN's seq is
+                         # for old_syn how far below A's ISN the old SYN's seq is,
+                         # for flood how many forged SYNs arrive
     line: int | None
     what: str            # as written (whitespace made single spaces), for the trace
 
@@ -171,6 +175,10 @@ def _step(item: Any, line: int | None, source: str) -> Step:
     if who in ("A", "B"):
         if what in ("connect", "close", "abort"):
             return Step(who, what, None, line, what)
+        if what == "probe":
+            if who != "A":
+                raise bad("only A probes (a port scan of B)")
+            return Step(who, what, None, line, what)
         m = _SEND.fullmatch(what)
         if m:
             sign, digits = ("-" if m.group(1)[0] == "-" else ""), m.group(1).lstrip("-0")
@@ -182,7 +190,7 @@ def _step(item: Any, line: int | None, source: str) -> Step:
                 raise bad(f"a send must be of 1 to {MAX_SEND} bytes, not {nbytes}")
             return Step(who, "send and close" if m.group(2) else "send", nbytes, line, what)
         raise bad(f"unknown call {_shorten(what)!r} (use connect, send N, send N and close, "
-                  "close, abort)")
+                  "close, abort; A: probe)")
     if who == "both":
         if what in ("connect", "close"):
             return Step(who, what, None, line, what)
@@ -199,7 +207,12 @@ def _step(item: Any, line: int | None, source: str) -> Step:
         if _is_int(raw) and 1 <= raw < MOD:
             return Step("old_syn", "old_syn", int(raw), line, str(raw))
         raise bad("'old_syn' takes how far below A's ISN the old SYN's seq is (1 to 4294967295)")
-    raise bad(f"unknown step {_shorten(str(who), 20)!r} (use A, B, both, lose, wait, old_syn)")
+    if who == "flood":
+        if _is_int(raw) and 1 <= raw <= MAX_FLOOD:
+            return Step("flood", "flood", int(raw), line, str(raw))
+        raise bad(f"'flood' takes how many forged SYNs reach B (1 to {MAX_FLOOD:,})")
+    raise bad(f"unknown step {_shorten(str(who), 20)!r} "
+              f"(use A, B, both, lose, wait, old_syn, flood)")
 
 
 # ---------------------------------------------------------------------- presets
@@ -209,14 +222,29 @@ PRESET_PARAMS: dict[str, tuple[int, int]] = {
     "bytes": (1, 1000),        # each send's byte count
     "msl": (120, 120),
     "delay": (50, 50),         # the one-way delay in milliseconds
+    "backlog": (2, 4),         # the SYN queue of a flooded listener (syn_flood, syn_cookies)
+    "wait": (1, 20),           # seconds from the flood until A connects (syn_flood)
 }
 
 
-#: name -> a function that takes a draw of a byte count and returns the preset's script
-PRESETS: dict[str, Callable[[Callable[[], int]], dict]] = {}
+class _Draw:
+    """What a preset draws with: ``n()`` a byte count, ``n.of(name)`` another parameter."""
+
+    def __init__(self, rng: random.Random, ranges: dict[str, tuple[int, int]]) -> None:
+        self.rng, self.ranges = rng, ranges
+
+    def __call__(self) -> int:
+        return self.of("bytes")
+
+    def of(self, name: str) -> int:
+        return self.rng.randint(*self.ranges[name])
 
 
-def _preset(fn: Callable[[Callable[[], int]], dict]) -> Callable[[Callable[[], int]], dict]:
+#: name -> a function that takes the draws (:class:`_Draw`) and returns the preset's script
+PRESETS: dict[str, Callable[[_Draw], dict]] = {}
+
+
+def _preset(fn: Callable[[_Draw], dict]) -> Callable[[_Draw], dict]:
     PRESETS[fn.__name__] = fn
     return fn
 
@@ -327,6 +355,47 @@ def old_duplicate_syn(n):
 
 
 @_preset
+def syn_flood(n):
+    """A SYN flood fills B's SYN queue (backlog half-open connections from forged addresses,
+    never completed); A connects a while later. Without SYN cookies B drops A's SYNs until
+    the forged entries are given up (after B's SYN,ACK retransmissions, 63 s with Linux's
+    tcp_synack_retries of 5), so A's retransmitted SYN is the one answered."""
+    backlog = n.of("backlog")
+    return {"options": {"backlog": backlog},
+            "steps": [{"flood": backlog}, {"wait": n.of("wait")}, {"A": "connect"},
+                      {"A": f"send {n()}"}, {"A": "close"}, {"B": "close"}]}
+
+
+@_preset
+def syn_cookies(n):
+    """The same flood, with SYN cookies: B answers A's SYN at once with a cookie (seq = y), keeps
+    no state and stays in LISTEN, and opens the connection when A's ACK of the cookie arrives."""
+    backlog = n.of("backlog")
+    return {"options": {"backlog": backlog, "syn_cookies": True},
+            "steps": [{"flood": backlog}, {"A": "connect"}, {"A": f"send {n()}"},
+                      {"A": "close"}, {"B": "close"}]}
+
+
+@_preset
+def port_scan_open(n):
+    """A SYN scan of an open port: B's listener answers with SYN,ACK, A's TCP (which never sent
+    the SYN: a raw socket did) answers that with RST, and B listens again."""
+    return {"steps": [{"A": "probe"}]}
+
+
+@_preset
+def port_scan_closed(n):
+    """A SYN scan of a closed port: RST,ACK (RFC 9293 3.10.7.1)."""
+    return {"options": {"listen": False}, "steps": [{"A": "probe"}]}
+
+
+@_preset
+def port_scan_filtered(n):
+    """A SYN scan of a filtered port: a firewall drops the SYN, nothing comes back."""
+    return {"steps": [{"lose": "A->B"}, {"A": "probe"}]}
+
+
+@_preset
 def wraparound(n):
     return {"steps": [{"A": "connect"}, {"A": f"send {n()}"}, {"B": f"send {n()}"},
                       {"A": "close"}, {"B": "close"}],
@@ -356,9 +425,13 @@ def preset_script(name: str, seed: int = 1, params: dict[str, Any] | None = None
         raise ScriptError("ISNs must lie in [0, 4294967295]", field="params.isn")
     if not (1 <= ranges["bytes"][0] and ranges["bytes"][1] <= MAX_SEND):
         raise ScriptError(f"byte counts must lie in [1, {MAX_SEND}]", field="params.bytes")
+    if not (1 <= ranges["backlog"][0] and ranges["backlog"][1] <= MAX_FLOOD):
+        raise ScriptError(f"a backlog must lie in [1, {MAX_FLOOD}]", field="params.backlog")
+    if not (0 <= ranges["wait"][0] and ranges["wait"][1] <= 10**6):
+        raise ScriptError("a wait must lie in [0, 1000000] seconds", field="params.wait")
     rng = random.Random(seed)
     isn = {"A": rng.randint(*ranges["isn"]), "B": rng.randint(*ranges["isn"])}
-    doc = PRESETS[name](lambda: rng.randint(*ranges["bytes"]))
+    doc = PRESETS[name](_Draw(rng, ranges))
     if doc.pop("_wrap", False):   # A's ISN a few bytes below 2**32, so A's data wraps
         isn["A"] = MOD - rng.randint(1, min(8, ranges["bytes"][0]))
     doc["isn"] = isn

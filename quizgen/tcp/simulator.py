@@ -20,8 +20,8 @@ from __future__ import annotations
 import heapq
 
 from quizgen.errors import ScriptError
-from quizgen.tcp.endpoint import (LINUX, TIMERS, CallError, Change, Endpoint, Limits, Output,
-                                  ProtocolError, Send, TimerKind)
+from quizgen.tcp.endpoint import (INITIAL_RTO_MS, LINUX, MAX_RTO_MS, TIMERS, CallError, Change,
+                                  Endpoint, Limits, Output, ProtocolError, Send, TimerKind)
 from quizgen.tcp.script import MAX_SEGMENTS, Script, Step
 from quizgen.tcp.segment import Segment
 from quizgen.tcp.states import Input, State, TransitionError
@@ -51,6 +51,10 @@ class Simulator:
         self._step: Step | None = None          # the step running (the last one at the end)
         self._opened: dict[str, str | None] = {"A": None, "B": None}    # how each end opened
         self._timed_out: dict[str, int] = {}    # who -> when (ms) it gave up
+        self.limits = limits
+        self.forged: list[int] = []             # when each forged half-open entry is given up
+        self.listener: list[dict] = []          # what happened in B's SYN queue
+        self._given_up: list[int] = []          # every forged entry's give-up time
 
     # ------------------------------------------------------------------ running
     def run(self) -> Trace:
@@ -72,7 +76,11 @@ class Simulator:
             self._run_until_quiet()
             i += 1
         self._run_until_quiet(all_timers=True)
-        return Trace.build(s, self.segments, self.events)
+        for due in sorted(set(self._given_up)):   # the flood's entries given up, in time order
+            self.listener.append({"time": due / 1000, "event": "given up",
+                                  "count": self._given_up.count(due)})
+        self.listener.sort(key=lambda e: e["time"])       # stable: at one instant, as recorded
+        return Trace.build(s, self.segments, self.events, self.listener)
 
     def _do(self, step: Step) -> None:
         if step.who == "lose":
@@ -84,6 +92,17 @@ class Simulator:
             self._send(Segment("A", "B", frozenset({"SYN"}), seq, None, 0), old=True)
         elif step.who == "wait":
             self._advance_to(self.now + step.arg)
+        elif step.who == "flood":
+            self._flood(step)
+        elif step.verb == "probe":
+            # a port scanner's raw socket sends this SYN: A's TCP has no connection, keeps
+            # nothing and will answer whatever comes back as CLOSED does
+            if self._opened["A"] is not None:
+                raise self._error(f"A has opened a connection already ({self._opened['A']}); "
+                                  f"a probe uses A's ISN, so it comes first", step)
+            self._opened["A"] = f"line {step.line}: {step.text}" if step.line else step.text
+            self._send(Segment("A", "B", frozenset({"SYN"}), self.ends["A"].iss, None, 0),
+                       probe=True)
         else:
             inp = Input("send" if step.verb == "send and close" else step.verb)
             for who in ("A", "B") if step.who == "both" else (step.who,):
@@ -106,6 +125,31 @@ class Simulator:
                 if inp is Input.CONNECT:
                     self._opened[who] = f"line {step.line}: {step.text}" if step.line else step.text
                 self._apply(who, out)
+
+    def _flood(self, step: Step) -> None:
+        """``step.arg`` SYNs from forged addresses reach B's listener now. B answers each with a
+        SYN,ACK (to an address that never replies) and keeps the half-open entry until it
+        gives up on it: the same retransmissions and give-up a passive open's SYN-RECEIVED
+        makes. Entries beyond the backlog are dropped (or, with cookies, answered statelessly)."""
+        b = self.ends["B"]
+        if b.state is not State.LISTEN:
+            raise self._error(f"a SYN flood reaches a listener, and B is {b.state}", step)
+        hold, rto = 0, INITIAL_RTO_MS
+        for _ in range(self.limits.synack_retries + 1):    # the SYN,ACK, then each retransmission
+            hold += rto
+            rto = min(rto * 2, MAX_RTO_MS)
+        self._expire_forged()
+        room = max(self.script.options.backlog - len(self.forged), 0)
+        taken = min(room, step.arg)
+        self.forged += [self.now + hold] * taken
+        self._given_up += [self.now + hold] * taken
+        self.listener.append({"time": self.now / 1000, "event": "flood", "count": step.arg,
+                              "queued": taken, "queue": len(self.forged),
+                              "synacks": self.limits.synack_retries + 1,
+                              "held": hold / 1000})
+
+    def _expire_forged(self) -> None:
+        self.forged = [due for due in self.forged if due > self.now]
 
     def _error(self, message: str, step: Step | None) -> ScriptError:
         if step is None:
@@ -141,8 +185,16 @@ class Simulator:
             self.now = when
             if timer is None:
                 _, n, seg = heapq.heappop(self.flight)
+                dst = self.ends[seg.dst]
+                if seg.dst == "B" and self.forged:
+                    self._expire_forged()
+                    dst.queue_full = len(self.forged) >= self.script.options.backlog
+                    if dst.queue_full and dst.state is State.LISTEN and seg.flags == {"SYN"}:
+                        self.listener.append({
+                            "time": self.now / 1000, "segment": n, "queue": len(self.forged),
+                            "event": "cookie" if self.script.options.syn_cookies else "dropped"})
                 try:
-                    out = self.ends[seg.dst].receive(seg)
+                    out = dst.receive(seg)
                 except ProtocolError as exc:  # two correct endpoints never get here
                     raise RuntimeError(f"model error at segment {n}: {exc}") from exc
                 self._apply(seg.dst, out)
@@ -179,7 +231,7 @@ class Simulator:
             else:
                 self.timers[(who, out.kind)] = self.now + out.delay_ms
 
-    def _send(self, seg: Segment, old: bool = False) -> None:
+    def _send(self, seg: Segment, old: bool = False, probe: bool = False) -> None:
         """Number and record a segment; then it is lost or in flight."""
         n = len(self.segments) + 1
         if n > MAX_SEGMENTS:
@@ -196,6 +248,8 @@ class Simulator:
                               "window": seg.window, "lost": lost, "time": self.now / 1000})
         if old:
             self.segments[-1]["old"] = True
+        if probe:
+            self.segments[-1]["probe"] = True
         if not lost:
             heapq.heappush(self.flight, (self.now + self.script.options.delay, n, seg))
 

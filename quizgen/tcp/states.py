@@ -53,6 +53,17 @@ behaviour is decided outside it, by the endpoint or the simulator, and the table
     orphaned socket) Linux allows 8 (tcp_orphan_retries); the model's close is the
     textbook's, after which the endpoint still receives.
 * **Segmentation**: SEND_DATA sends at most ``mss`` bytes a segment.
+* **The listener's SYN queue** (options ``backlog``, ``syn_cookies``; the script's ``flood``
+  step): the half-open connections of a SYN flood, from forged addresses, are the simulator's,
+  not the endpoint's (they are not this connection). Each holds a place in B's SYN queue until
+  B gives it up: B sends its SYN,ACK and 1 + ``synack_retries`` retransmissions, the give-up
+  following the last (63 s with Linux's default of 5); an entry given up at the very moment a
+  SYN arrives has left first. The simulator tells B whether the queue is full; B classifies a
+  SYN in LISTEN as SYN_QUEUE_FULL or SYN_COOKIE then, and an ACK as COOKIE_ACK when SYN
+  cookies are on and it acknowledges B's ISN (the model's cookie: B's ISN y stands for the
+  hash of the connection's addresses, ports and time). What Linux does otherwise: a listener
+  more than half full (and of more than 4 entries) of old entries gives them up sooner (after
+  2 SYN,ACK retransmissions, reqsk_timer_handler); the presets keep to 2 to 4 entries.
 * **Calls the simulator makes**: B's ``listen`` (unless option ``listen`` is false, or both
   ends connect), and the calls of the script's steps; it refuses a ``connect`` by an end that
   has opened once already (a script plays one connection: the table would take CLOSED ->
@@ -98,6 +109,9 @@ class Input(str, Enum):
     RST = "RST"                  # an acceptable reset
     RST_PASSIVE = "RST (passive open)"  # a reset in SYN-RECEIVED reached from LISTEN
     DUPLICATE = "duplicate"      # a segment whose data, SYN or FIN we already have
+    SYN_QUEUE_FULL = "SYN (queue full)"            # a SYN at a listener whose SYN queue is full
+    SYN_COOKIE = "SYN (queue full, SYN cookies)"   # the same, where SYN cookies are on
+    COOKIE_ACK = "ACK of a SYN cookie"             # an ACK whose ack is a cookie we sent, plus 1
     # timers
     RETRANSMIT_TIMEOUT = "retransmission timeout"
     GIVE_UP_TIMEOUT = "give-up timeout"      # the last retransmission went unanswered
@@ -128,6 +142,8 @@ class Action(str, Enum):
     DROP = "drop the segment"
     DELETE_TCB = "delete the TCB"
     LISTEN_AGAIN = "forget the half-open connection, listen again"
+    SEND_COOKIE = "send SYN,ACK with a SYN cookie, keep no state"
+    ACCEPT_COOKIE = "open the connection the cookie describes"
 
 
 S, I, A = State, Input, Action
@@ -149,6 +165,12 @@ TRANSITIONS: dict[tuple[State, Input], tuple[Action, State]] = {
     (S.LISTEN, I.ACK): (A.RESET_PEER, S.LISTEN),
     (S.LISTEN, I.SYN_ACK): (A.RESET_PEER, S.LISTEN),
     (S.LISTEN, I.RST): (A.DROP, S.LISTEN),
+    # a SYN flood has taken every place in the SYN queue (option backlog): the SYN is dropped
+    # (the client retransmits it), or, with SYN cookies, answered without keeping any state; the
+    # cookie's ACK then opens the connection straight from LISTEN (RFC 4987 3.6; Linux)
+    (S.LISTEN, I.SYN_QUEUE_FULL): (A.DROP, S.LISTEN),
+    (S.LISTEN, I.SYN_COOKIE): (A.SEND_COOKIE, S.LISTEN),
+    (S.LISTEN, I.COOKIE_ACK): (A.ACCEPT_COOKIE, S.ESTABLISHED),
     (S.LISTEN, I.CLOSE): (A.DELETE_TCB, S.CLOSED),
     (S.LISTEN, I.ABORT): (A.DELETE_TCB, S.CLOSED),
     # SYN-SENT (3.10.7.3)

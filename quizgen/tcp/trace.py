@@ -8,7 +8,7 @@ simultaneous close, A: its FIN is sent first). A value that does not exist is No
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from quizgen.tcp import seq as sq
@@ -25,17 +25,25 @@ class Trace:
     values: dict[str, Any]
     segments: list[dict[str, Any]]
     events: list[dict[str, Any]]
+    #: What happened in B's SYN queue (a flood, SYNs dropped or answered by a cookie, the
+    #: flood's entries given up), in time order; empty unless the script has a flood.
+    listener: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
-    def build(cls, script: Script, segments: list[dict], events: list[dict]) -> Trace:
+    def build(cls, script: Script, segments: list[dict], events: list[dict],
+              listener: list[dict] | None = None) -> Trace:
         return cls(scenario=script.scenario, seed=script.seed, options=script.options.as_dict(),
                    isn=dict(script.isn), steps=[s.as_dict() for s in script.steps],
-                   values=textbook_values(segments), segments=segments, events=events)
+                   values=textbook_values(segments), segments=segments, events=events,
+                   listener=listener or [])
 
     def to_dict(self) -> dict[str, Any]:
-        return {"scenario": self.scenario, "seed": self.seed, "options": self.options,
-                "values": self.values, "segments": self.segments, "events": self.events,
-                "isn": self.isn, "steps": self.steps}
+        d = {"scenario": self.scenario, "seed": self.seed, "options": self.options,
+             "values": self.values, "segments": self.segments, "events": self.events,
+             "isn": self.isn, "steps": self.steps}
+        if self.listener:
+            d["listener"] = self.listener
+        return d
 
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
@@ -89,19 +97,35 @@ def format_table(trace: Trace) -> str:
         arrow = "A -> B" if s["from"] == "A" else "A <- B"
         rows.append((str(s["n"]), f"{s['time']:.3f}", arrow, ",".join(s["flags"]),
                      _named(s["seq"], names), "-" if s["ack"] is None else _named(s["ack"], names),
-                     str(s["len"]), "lost" if s["lost"] else "old duplicate" if s.get("old") else ""))
+                     str(s["len"]), "lost" if s["lost"] else "old duplicate" if s.get("old")
+                     else "probe" if s.get("probe") else ""))
     widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
     lines = [f"scenario {trace.scenario}" + (f", seed {trace.seed}" if trace.seed is not None else "")
              + "  " + "  ".join(f"{k}={v[k]}" for k in ("x", "y", "u", "v", "w", "closer")
                                 if v[k] is not None)]
     lines += ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows]
     lines.append("")
+    if trace.listener:
+        lines.append("B's SYN queue:")
+        for e in trace.listener:
+            lines.append(f"  {e['time']:>9.3f}  " + _listener_line(e))
+        lines.append("")
     lines.append("state changes:")
     for e in trace.events:
         via = f" (segment {e['segment']})" if e["segment"] else ""
         before = "?" if e["from"] is None else e["from"]    # a capture's first state is unknown
         lines.append(f"  {e['time']:>9.3f}  {e['who']}  {before} -> {e['to']}  [{e['cause']}{via}]")
     return "\n".join(lines)
+
+
+def _listener_line(e: dict[str, Any]) -> str:
+    if e["event"] == "flood":
+        return (f"{e['count']} SYNs from forged addresses: {e['queued']} queued "
+                f"(queue {e['queue']}), each held {e['held']:g} s")
+    if e["event"] == "given up":
+        return f"{e['count']} forged half-open connections given up"
+    what = "answered by a SYN cookie" if e["event"] == "cookie" else "dropped: the queue is full"
+    return f"segment {e['segment']} {what} (queue {e['queue']})"
 
 
 def _value_names(values: dict[str, Any]) -> dict[int, str]:

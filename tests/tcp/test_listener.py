@@ -1,0 +1,122 @@
+"""A listener's SYN queue (SYN flood, backlog, SYN cookies) and a port scan's probe."""
+
+import pytest
+
+from quizgen.errors import ScriptError
+from quizgen.tcp import parse_script, preset_script, simulate
+from quizgen.tcp.endpoint import Limits
+
+
+def run(text, **kw):
+    return simulate(parse_script(text), **kw)
+
+
+FLOOD = """isn: {A: 1000, B: 5000}
+options: {backlog: %d%s}
+steps: [{flood: %d}, {wait: %s}, {A: connect}, {A: send 10}, {A: close}, {B: close}]
+"""
+
+
+def syns_from_a(t):
+    return [s for s in t.segments if s["from"] == "A" and s["flags"] == ["SYN"]]
+
+
+def test_a_full_queue_drops_the_syn_until_the_forged_entries_are_given_up():
+    t = run(FLOOD % (2, "", 2, 5))
+    # A's SYN at 5 s and its retransmissions at 6, 8, 12, 20, 36 s are dropped; B gives the
+    # forged entries up at 63 s (SYN,ACK at 0 and at 1, 3, 7, 15, 31, then 32 s more); the
+    # SYN of 68 s is answered
+    assert [s["time"] for s in syns_from_a(t)] == [5, 6, 8, 12, 20, 36, 68]
+    synack = next(s for s in t.segments if s["flags"] == ["SYN", "ACK"])
+    assert synack["time"] == 68.05 and synack["ack"] == 1001 and synack["seq"] == 5000
+    dropped = [e["segment"] for e in t.listener if e["event"] == "dropped"]
+    assert dropped == [1, 2, 3, 4, 5, 6]
+    assert [e for e in t.listener if e["event"] == "given up"] == [
+        {"time": 63.0, "event": "given up", "count": 2}]
+    b = [(e["from"], e["to"]) for e in t.events if e["who"] == "B"]
+    assert b[:2] == [("CLOSED", "LISTEN"), ("LISTEN", "SYN-RECEIVED")]
+
+
+def test_room_in_the_queue_means_the_syn_is_answered_at_once():
+    t = run(FLOOD % (3, "", 2, 5))
+    assert len(syns_from_a(t)) == 1 and t.segments[1]["flags"] == ["SYN", "ACK"]
+    assert [e["event"] for e in t.listener] == ["flood", "given up"]
+    assert t.listener[0]["queued"] == 2 and t.listener[0]["queue"] == 2
+
+
+def test_a_flood_larger_than_the_backlog_fills_it_only():
+    t = run(FLOOD % (2, "", 50, 1))
+    assert t.listener[0] == {"time": 0.0, "event": "flood", "count": 50, "queued": 2,
+                             "queue": 2, "synacks": 6, "held": 63.0}
+
+
+def test_the_hold_follows_the_synack_retries():
+    t = run(FLOOD % (1, "", 1, 1), limits=Limits(synack_retries=1))
+    # SYN,ACK at 0 and 1 s, given up 2 s later: 3 s; A's SYNs at 1, 2 dropped, at 4 answered
+    assert t.listener[0]["held"] == 3.0 and t.listener[0]["synacks"] == 2
+    assert [s["time"] for s in syns_from_a(t)] == [1, 2, 4]
+
+
+def test_a_syn_cookie_answers_at_once_and_keeps_no_state():
+    t = run(FLOOD % (2, ", syn_cookies: true", 2, 0))
+    assert [s["flags"] for s in t.segments[:3]] == [["SYN"], ["SYN", "ACK"], ["ACK"]]
+    assert t.segments[1]["seq"] == 5000 and t.segments[1]["ack"] == 1001
+    b = [(e["from"], e["to"], e["segment"]) for e in t.events if e["who"] == "B"]
+    # straight from LISTEN to ESTABLISHED on the ACK of the cookie (segment 3)
+    assert b[1] == ("LISTEN", "ESTABLISHED", 3)
+    assert [e["event"] for e in t.listener] == ["flood", "cookie", "given up"]
+
+
+def test_a_lost_cookie_is_not_retransmitted_by_b():
+    t = run("""isn: {A: 1000, B: 5000}
+options: {backlog: 1, syn_cookies: true}
+steps: [{flood: 1}, {lose: B->A}, {A: connect}, {A: close}, {B: close}]""")
+    synacks = [s for s in t.segments if s["flags"] == ["SYN", "ACK"]]
+    # the first cookie is lost; B sends the next only because A's SYN came again at 1 s
+    assert [s["time"] for s in synacks] == [0.05, 1.05] and synacks[0]["lost"]
+    assert [s["time"] for s in syns_from_a(t)] == [0, 1]
+
+
+def test_without_a_flood_the_queue_changes_nothing():
+    for name in ("normal", "halfclose", "syn_lost"):
+        a = simulate(preset_script(name, seed=5)).to_dict()
+        b = simulate(preset_script(name, seed=5, options={"backlog": 1})).to_dict()
+        b["options"]["backlog"] = a["options"]["backlog"]
+        assert a == b and "listener" not in a
+
+
+@pytest.mark.parametrize("listen,flags", [(True, [["SYN"], ["SYN", "ACK"], ["RST"]]),
+                                          (False, [["SYN"], ["RST", "ACK"]])])
+def test_a_probe(listen, flags):
+    t = run(f"isn: {{A: 1000, B: 5000}}\noptions: {{listen: {str(listen).lower()}}}\n"
+            "steps: [{A: probe}]")
+    assert [s["flags"] for s in t.segments] == flags
+    assert t.segments[0]["probe"] is True and t.segments[0]["seq"] == 1000
+    if listen:      # A's TCP never sent the SYN: it resets the SYN,ACK, seq = its ack
+        assert t.segments[2]["seq"] == 1001 and t.segments[2]["ack"] is None
+        assert [e["to"] for e in t.events if e["who"] == "B"] == ["LISTEN", "SYN-RECEIVED",
+                                                                  "LISTEN"]
+    else:           # RFC 9293 3.10.7.1: <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>
+        assert (t.segments[1]["seq"], t.segments[1]["ack"]) == (0, 1001)
+    assert not [e for e in t.events if e["who"] == "A"]
+
+
+def test_a_filtered_probe_gets_nothing_and_is_not_resent():
+    t = run("steps: [{lose: A->B}, {A: probe}]")
+    assert len(t.segments) == 1 and t.segments[0]["lost"]
+
+
+@pytest.mark.parametrize("text,field,words", [
+    ("steps: [{flood: 0}]", "step 'flood: 0'", "1 to 65,535"),
+    ("steps: [{flood: 70000}]", "step 'flood: 70000'", "1 to 65,535"),
+    ("options: {listen: false}\nsteps: [{flood: 3}]", "step 'flood: 3'", "B is CLOSED"),
+    ("steps: [{A: connect}, {flood: 3}]", "step 'flood: 3'", "B is ESTABLISHED"),
+    ("steps: [{B: probe}]", "step 'B: probe'", "only A probes"),
+    ("steps: [{A: connect}, {A: probe}]", "step 'A: probe'", "comes first"),
+    ("options: {backlog: 0}\nsteps: [{A: connect}]", "options.backlog", "1 to 65535"),
+    ("options: {syn_cookies: 1}\nsteps: [{A: connect}]", "options.syn_cookies", "true or false"),
+])
+def test_bad_listener_scripts_are_one_line_errors(text, field, words):
+    with pytest.raises(ScriptError) as info:
+        run(text)
+    assert info.value.field == field and words in info.value.message
