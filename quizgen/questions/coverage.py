@@ -55,13 +55,17 @@ _CLAIMS = {
     "time_wait": ("time-wait", "states"), "closed_first": ("states", "time-wait"),
     "both_closed": ("states",), "rst_state": ("reset", "states"),
     "half_close_data": ("half-close", "data"),
+    "queue_full_syn": ("syn-flood",), "scan_result": ("isn-scan",),
+    "old_data_taken": ("isn-scan",),
 }
 
 
 #: Landmarks (quizgen.questions.landmarks) and the point of the segments that are, or repeat,
 #: them: the pure ACKs of the handshake and the close, and an old duplicate's exchange.
 _MARKED = {"hs3": "hs-ack", "fin1_ack": "td-ack1", "fin2_ack": "td-ack2",
-           "old_syn": "old-dup-syn", "old_synack": "old-dup-syn", "old_rst": "old-dup-syn"}
+           "old_syn": "old-dup-syn", "old_synack": "old-dup-syn", "old_rst": "old-dup-syn",
+           "probe": "isn-scan", "probe_reply": "isn-scan", "probe_rst": "isn-scan",
+           "old_data": "isn-scan", "old_data_ack": "isn-scan"}
 
 
 def _key(s: Mapping[str, Any]) -> tuple:
@@ -78,8 +82,8 @@ def _roles(trace: Mapping[str, Any]) -> dict[int, set[str]]:
     seen: set[tuple] = set()
     for s in trace["segments"]:
         flags, r, key = set(s["flags"]), set(), _key(s)
-        if marked.get(key) == "old-dup-syn":
-            r = {"old-dup-syn"} | ({"reset"} if "RST" in flags else set())
+        if marked.get(key) in ("old-dup-syn", "isn-scan"):
+            r = {marked[key]} | ({"reset"} if "RST" in flags else set())
         elif "RST" in flags:
             r.add("reset")
         elif "SYN" in flags:
@@ -106,6 +110,7 @@ def _points_of(q: Mapping[str, Any]) -> set[str]:
     trace = q["trace"]
     roles = _roles(trace)
     found: set[str] = set()
+    flood = bool(trace.get("listener"))
     for part in q["parts"]:
         src = part.get("source") or {}
         segs = ([src["segment"]] if "segment" in src else []) + list(src.get("segments", ()))
@@ -119,6 +124,10 @@ def _points_of(q: Mapping[str, Any]) -> set[str]:
             found.update(_CLAIMS.get(src["claim"], ()))
         if "bytes_of" in src or "numbers_of" in src:
             found.add("counting")
+        if ("syns_of" in src or "elapsed" in src or "who" in src) and flood:
+            found.add("syn-flood")       # SYNs dropped, a delayed open, a cookie's states
+        if "syns_of" in src and not flood:
+            found.add("loss")
         if "elapsed" in src:
             found.add("timing")
             if src["elapsed"] == "closed_after_fin":

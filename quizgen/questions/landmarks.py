@@ -34,6 +34,9 @@ LANDMARKS = {
     "old_syn": "an old duplicate SYN (of an earlier connection) that reaches B",
     "old_synack": "B's SYN,ACK answering the old duplicate SYN (ack = its seq + 1)",
     "old_rst": "A's RST refusing that SYN,ACK (seq = its ack)",
+    "probe": "a port scanner's SYN (A's raw socket; A's TCP does not track it)",
+    "probe_reply": "B's answer to the probe: SYN,ACK (open) or RST,ACK (closed)",
+    "probe_rst": "A's RST refusing the SYN,ACK that answers the probe (seq = its ack)",
     "old_data": "a data segment of an earlier connection that reaches B, outside its window",
     "old_data_ack": "B's ACK answering it (seq = SND.NXT, ack = RCV.NXT: what B expects)",
 }
@@ -95,6 +98,14 @@ def _find(trace: Trace) -> dict[str, Seg | None]:
     x1 = (v["x"] + 1) % MOD if v["x"] is not None else None
     old = next((s for s in segs if s.get("old") and "SYN" in s["flags"]), None)
     stale = next((s for s in segs if s.get("old") and s["len"]), None)
+    probe = next((s for s in segs if s.get("probe")), None)
+    if probe is not None:                 # a port scan: the probe, B's answer, A's reset
+        found["probe"] = probe
+        found["probe_reply"] = next((s for s in segs if s["from"] == "B"), None)
+        reply = found["probe_reply"]
+        if reply is not None and "SYN" in reply["flags"]:
+            found["probe_rst"] = next((s for s in segs if s["from"] == "A" and "RST" in s["flags"]
+                                       and s["seq"] == reply["ack"]), None)
     if stale is not None:                 # an earlier connection's data, and B's answer to it
         found["old_data"] = stale
         found["old_data_ack"] = next((s for s in segs if s["from"] == "B"
@@ -222,6 +233,12 @@ def template_view(trace: Trace, states: bool = False) -> dict[str, Any]:
         "segments": trace["segments"], "events": trace["events"], "options": trace["options"],
         "sent": {"A": sent_bytes(trace, "A"), "B": sent_bytes(trace, "B")},
     }
+    # a SYN flood: its size, how many took places in the queue, B's SYN,ACKs to each forged
+    # address and how long each holds its place (seconds), and when they are given up
+    flood = next((e for e in trace.get("listener", ()) if e["event"] == "flood"), None)
+    if flood is not None:
+        given_up = next((e["time"] for e in trace["listener"] if e["event"] == "given up"), None)
+        view["flood"] = {**flood, "given_up": given_up, "retries": flood["synacks"] - 1}
     for name in ("x", "y", "u", "v", "w"):
         if v[name] is not None:
             view[name] = v[name]

@@ -201,6 +201,18 @@ MISCONCEPTIONS: dict[str, dict[str, Any]] = {
                  "zh": "确认的不是自己连接中 SYN 的 SYN,ACK 报文段要用复位报文段拒绝，而不是确认它。"},
         "feedback": {"en": "Completes a handshake {who} never began: the SYN,ACK answers an old SYN, so {who} refuses it with a reset; that refusal is what the third segment of the handshake makes possible.",
                      "zh": "把一次自己没有发起的握手完成了：这个 SYN,ACK 回答的是旧的 SYN，{who} 要用复位报文段拒绝它——第三次握手正是为此。"}},
+    "stale_data_taken": {
+        "kind": "flags", "source": "RFC 9293 3.4 (ISN selection: old segments must not fall in the window) and 3.10.7.4 (first check: an unacceptable segment is acknowledged and dropped)",
+        "rule": {"en": "A segment outside the receive window is not taken: the receiver answers with an ACK of what it expects (ack = RCV.NXT) and drops it.",
+                 "zh": "落在接收窗口之外的报文段不被接收：接收方回答一个确认，确认号仍是它期望收到的序号（RCV.NXT），并丢弃该报文段。"},
+        "feedback": {"en": "Takes the old segment's bytes as data: its seq, from the earlier connection's own random ISN, lies far outside {who}'s window, so {who} acknowledges only what it expects and drops them.",
+                     "zh": "把旧报文段的数据当成了新数据：它的序号来自旧连接自己随机选取的初始序号，远在 {who} 的接收窗口之外，{who} 只确认自己期望的序号，丢弃这些数据。"}},
+    "stale_gets_rst": {
+        "kind": "flags", "source": "RFC 9293 3.10.7.4 (first check: in a synchronized state an unacceptable segment gets an ACK, not a reset)",
+        "rule": {"en": "In a synchronized state a segment outside the window is answered by an ACK, never by a reset: the connection goes on.",
+                 "zh": "在同步状态下，窗口之外的报文段得到的是确认而不是复位：连接照常进行。"},
+        "feedback": {"en": "Resets the connection for a stray segment: {who} is synchronized, so a segment outside its window gets an ACK of what {who} expects, and the connection goes on.",
+                     "zh": "为一个迷途的报文段复位了连接：{who} 处于同步状态，窗口之外的报文段只会得到一个确认（确认号为期望的序号），连接照常进行。"}},
     "rst_closes_listener": {
         "kind": "state", "source": "RFC 9293 3.10.7.4 (SYN-RECEIVED: a reset returns a passive open to LISTEN)",
         "rule": {"en": "A reset of a half-open connection that came from LISTEN returns the end to LISTEN.",
@@ -282,6 +294,12 @@ MISCONCEPTIONS: dict[str, dict[str, Any]] = {
                  "zh": "有效的复位报文段立即释放连接：进入关闭状态，没有时间等待。"},
         "feedback": {"en": "Sends a reset through TIME-WAIT: a valid RST ends the connection at once, and {who} is CLOSED.",
                      "zh": "以为复位之后也要时间等待：有效的 RST 立即释放连接，{who} 直接进入关闭状态。"}},
+    "cookie_keeps_state": {
+        "kind": "state", "source": "RFC 4987 3.6 (SYN cookies); Linux's tcp_syncookies (cookie_v4_check opens the connection from the listener)",
+        "rule": {"en": "A SYN answered by a SYN cookie leaves no half-open connection: the listener stays in LISTEN, and the ACK of the cookie opens the connection straight to ESTABLISHED.",
+                 "zh": "用 SYN cookie 回答的 SYN 不留下半连接：服务器保持监听状态，收到对 cookie 的确认后直接进入已建立连接状态。"},
+        "feedback": {"en": "Keeps a half-open connection for a SYN cookie: {who} answered with a cookie and kept nothing, so it never was in SYN-RECEIVED; the ACK of the cookie takes it from LISTEN straight to ESTABLISHED.",
+                     "zh": "以为 SYN cookie 也留下了半连接：{who} 用 cookie 回答后什么也没有保存，从未进入同步收到状态；收到对 cookie 的确认后，直接从监听进入已建立连接状态。"}},
     # ---- statements (true/false)
     "time_wait_one_msl": {
         "kind": "claim", "source": "RFC 9293 3.6 and 3.10.7.4 (TIME-WAIT, its 2 MSL timer)",
@@ -312,6 +330,30 @@ MISCONCEPTIONS: dict[str, dict[str, Any]] = {
                  "zh": "关闭等待只有在应用进程关闭时才结束：在此之前这一方不会发出 FIN，主动关闭方一直停在终止等待2。"},
         "feedback": {"en": "Thinks CLOSE-WAIT ends by itself: no timer ends it; the end sends its FIN only when its application closes, so an application that never closes leaves it in CLOSE-WAIT, and the closer in FIN-WAIT-2.",
                      "zh": "以为关闭等待会自行结束：没有计时器结束它；只有应用进程关闭时才发出 FIN，应用进程一直不关闭，这一方就一直处于关闭等待，主动关闭方一直处于终止等待2。"}},
+    "listener_always_answers": {
+        "kind": "claim", "source": "RFC 4987 2 (SYN flooding: a full backlog drops new SYNs); Linux's tcp_conn_request (inet_csk_reqsk_queue_is_full, tcp_syncookies = 0)",
+        "rule": {"en": "A listener whose SYN queue is full (and that has no SYN cookies) drops a new SYN without answering; the client retransmits it.",
+                 "zh": "半连接队列已满（且没有启用 SYN cookie）的服务器丢弃新到的 SYN，不作回答；客户端只能超时重传。"},
+        "feedback": {"en": "Thinks a listener answers every SYN: the SYN flood has taken every place in the SYN queue, so the SYN is dropped and {peer} answers nothing; only a SYN retransmitted after the forged half-open connections are given up is answered.",
+                     "zh": "以为服务器对每个 SYN 都会回答：SYN 洪泛占满了半连接队列，新的 SYN 被丢弃，{peer} 不作回答；要等伪造的半连接被放弃之后，重传的 SYN 才得到回答。"}},
+    "full_queue_always_drops": {
+        "kind": "claim", "source": "RFC 4987 3.6 (SYN cookies); Linux's tcp_syncookies = 1 (its default)",
+        "rule": {"en": "With SYN cookies a listener whose SYN queue is full still answers a SYN at once, with a cookie, keeping no state.",
+                 "zh": "启用 SYN cookie 时，半连接队列满了服务器仍立即回答 SYN：用 cookie 作初始序号，不保存任何状态。"},
+        "feedback": {"en": "Forgets SYN cookies: with them a full SYN queue does not stop the answer; {peer} sends its SYN,ACK at once, its seq the cookie, and keeps nothing until the ACK of the cookie comes back.",
+                     "zh": "忘了 SYN cookie：启用后，半连接队列满了也照样回答；{peer} 立即发回 SYN,ACK，序号就是 cookie，在收到对它的确认之前什么也不保存。"}},
+    "scan_misread": {
+        "kind": "claim", "source": "RFC 9293 3.10.7.1 and 3.10.7.2 (a closed port answers RST,ACK; a listener SYN,ACK); a port scanner's reading (nmap's SYN scan)",
+        "rule": {"en": "A SYN scan reads the answer: SYN,ACK means open (the scanner's TCP then resets it), RST,ACK means closed, no answer at all means filtered.",
+                 "zh": "SYN 扫描看回答：收到 SYN,ACK 说明端口开放（扫描方的 TCP 随后发出复位），收到 RST,ACK 说明端口关闭，什么也收不到说明被过滤。"},
+        "feedback": {"en": "Misreads the answer: SYN,ACK means open (the RST after it is the scanner's own TCP refusing a handshake it never began), RST,ACK means closed, and silence means a firewall dropped the probe: filtered.",
+                     "zh": "读错了回答：SYN,ACK 表示开放（之后的 RST 是扫描方自己的 TCP 拒绝一次它并未发起的握手），RST,ACK 表示关闭，什么也收不到表示探测报文被防火墙丢弃，即被过滤。"}},
+    "old_data_accepted": {
+        "kind": "claim", "source": "RFC 9293 3.4 (ISN selection) and 3.10.7.4 (first check: segment acceptability)",
+        "rule": {"en": "Because each connection draws its ISN at random, an earlier connection's segment lies outside the new connection's window: it is acknowledged and dropped, not taken as data.",
+                 "zh": "每个连接的初始序号都是随机选取的，所以旧连接的报文段落在新连接的接收窗口之外：只被确认并丢弃，不会被当作数据接收。"},
+        "feedback": {"en": "Thinks any segment between the same ports is taken: {peer} checks its seq against the window first, and the earlier connection's seq, from its own random ISN, is far outside it; this is why ISNs are random and not, say, always 0.",
+                     "zh": "以为同一对端口之间的报文段都会被接收：{peer} 先检查序号是否落在接收窗口内，而旧连接的序号来自它自己随机选取的初始序号，远在窗口之外；这正是初始序号要随机选取、不能总从 0 开始的原因。"}},
     "hs3_no_data": {
         "kind": "claim", "source": "textbook: 'ACK 报文段可以携带数据'; RFC 9293 3.5",
         "rule": {"en": "The third handshake segment may carry data.", "zh": "第三次握手的报文段可以携带数据。"},

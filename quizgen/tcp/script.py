@@ -13,6 +13,7 @@ A script is an interface; its format is exactly::
       - wait: 30
       - flood: 128       # 128 SYNs from forged addresses reach B's listener
       - old_data: 123456 100   # an earlier connection's segment, seq 123456, 100 bytes, reaches B
+                               # (a third number is its ack; B's SND.NXT when absent)
       - A: probe         # A's raw socket sends a SYN (seq = A's ISN) its TCP does not track
 
 The options, their defaults and the values they take are the table in
@@ -221,11 +222,14 @@ def _step(item: Any, line: int | None, source: str) -> Step:
             return Step("old_syn", "old_syn", int(raw), line, str(raw))
         raise bad("'old_syn' takes how far below A's ISN the old SYN's seq is (1 to 4294967295)")
     if who == "old_data":
-        m = re.fullmatch(r"(\d{1,10}) (\d{1,5})", what)
-        if m and in_range(int(m.group(1))) and 1 <= int(m.group(2)) <= MAX_OLD_DATA:
-            return Step("old_data", "old_data", (int(m.group(1)), int(m.group(2))), line, what)
-        raise bad(f"'old_data' takes the old segment's seq (0 to 4294967295) and its length "
-                  f"(1 to {MAX_OLD_DATA}), like 'old_data: 123456 100'")
+        m = re.fullmatch(r"(\d{1,10}) (\d{1,5})(?: (\d{1,10}))?", what)
+        if (m and in_range(int(m.group(1))) and 1 <= int(m.group(2)) <= MAX_OLD_DATA
+                and (m.group(3) is None or in_range(int(m.group(3))))):
+            ack = None if m.group(3) is None else int(m.group(3))
+            return Step("old_data", "old_data", (int(m.group(1)), int(m.group(2)), ack), line,
+                        what)
+        raise bad(f"'old_data' takes the old segment's seq (0 to 4294967295), its length (1 to "
+                  f"{MAX_OLD_DATA}) and, optionally, its ack, like 'old_data: 123456 100'")
     if who == "flood":
         if _is_int(raw) and 1 <= raw <= MAX_FLOOD:
             return Step("flood", "flood", int(raw), line, str(raw))
@@ -469,11 +473,11 @@ def preset_script(name: str, seed: int = 1, params: dict[str, Any] | None = None
     if ranges["delay"] != PRESET_PARAMS["delay"]:      # drawn last: the other draws stay put
         doc["options"].setdefault("delay", rng.randint(*ranges["delay"]))
     if "_old_data" in doc:         # the old connection's seq: its own ISN, from all 2**32
-        length, seq = doc.pop("_old_data"), rng.randrange(MOD)
+        length, seq, ack = doc.pop("_old_data"), rng.randrange(MOD), rng.randrange(MOD)
         # outside B's window [x + 1, x + 1 + 65535): a seq within it is moved half the space away
         if (seq - isn["A"] - 1) % MOD < WINDOW or (seq + length - isn["A"] - 2) % MOD < WINDOW:
             seq = (seq + MOD // 2) % MOD
-        doc["steps"] = [{"old_data": f"{seq} {length}"} if "old_data" in st else st
+        doc["steps"] = [{"old_data": f"{seq} {length} {ack}"} if "old_data" in st else st
                         for st in doc["steps"]]
     script = build_script(doc, source=f"<preset {name}>", seed=seed, scenario=name)
     script.params = {k: list(v) for k, v in ranges.items()}

@@ -155,14 +155,16 @@ class Simulator:
 
     def _old_data(self, step: Step) -> None:
         """A data segment of an earlier connection between the same ports, delayed in the
-        network, reaches B now. Its ack is B's SND.NXT (acceptable), so only its seq decides:
-        outside B's receive window B acknowledges and drops it (RFC 9293 3.10.7.4). Inside, B
-        would take it as data and acknowledge bytes A never sent: not modelled, refused."""
+        network, reaches B now. Its ack is the earlier connection's (B's SND.NXT when the step
+        gives none); its seq decides first: outside B's receive window B acknowledges and drops
+        it whatever its ack (RFC 9293 3.10.7.4). Inside, B would take it as data and acknowledge
+        bytes A never sent: not modelled, refused."""
         b = self.ends["B"]
-        seq, length = step.arg
+        seq, length, ack = step.arg
         if b.rcv_nxt is None or b.state in (State.LISTEN, State.CLOSED):
             raise self._error(f"an old segment reaches a connection, and B is {b.state}", step)
-        seg = Segment("A", "B", frozenset({"ACK", "PSH"}), seq, b.snd_nxt, length)
+        seg = Segment("A", "B", frozenset({"ACK", "PSH"}), seq,
+                      b.snd_nxt if ack is None else ack, length)
         if b.in_window(seg):
             raise self._error(
                 f"seq {seq} (length {length}) lies in B's receive window, from RCV.NXT = "

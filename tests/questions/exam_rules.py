@@ -456,6 +456,12 @@ def expected_segment(trace, n, fault):
         if fault == "rst_acks_it":      # the other case of RFC 9293 3.10.7.1
             return ({"RST", "ACK"}, 0, (got["seq"] + _consumed(got)) % MOD)
         return ({"ACK"}, got["ack"], (got["seq"] + 1) % MOD)
+    if fault in ("stale_data_taken", "stale_gets_rst"):
+        # the answer to an earlier connection's segment: what reached its sender just before
+        got = [t for t in trace["segments"] if t["to"] == s["from"] and t["n"] < n and not t["lost"]][-1]
+        if fault == "stale_data_taken":     # the old bytes taken: acknowledged past them
+            return (flags, s["seq"], (got["seq"] + got["len"]) % MOD)
+        return ({"RST"}, got["ack"], None)  # a reset of a segment that carries ACK
     if fault == "swapped":
         return (flags, s["ack"], s["seq"])
     if fault == "own_number":
@@ -508,6 +514,7 @@ STATE_RULES = {   # misconception -> the (wrong) state it gives, from the right 
     "no_time_wait": lambda right, before, after: "CLOSED",
     "rst_time_wait": lambda right, before, after: "TIME-WAIT",
     "rst_closes_listener": lambda right, before, after: "CLOSED",
+    "cookie_keeps_state": lambda right, before, after: "SYN-RECEIVED",
 }
 
 CLAIM_RULES = {   # claim -> (misconception, the value it gives)
@@ -522,7 +529,30 @@ CLAIM_RULES = {   # claim -> (misconception, the value it gives)
     "rst_state": ("rst_time_wait", lambda t: "TIME-WAIT"),
     "half_close_data": ("half_close_silent", lambda t: False),
     "both_closed": ("close_wait_times_out", lambda t: True),
+    # the misconception depends on what happened: a dropped SYN is misread as answered, a
+    # cookie as dropped
+    "queue_full_syn": (lambda t: "listener_always_answers" if _syns_before_answer(t) > 1
+                       else "full_queue_always_drops",
+                       lambda t: "cookie" if _syns_before_answer(t) > 1 else "dropped"),
+    "scan_result": ("scan_misread", lambda t: {"open": "closed", "closed": "filtered",
+                                               "filtered": "closed"}[_scan(t)]),
+    "old_data_taken": ("old_data_accepted", lambda t: True),
 }
+
+
+def _syns_before_answer(t):
+    """How many SYNs A sent before B's first SYN,ACK."""
+    segs = t["segments"]
+    answer = next(s["n"] for s in segs if s["from"] == "B" and {"SYN", "ACK"} <= set(s["flags"]))
+    return sum(1 for s in segs if s["from"] == "A" and s["flags"] == ["SYN"] and s["n"] < answer)
+
+
+def _scan(t):
+    """What a SYN scan finds, read the scanner's way: B's answer, if any."""
+    back = [s for s in t["segments"] if s["from"] == "B"]
+    if not back:
+        return "filtered"
+    return "open" if "SYN" in back[0]["flags"] else "closed"
 
 
 def _parse(text):
@@ -562,6 +592,8 @@ def unexplained_distractors(q, catalogue):
                     out.append(f"choice {c['id']} ({mid}): reads {got}, the misconception gives {want}")
         elif p["kind"] == "truefalse":
             mid, value = CLAIM_RULES[src["claim"]]
+            if callable(mid):
+                mid = mid(trace)
             if p.get("misconception") != mid:
                 out.append(f"claim {src['claim']}: misconception {p.get('misconception')!r}, not {mid!r}")
             if not p["answer"] and src["claimed"] != value(trace):

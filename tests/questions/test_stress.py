@@ -69,8 +69,8 @@ def fact(claim, trace):
     segs, v = trace["segments"], trace["values"]
     closer = v["closer"]
     peer = {"A": "B", "B": "A"}.get(closer)
-    hs3 = next(s for s in segs if s["from"] == "A" and "SYN" not in s["flags"]
-               and s["ack"] == (v["y"] + 1) % MOD) if v["y"] is not None else None
+    hs3 = next((s for s in segs if s["from"] == "A" and "SYN" not in s["flags"]
+                and s["ack"] == (v["y"] + 1) % MOD), None) if v["y"] is not None else None
     fin1 = next((s for s in segs if "FIN" in s["flags"]), None)
     fin1_ack = next((s for s in segs if s["from"] == peer and s["ack"] == (v["u"] + 1) % MOD), None)
     if claim == "syn_consumes":
@@ -98,6 +98,17 @@ def fact(claim, trace):
         return any(s["from"] == peer and s["len"] and s["n"] > fin1_ack["n"] for s in segs)
     if claim == "both_closed":
         return {e["who"] for e in trace["events"] if e["to"] == "CLOSED"} == {"A", "B"}
+    if claim == "queue_full_syn":       # answered at once (a cookie) or only after retransmissions
+        answer = next(s["n"] for s in segs if s["from"] == "B" and "SYN" in s["flags"])
+        sent = [s for s in segs if s["from"] == "A" and "SYN" in s["flags"] and s["n"] < answer]
+        return "cookie" if len(sent) == 1 else "dropped"
+    if claim == "scan_result":
+        back = next((s for s in segs if s["from"] == "B"), None)
+        return "filtered" if back is None else "open" if "SYN" in back["flags"] else "closed"
+    if claim == "old_data_taken":       # B's answer acknowledges past the old bytes?
+        old = next(s for s in segs if s.get("old") and s["len"])
+        answer = next(s for s in segs if s["from"] == "B" and s["n"] > old["n"])
+        return answer["ack"] == (old["seq"] + old["len"]) % MOD
     raise AssertionError(f"the oracle does not know the claim {claim!r}")
 
 
@@ -109,6 +120,11 @@ def elapsed(trace, what, who):
         t0 = min(s["time"] for s in trace["segments"] if "FIN" in s["flags"])
         return min(ms(e["time"]) for e in trace["events"]
                    if e["who"] == who and e["to"] == "CLOSED" and e["time"] >= t0) - ms(t0)
+    if what == "established":
+        t0 = min(s["time"] for s in trace["segments"] if s["from"] == "A" and "SYN" in s["flags"]
+                 and not s.get("old") and not s.get("probe"))
+        return min(ms(e["time"]) for e in trace["events"]
+                   if e["who"] == who and e["to"] == "ESTABLISHED") - ms(t0)
     t0 = trace["segments"][0]["time"]
     first = min(s["time"] for s in trace["segments"] if s["from"] == who and s["len"] and not s["lost"])
     return ms(first) - ms(t0) + trace["options"]["delay"]
@@ -131,6 +147,9 @@ def check_against_trace(p, trace):
             isn = next(s["seq"] for s in trace["segments"] if s["from"] == who and "SYN" in s["flags"])
             acks = [s["ack"] for s in trace["segments"] if s["to"] == who and s["ack"] is not None]
             want = max((a - isn) % MOD for a in acks)
+        elif "syns_of" in src:      # every SYN that end sent, its retransmissions too
+            want = sum(1 for s in trace["segments"] if s["from"] == src["syns_of"]
+                       and "SYN" in s["flags"] and not (s.get("old") or s.get("probe")))
         elif "elapsed" in src:      # milliseconds on the simulation's clock
             want = elapsed(trace, src["elapsed"], src["who"])
         else:
@@ -184,7 +203,7 @@ def check_question(q):
         kind = p["kind"]
         if kind == "number":
             assert isinstance(p["answer"], int) and 0 <= p["answer"] < 2**32
-            counted = {"bytes_of", "numbers_of", "elapsed"} & set(p["source"])
+            counted = {"bytes_of", "numbers_of", "elapsed", "syns_of"} & set(p["source"])
             assert p["answer"] in numbers or p["answer"] in tw or counted, \
                 f"{p['answer']} is not read off the trace"
         elif kind == "bit":

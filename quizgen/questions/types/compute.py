@@ -10,19 +10,23 @@ from quizgen.questions import landmarks as lm
 from quizgen.questions.data import PART_ID
 from quizgen.questions.types.common import GenerationError, Key, Result, segment
 
-NAMES = ("x, y, u, v, w, time_wait, bytes.A|B, numbers.A|B, closed_after_fin.A|B, "
-         "data_arrives.A|B, or LANDMARK.seq|ack|len")
+NAMES = ("x, y, u, v, w, time_wait, bytes.A|B, numbers.A|B, syns.A|B, closed_after_fin.A|B, "
+         "data_arrives.A|B, established.A|B, or LANDMARK.seq|ack|len")
 #: Counts over the whole connection: the data bytes an end sent, and the sequence numbers its
 #: segments used (each data byte, its SYN and its FIN), retransmissions counted once.
 TOTALS = {f"{what}.{who}" for what in ("bytes", "numbers") for who in "AB"}
+#: How many SYNs an end sent, retransmissions and all (a SYN flood's dropped SYNs).
+SYNS = {f"syns.{who}" for who in "AB"}
 #: Times in milliseconds, read off the simulation's clock: from the first FIN's send until an
 #: end is CLOSED, and from A's SYN until an end's first data byte reaches its peer (sent, plus
-#: the network's one-way delay).
-TIMES = {f"{what}.{who}" for what in ("closed_after_fin", "data_arrives") for who in "AB"}
+#: the network's one-way delay), and from A's first SYN until an end is ESTABLISHED.
+TIMES = {f"{what}.{who}" for what in ("closed_after_fin", "data_arrives", "established")
+         for who in "AB"}
 
 
 def name_ok(name: Any) -> bool:
-    if name in ("x", "y", "u", "v", "w", "time_wait") or name in TOTALS or name in TIMES:
+    if (name in ("x", "y", "u", "v", "w", "time_wait") or name in TOTALS or name in TIMES
+            or name in SYNS):
         return True
     if not isinstance(name, str):
         return False
@@ -65,6 +69,13 @@ def _value(name: str, trace: dict) -> tuple[int, dict[str, Any]]:
         # one past the highest number it used, less its ISN (a repeated SYN uses no more)
         return (max((s["seq"] + s["len"] + ("SYN" in s["flags"]) + ("FIN" in s["flags"])
                      - syn["seq"]) % (1 << 32) for s in mine), {"numbers_of": who})
+    if name in SYNS:
+        who = name.partition(".")[2]
+        count = sum(1 for s in trace["segments"] if s["from"] == who and "SYN" in s["flags"]
+                    and not (s.get("old") or s.get("probe")))
+        if not count:
+            raise GenerationError(f"{who} sends no SYN here")
+        return count, {"syns_of": who}
     if name in TIMES:
         what, _, who = name.partition(".")
         ms = _elapsed(trace, what, who)
@@ -96,7 +107,14 @@ def _elapsed(trace: dict, what: str, who: str) -> int:
         if not closed:
             raise GenerationError(f"{who} is never CLOSED after the first FIN")
         return round((closed[0] - fin["time"]) * 1000)
-    syn = next((s for s in segs if s["from"] == "A" and "SYN" in s["flags"]), None)
+    syn = next((s for s in segs if s["from"] == "A" and "SYN" in s["flags"]
+                and not (s.get("old") or s.get("probe"))), None)
+    if what == "established":
+        up = next((e["time"] for e in trace["events"]
+                   if e["who"] == who and e["to"] == "ESTABLISHED"), None)
+        if syn is None or up is None:
+            raise GenerationError(f"{who} is never ESTABLISHED here")
+        return round((up - syn["time"]) * 1000)
     data = next((s for s in segs if s["from"] == who and s["len"] and not s["lost"]), None)
     if syn is None or data is None:
         raise GenerationError(f"{who} sends no data here" if syn else "A sends no SYN here")

@@ -219,6 +219,15 @@ def segment_variants(seg: dict, trace: dict) -> list[tuple[str, dict, int]]:
                 found.append((0, order + len(found), "old_synack_accepted",
                               {"flags": ["ACK"], "seq": answered["ack"],
                                "ack": (answered["seq"] + 1) % (1 << 32)}))
+    stale = next((t for t in reversed(trace["segments"][:seg["n"] - 1])
+                  if t["to"] == seg["from"] and not t["lost"]), None)
+    if stale is not None and stale.get("old") and stale["len"] and f == ["ACK"]:
+        # the answer to an earlier connection's segment: taken as data, or reset
+        found.append((0, order + len(found), "stale_data_taken",
+                      {"flags": list(f), "seq": seg["seq"],
+                       "ack": (stale["seq"] + stale["len"]) % (1 << 32)}))
+        found.append((0, order + len(found), "stale_gets_rst",
+                      {"flags": ["RST"], "seq": stale["ack"], "ack": None}))
     found.sort(key=lambda d: (d[0], d[1]))
     out, seen = [], {right}
     for distance, _, fault, cand in found:
@@ -287,6 +296,8 @@ def state_variants(trace: dict, who: str, seg: dict, answer: str) -> list[tuple[
         out.append(("rst_time_wait", "TIME-WAIT"))
     if answer == "LISTEN" and rst:
         out.append(("rst_closes_listener", "CLOSED"))
+    if answer == "ESTABLISHED" and first["from"] == "LISTEN":   # a SYN cookie's ACK
+        out.append(("cookie_keeps_state", "SYN-RECEIVED"))
     if answer == "CLOSE-WAIT" and after is None:           # and it never leaves it
         out.append(("close_wait_times_out", "CLOSED"))
     out.append(("state_lags", first["from"]))

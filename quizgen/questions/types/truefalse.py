@@ -18,7 +18,7 @@ from quizgen.questions.types.common import MOD, GenerationError, Key, Result, se
 
 CLAIMS = ("syn_consumes", "fin_consumes", "pure_ack_consumes", "syn_carries_data",
           "hs3_carries_data", "time_wait", "closed_first", "fin_ack_value", "rst_state",
-          "half_close_data", "both_closed")
+          "half_close_data", "both_closed", "queue_full_syn", "scan_result", "old_data_taken")
 
 ASK = {
     "claim": Key(f"one of {', '.join(CLAIMS)}", lambda v, ask: v in CLAIMS, required=True),
@@ -108,6 +108,29 @@ def _claim_facts(claim: str, trace: dict) -> tuple[Any, Any, str]:
         if after is None:
             raise GenerationError("the RST changes no state here")
         return after, "TIME-WAIT", "rst_time_wait"
+    if claim == "queue_full_syn":
+        # what B did with the first SYN that found its SYN queue full: "dropped" or "cookie"
+        met = next((e["event"] for e in trace.get("listener", ())
+                    if e["event"] in ("dropped", "cookie")), None)
+        if met is None:
+            raise GenerationError("no SYN finds B's SYN queue full here")
+        if met == "dropped":
+            return met, "cookie", "listener_always_answers"
+        return met, "dropped", "full_queue_always_drops"
+    if claim == "scan_result":
+        if lm.landmark(trace, "probe") is None:
+            raise GenerationError("nothing probes a port here")
+        reply = lm.landmark(trace, "probe_reply")
+        result = ("filtered" if reply is None else "open" if "SYN" in reply["flags"]
+                  else "closed")
+        # the misreadings: the scanner's own RST taken for the port's, a reset for a firewall,
+        # silence for a closed port
+        return result, {"open": "closed", "closed": "filtered",
+                        "filtered": "closed"}[result], "scan_misread"
+    if claim == "old_data_taken":
+        old, answer = seg("old_data"), seg("old_data_ack")
+        taken = answer["ack"] == (old["seq"] + old["len"]) % MOD
+        return taken, not taken, "old_data_accepted"
     raise GenerationError(f"unknown claim {claim!r}")
 
 
