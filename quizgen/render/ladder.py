@@ -58,6 +58,8 @@ class Arrow:
     fields: tuple[Field, ...]
     start: int = 0            # the instant it is sent at (an index of Ladder.times)
     end: int = 0              # the instant it arrives at (for a lost one: would arrive)
+    old: bool = False         # of an earlier connection: it comes out of the network, not
+                              # from the sender's line (drawn dashed, from between the lines)
 
 
 @dataclass
@@ -137,6 +139,7 @@ def layout(source: Mapping[str, Any], request: Mapping[str, Any] | None = None, 
     times = sorted(keys)
     index = {k: i for i, k in enumerate(times)}
     arrows = [Arrow(n=s["n"], src=s["from"], dst=s["to"], lost=bool(s.get("lost")), row=k,
+                    old=bool(s.get("old")),
                     fields=tuple(Field(name, prefix, value, blank_for(s["n"], name, value))
                                  for name, prefix, value in _fields(s)),
                     start=index[sends[s["n"]]], end=index[arrivals[s["n"]]])
@@ -419,6 +422,7 @@ def _arrowhead(x: float, y: float, ux: float, uy: float) -> str:
 # ------------------------------------------------------------------ placing the labels
 _LINE_H = 14.0                          # between the lines of a label
 _LOST_AT = 0.62                         # how far a lost segment gets before its cross
+_OLD_FROM = 0.3                         # where an old segment enters, as a share of the way
 
 
 @dataclass(frozen=True)
@@ -499,6 +503,8 @@ def _candidates():
 def _shaft(ladder: Ladder, a: Arrow) -> tuple[float, float, float, float, float, float]:
     x1, x2 = _x(a.src), _x(a.dst)
     y1, y2 = _y(ladder.pos(a.start)), _y(ladder.pos(a.end))
+    if a.old:         # held up in the network: it enters the diagram between the two lines
+        x1 = x1 + _OLD_FROM * (x2 - x1)
     if a.lost:
         return x1, y1, x1 + _LOST_AT * (x2 - x1), y1 + _LOST_AT * (y2 - y1), x2, y2
     return x1, y1, x2, y2, x2, y2
@@ -590,6 +596,8 @@ def _svg_arrow(p: _Placed) -> str:
     length = math.hypot(hx - x1, hy - y1)
     ux, uy = (hx - x1) / length, (hy - y1) / length
     lost = ' data-lost="true"' if a.lost else ""
+    lost += ' data-old="true"' if a.old else ""
+    dash = ' stroke-dasharray="5,3"' if a.old else ""
     out = [f'<g class="qg-ladder-seg" data-n="{a.n}" data-from="{a.src}" '
            f'data-to="{a.dst}"{lost}>']
     if a.lost:
@@ -601,7 +609,7 @@ def _svg_arrow(p: _Placed) -> str:
                    f'stroke="{_INK}" stroke-width="1.6" fill="none" class="qg-ladder-lost"/>')
     else:
         out.append(f'<line x1="{_num(x1)}" y1="{_num(y1)}" x2="{_num(x2 - 6 * ux)}" '
-                   f'y2="{_num(y2 - 6 * uy)}" stroke="{_INK}" stroke-width="1"/>')
+                   f'y2="{_num(y2 - 6 * uy)}" stroke="{_INK}" stroke-width="1"{dash}/>')
         out.append(_arrowhead(x2, y2, ux, uy))
     # the label, along the arrow, reading left to right, where _place found it room
     angle = math.degrees(math.atan2(p.box.sin, p.box.cos))
@@ -693,7 +701,8 @@ TEXT_WIDTH = 79           # columns of the text ladder: an 80-column terminal, l
 def ladder_text(source: Mapping[str, Any], request: Mapping[str, Any] | None = None, *,
                 reveal: bool = False, lang: str | None = None) -> str:
     """The same diagram as plain text for a terminal: one line per segment, the states of
-    A on the left and of B on the right; ``×`` ends a lost segment."""
+    A on the left and of B on the right; ``×`` ends a lost segment, and a segment of an
+    earlier connection comes out of the network, starting between the lines, drawn ``~~>``."""
     ladder = layout(source, request, reveal=reveal, lang=lang)
     words = strings(ladder.lang)
     labels = {a.row: f" ({a.n}) {_text_label(a.fields)} " for a in ladder.arrows}
@@ -771,5 +780,11 @@ def _text_arrow(a: Arrow, label: str, inner: int) -> str:
         dashes, gap = "-" * (shaft - width - 2), " " * (inner - shaft - 1)
         return ("--" + label + dashes + "×" + gap if a.src == "A"
                 else gap + "×" + dashes + label + "--")
+    if a.old:   # out of the network: it starts between the lines, drawn with ~
+        lead = " " * int(inner * _OLD_FROM)
+        tail = "~" * max(inner - len(lead) - width - 3, 1)
+        return (lead + "~~" + label + tail + ">" if a.src == "A"
+                else "<" + tail + label + "~~" + lead)[:inner] if width + 3 <= inner else \
+            "~~" + label + ">"
     dashes = "-" * (inner - width - 3)
     return "--" + label + dashes + ">" if a.src == "A" else "<" + dashes + label + "--"

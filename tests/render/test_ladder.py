@@ -147,3 +147,29 @@ def test_every_label_finds_a_clear_place(questions):
         lad = layout(q, reveal=True)
         _place(lad)
         assert _try_place(lad)[1] == [], q["id"]
+
+
+def test_an_old_segment_comes_out_of_the_network():
+    """A segment of an earlier connection was not sent now by A: its arrow starts between the
+    two lines, dashed (SVG) or drawn with ~ (text); the others start at their sender's line."""
+    from quizgen.tcp import preset_script, simulate
+
+    for preset in ("old_duplicate_syn", "old_segment"):
+        trace = simulate(preset_script(preset, seed=4)).to_dict()
+        request = {"segments": [s["n"] for s in trace["segments"]], "blanks": []}
+        root = ET.fromstring(ladder_svg(trace, request))
+        starts = {}
+        for g in root.iter("{http://www.w3.org/2000/svg}g"):
+            if "data-n" in g.attrib:
+                line = g.find("{http://www.w3.org/2000/svg}line")
+                starts[int(g.attrib["data-n"])] = (float(line.get("x1")), g.get("data-old"),
+                                                   line.get("stroke-dasharray"))
+        old = next(s["n"] for s in trace["segments"] if s.get("old"))
+        a_line = {x for n, (x, _, _) in starts.items()
+                  if trace["segments"][n - 1]["from"] == "A" and n != old}
+        assert len(a_line) == 1, a_line
+        x_old, marked, dashed = starts[old]
+        assert marked == "true" and dashed and x_old > a_line.pop() + 50
+        assert all(not m and not d for n, (_, m, d) in starts.items() if n != old)
+        text = ladder_text(trace, request)
+        assert sum("~~" in line and ">" in line for line in text.splitlines()) == 1
