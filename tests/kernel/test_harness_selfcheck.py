@@ -20,6 +20,7 @@ from . import harness
 # Expected trace per scenario: (from, flags, seq, ack, len) with seq relative
 # to the sender's ISN and ack relative to the receiver's ISN (absolute when
 # that side has no ISN, i.e. the RST of "refused").  None: ACK flag off.
+# A segment listed twice is a retransmission.
 HANDSHAKE = [
     ("A", "SYN", 0, None, 0),
     ("B", "SYN,ACK", 0, 1, 0),
@@ -97,6 +98,39 @@ EXPECTED = {
         ("B", "ACK", 1, 1, 0),
     ]
     + A_SENDS_100,
+    # B's SYN queue is full of forged half-open connections: A's SYN and its one
+    # retransmission (tcp_syn_retries=1) are dropped, nothing comes back
+    "syn_queue_full": [("A", "SYN", 0, None, 0)] * 2,
+    # the SYN,ACK at once is the cookie (B's "ISN"); then as normal, without B's data
+    "syn_cookies": HANDSHAKE
+    + A_SENDS_100
+    + [
+        ("A", "ACK,FIN", 101, 1, 0),
+        ("B", "ACK", 1, 102, 0),
+        ("B", "ACK,FIN", 1, 102, 0),
+        ("A", "ACK", 102, 2, 0),
+    ],
+    # A's kernel never sent the SYN: it resets the SYN,ACK, seq = its ack, no ACK flag
+    "port_scan_open": [
+        ("A", "SYN", 0, None, 0),
+        ("B", "SYN,ACK", 0, 1, 0),
+        ("A", "RST", 1, None, 0),
+    ],
+    "port_scan_closed": [
+        ("A", "SYN", 0, None, 0),
+        ("B", "ACK,RST", 0, 1, 0),  # seq 0 absolute, as in refused
+    ],
+    "port_scan_filtered": [("A", "SYN", 0, None, 0)],  # dropped on the wire, not resent
+    "no_time_wait": HANDSHAKE
+    + A_SENDS_100
+    + [
+        ("A", "ACK,FIN", 101, 1, 0),
+        ("B", "ACK", 1, 102, 0),
+        ("B", "ACK,FIN", 1, 102, 0),
+        ("A", "ACK", 102, 2, 0),  # lost on the wire; A, without TIME-WAIT, is closed
+        ("B", "ACK,FIN", 1, 102, 0),  # B's FIN again, after its RTO
+        ("A", "RST", 102, None, 0),  # no connection: seq = the FIN's ack
+    ],
 }
 
 EXPECTED_STEPS = {
@@ -109,6 +143,13 @@ EXPECTED_STEPS = {
     "refused": [{"A": "connect"}],
     "simultaneous_close": [{"A": "connect"}, {"A": "send 100"}, {"both": "close"}],
     "simultaneous_open": [{"both": "connect"}, {"A": "send 100"}],
+    "syn_queue_full": [{"flood": 2}, {"A": "connect"}],
+    "syn_cookies": [{"flood": 2}, {"A": "connect"}, {"A": "send 100"}, {"A": "close"}, {"B": "close"}],
+    "port_scan_open": [{"A": "probe"}],
+    "port_scan_closed": [{"A": "probe"}],
+    "port_scan_filtered": [{"lose": "A->B"}, {"A": "probe"}],
+    "no_time_wait": [{"A": "connect"}, {"A": "send 100"}, {"A": "close"}, {"lose": "A->B"},
+                     {"B": "close"}],
 }
 
 EXPECTED_OPTIONS = {
@@ -118,6 +159,18 @@ EXPECTED_OPTIONS = {
     "abort": {"rst_ack": True, "fin_has_ack": True},
     "refused": {"listen": False, "rst_ack": True},
     "simultaneous_close": {"fin_has_ack": True},
+    "syn_queue_full": {"backlog": 2},
+    "syn_cookies": {"backlog": 2, "syn_cookies": True, "fin_ack": "separate", "fin_has_ack": True},
+    "port_scan_closed": {"listen": False, "rst_ack": True},
+    "no_time_wait": {"time_wait": False, "fin_ack": "separate", "fin_has_ack": True},
+}
+
+# The sysctls a scenario sets in its namespaces, and the simulator's limits among them.
+EXPECTED_SYSCTLS = {
+    "syn_queue_full": ({"A": {"tcp_syn_retries": 1, "tcp_syn_linear_timeouts": 0},
+                        "B": {"tcp_syncookies": 0}}, {"syn_retries": 1}),
+    "syn_cookies": ({"B": {"tcp_syncookies": 1}}, {}),
+    "no_time_wait": ({"A": {"tcp_max_tw_buckets": 0}}, {}),
 }
 
 _cache: dict[str, dict] = {}
@@ -163,7 +216,10 @@ def test_segments(name: str) -> None:
 @pytest.mark.parametrize("name", harness.SCENARIOS)
 def test_shape(name: str) -> None:
     result = trace(name)
-    assert set(result) == {"scenario", "isn", "options", "steps", "segments"}
+    extra = {"sysctls", "limits"} if name in EXPECTED_SYSCTLS else set()
+    assert set(result) == {"scenario", "isn", "options", "steps", "segments"} | extra
+    if extra:
+        assert (result["sysctls"], result["limits"]) == EXPECTED_SYSCTLS[name]
     assert result["scenario"] == name
     assert result["steps"] == EXPECTED_STEPS[name]
     if name in EXPECTED_OPTIONS:
@@ -183,10 +239,12 @@ def test_isns_consistent(name: str) -> None:
     isn, segs = result["isn"], result["segments"]
     assert segs[0]["from"] == "A" and segs[0]["flags"] == ["SYN"]
     assert isn["A"] == segs[0]["seq"]
-    if name == "refused":
-        assert isn["B"] is None
-        rst = segs[1]
-        assert rst["seq"] == 0 and rst["ack"] == (isn["A"] + 1) % 2**32
+    if isn["B"] is None:  # B never sent a SYN: refused, or nothing came back
+        # A's SYN (perhaps retransmitted), and at most B's RST of it
+        assert [s for s in segs if s["from"] == "A"] == [segs[0]] * sum(s["from"] == "A" for s in segs)
+        for rst in (s for s in segs if s["from"] == "B"):
+            assert rst["flags"] == ["ACK", "RST"]
+            assert rst["seq"] == 0 and rst["ack"] == (isn["A"] + 1) % 2**32
         return
     # B's ISN is the seq of B's SYN; every later segment acks it.
     b_syn = next(s for s in segs if s["from"] == "B" and "SYN" in s["flags"])
@@ -194,15 +252,17 @@ def test_isns_consistent(name: str) -> None:
     if "ACK" in b_syn["flags"]:
         assert b_syn["ack"] == (isn["A"] + 1) % 2**32
     # Sequence numbers: each side's segments continue exactly where its
-    # previous one ended (no gaps, no retransmissions), and no ACK acks
-    # more than the other side has sent.
+    # previous one ended (no gaps; a retransmission repeats a segment sent
+    # before), and no ACK acks more than the other side has sent.
     nxt = {"A": isn["A"], "B": isn["B"]}
+    sent: set[tuple] = set()
     for s in segs:
         me, peer = s["from"], "B" if s["from"] == "A" else "A"
         if "SYN" not in s["flags"]:
-            assert s["seq"] == nxt[me], s
+            assert s["seq"] == nxt[me] or (me, s["seq"], s["len"], tuple(s["flags"])) in sent, s
         else:
             assert s["seq"] == isn[me], s
+        sent.add((me, s["seq"], s["len"], tuple(s["flags"])))
         end = (s["seq"] + s["len"] + ("SYN" in s["flags"]) + ("FIN" in s["flags"])) % 2**32
         if end != s["seq"]:
             nxt[me] = end
