@@ -34,6 +34,8 @@ LANDMARKS = {
     "old_syn": "an old duplicate SYN (of an earlier connection) that reaches B",
     "old_synack": "B's SYN,ACK answering the old duplicate SYN (ack = its seq + 1)",
     "old_rst": "A's RST refusing that SYN,ACK (seq = its ack)",
+    "old_data": "a data segment of an earlier connection that reaches B, outside its window",
+    "old_data_ack": "B's ACK answering it (seq = SND.NXT, ack = RCV.NXT: what B expects)",
 }
 
 
@@ -91,7 +93,12 @@ def _find(trace: Trace) -> dict[str, Seg | None]:
     # one pass, first match wins; plain conditions rather than a table of lambdas (this runs
     # for every question generated)
     x1 = (v["x"] + 1) % MOD if v["x"] is not None else None
-    old = next((s for s in segs if s.get("old")), None)
+    old = next((s for s in segs if s.get("old") and "SYN" in s["flags"]), None)
+    stale = next((s for s in segs if s.get("old") and s["len"]), None)
+    if stale is not None:                 # an earlier connection's data, and B's answer to it
+        found["old_data"] = stale
+        found["old_data_ack"] = next((s for s in segs if s["from"] == "B"
+                                      and s["n"] > stale["n"]), None)
     if old is not None:                   # RFC 9293 figure 8: the old SYN and its aftermath
         found["old_syn"] = old
         old1 = (old["seq"] + 1) % MOD
@@ -101,7 +108,8 @@ def _find(trace: Trace) -> dict[str, Seg | None]:
                                  and s["seq"] == old1), None)
     for s in segs:
         frm, f, ack = s["from"], s["flags"], s["ack"]
-        if s.get("old") or s is found["old_synack"] or s is found["old_rst"]:
+        if (s.get("old") or s is found["old_synack"] or s is found["old_rst"]
+                or s is found["old_data_ack"]):
             continue                      # not part of this connection
         if f == ["SYN"]:
             name = "syn" if frm == "A" else "syn_b"

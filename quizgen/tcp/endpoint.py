@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from quizgen.tcp import seq as sq
 from quizgen.tcp.options import Options
-from quizgen.tcp.segment import Segment
+from quizgen.tcp.segment import WINDOW, Segment
 from quizgen.tcp.states import Action, Input, State, TransitionError, transition
 
 INITIAL_RTO_MS = 1000          # RFC 6298 section 2.1 (Linux: TCP_TIMEOUT_INIT)
@@ -151,8 +151,11 @@ class Endpoint:
         self._ack_owed = False
         self._close_now = False
         self.cork = False                    # hold the last data segment back (send_and_close)
+        self.unsent = 0                      # bytes written that the peer's window holds back
+        self._fin_waiting = False            # closed while bytes were unsent: FIN rides on them
         self._held: Segment | None = None
         self.queue_full = False              # the listener's SYN queue (set by the simulator)
+        self.later_iss: int | None = None    # the ISN for the passive open after a reset one
 
     # ------------------------------------------------------------------ public interface
     def send_and_close(self, nbytes: int) -> list[Output]:
@@ -240,6 +243,8 @@ class Endpoint:
                     else Input.RST]
         if seg.seg_len and sq.le(sq.add(seg.seq, seg.seg_len), self.rcv_nxt):
             return [Input.DUPLICATE]
+        if seg.length and not self.in_window(seg):
+            return [Input.UNACCEPTABLE]
         if "SYN" in f:
             raise self._refuse(seg, f"{self.name} in {st} got a new SYN")
         inputs: list[Input] = []
@@ -260,6 +265,13 @@ class Endpoint:
                 if not seg.length:
                     inputs.append(Input.DATA)    # acknowledged as a duplicate ACK
         return inputs
+
+    def in_window(self, seg: Segment) -> bool:
+        """Whether data begins or ends inside [RCV.NXT, RCV.NXT + WINDOW) (RFC 9293 3.10.7.4)."""
+        assert self.rcv_nxt is not None
+        first = sq.diff(seg.seq, self.rcv_nxt) % sq.MOD
+        last = sq.diff(sq.add(seg.seq, seg.length - 1), self.rcv_nxt) % sq.MOD
+        return first < WINDOW or last < WINDOW
 
     def _refuse(self, seg: Segment, message: str) -> ProtocolError:
         return ProtocolError(message, who=self.name, state=self.state, segment=seg)
@@ -338,6 +350,9 @@ class Endpoint:
             self._close_now = True
 
     def _do_send_fin(self, inp, seg, n, after) -> None:
+        if self.unsent:                   # the window holds data back: the FIN rides on its last
+            self._fin_waiting = True
+            return
         if self._held is not None:        # the FIN on the held data: one segment, with ACK
             data, self._held = self._held, None
             self.fin_seq = self.snd_nxt
@@ -419,6 +434,8 @@ class Endpoint:
 
     def _do_listen_again(self, inp, seg, n, after) -> None:
         self._forget()
+        if self.later_iss is not None:        # the next passive open has an ISN of its own
+            self.iss, self.later_iss = self.later_iss, None
         self.irs = self.rcv_nxt = None
         self.snd_una = self.snd_nxt = self.iss
         self.passive = False
@@ -457,12 +474,28 @@ class Endpoint:
             self.unacked.append(segment)
 
     def _send_data(self, nbytes: int) -> None:
-        while nbytes > 0:
-            chunk = min(nbytes, self.options.mss)
-            nbytes -= chunk
-            flags = {"ACK", "PSH"} if nbytes == 0 else {"ACK"}
+        self.unsent += nbytes
+        self._push()
+
+    def _push(self) -> None:
+        """Send what the peer's window takes of the unsent bytes, ``mss`` at most a segment."""
+        while self.unsent:
+            room = WINDOW - sq.diff(self.snd_nxt, self.snd_una)
+            chunk = min(self.unsent, self.options.mss, room)
+            if chunk <= 0:
+                return                        # the window is full: an ACK will open it
+            self.unsent -= chunk
+            last = self.unsent == 0
+            flags = {"ACK", "PSH"} if last else {"ACK"}
+            if last and self._fin_waiting:    # closed meanwhile: the FIN rides on the last
+                self._fin_waiting = False
+                self.fin_seq = sq.add(self.snd_nxt, chunk)
+                self._emit(self._segment(flags | {"FIN"}, self.snd_nxt, length=chunk),
+                           track=True)
+                self.snd_nxt = sq.add(self.snd_nxt, chunk + 1)
+                return
             segment = self._segment(flags, self.snd_nxt, length=chunk)
-            if nbytes == 0 and self.cork:
+            if last and self.cork:
                 self._held = segment          # leaves with the FIN (send_and_close)
             else:
                 self._emit(segment, track=True)
@@ -479,6 +512,8 @@ class Endpoint:
         self.retries = 0
         if self._giving_up:
             self._stop_giving_up()
+        if self.unsent:
+            self._push()                      # the window has opened
         self._out.append(Timer(RETRANSMIT, self.rto if self.unacked else None))
 
     def _stop_giving_up(self) -> None:
@@ -488,6 +523,7 @@ class Endpoint:
 
     def _forget(self) -> None:
         self.unacked, self.queued = deque(), []
+        self.unsent, self._fin_waiting = 0, False
         self._giving_up = False
         for kind in TIMERS:
             self._out.append(Timer(kind, None))

@@ -2,7 +2,8 @@
 
 A script is an interface; its format is exactly::
 
-    isn: {A: 4294967290, B: 1000}   # optional; drawn from the seed when absent
+    isn: {A: 4294967290, B: 1000}   # optional; drawn from the seed when absent (with an
+                                    # old_syn step, B_old: B's ISN answering the old SYN)
     options: {fin_ack: separate, piggyback: false, rst_ack: false, listen: true, msl: 120}
     steps:
       - A: connect
@@ -11,6 +12,7 @@ A script is an interface; its format is exactly::
       - lose: A->B
       - wait: 30
       - flood: 128       # 128 SYNs from forged addresses reach B's listener
+      - old_data: 123456 100   # an earlier connection's segment, seq 123456, 100 bytes, reaches B
       - A: probe         # A's raw socket sends a SYN (seq = A's ISN) its TCP does not track
 
 The options, their defaults and the values they take are the table in
@@ -30,11 +32,13 @@ from quizgen.errors import QuizgenError, ScriptError
 from quizgen.files import read_text_input
 from quizgen.tcp.options import OptionError, Options
 from quizgen.tcp.seq import MOD, in_range
+from quizgen.tcp.segment import WINDOW
 
 MAX_SEND = 1 << 20          # bytes of one send
 MAX_STEPS = 1_000           # steps of a script
 MAX_SEGMENTS = 10_000       # segments of a run: data, ACKs and retransmissions together
 MAX_FLOOD = 65_535          # forged SYNs of one flood step (the largest backlog)
+MAX_OLD_DATA = 1460         # bytes of an old connection's segment (one MSS)
 
 
 def _is_int(v: Any) -> bool:
@@ -47,7 +51,7 @@ class Step:
     verb: str            # a call name; "lose"/"wait" for those steps
     arg: Any             # bytes for send, the sender for lose, milliseconds for wait,
                          # for old_syn how far below A's ISN the old SYN's seq is,
-                         # for flood how many forged SYNs arrive
+                         # for flood how many forged SYNs arrive, for old_data (seq, len)
     line: int | None
     what: str            # as written (whitespace made single spaces), for the trace
 
@@ -126,8 +130,9 @@ def build_script(doc: Any, *, lines: dict[str, int | None] | None = None, source
         raise err("isn must be a mapping like {A: 1000, B: 5000}", "isn", "isn")
     for key, value in given.items():
         path = f"isn.{key}"
-        if key not in ("A", "B"):
-            raise err("isn names only A and B", path, path)
+        if key not in ("A", "B", "B_old"):
+            raise err("isn names A, B and B_old (B's ISN for an old duplicate SYN's half-open "
+                      "connection)", path, path)
         if not in_range(value):
             raise err(f"{value!r} is outside [0, 4294967295]", path, path)
         isn[key] = value
@@ -139,6 +144,14 @@ def build_script(doc: Any, *, lines: dict[str, int | None] | None = None, source
         raise err(f"a script has at most {MAX_STEPS:,} steps, not {len(raw_steps):,}",
                   f"steps[{MAX_STEPS}]", "steps")
     steps = [_step(item, lines.get(f"steps[{i}]"), source) for i, item in enumerate(raw_steps)]
+    if any(step.who == "old_syn" for step in steps):
+        # B draws a new ISN for each passive open (RFC 9293 3.4.1, and Linux): the old SYN's
+        # half-open connection has its own, B_old (drawn after A's and B's, which stay put)
+        if "B_old" not in isn:
+            isn["B_old"] = rng.randrange(MOD)
+    elif "B_old" in isn:
+        raise err("B_old is B's ISN for an old duplicate SYN, and the script has no old_syn step",
+                  "isn.B_old", "isn.B_old")
     for step in steps:
         if step.verb.startswith("send") and -(-step.arg // options.mss) > MAX_SEGMENTS:
             raise ScriptError(f"with mss {options.mss}, sending {step.arg:,} bytes takes "
@@ -207,12 +220,18 @@ def _step(item: Any, line: int | None, source: str) -> Step:
         if _is_int(raw) and 1 <= raw < MOD:
             return Step("old_syn", "old_syn", int(raw), line, str(raw))
         raise bad("'old_syn' takes how far below A's ISN the old SYN's seq is (1 to 4294967295)")
+    if who == "old_data":
+        m = re.fullmatch(r"(\d{1,10}) (\d{1,5})", what)
+        if m and in_range(int(m.group(1))) and 1 <= int(m.group(2)) <= MAX_OLD_DATA:
+            return Step("old_data", "old_data", (int(m.group(1)), int(m.group(2))), line, what)
+        raise bad(f"'old_data' takes the old segment's seq (0 to 4294967295) and its length "
+                  f"(1 to {MAX_OLD_DATA}), like 'old_data: 123456 100'")
     if who == "flood":
         if _is_int(raw) and 1 <= raw <= MAX_FLOOD:
             return Step("flood", "flood", int(raw), line, str(raw))
         raise bad(f"'flood' takes how many forged SYNs reach B (1 to {MAX_FLOOD:,})")
     raise bad(f"unknown step {_shorten(str(who), 20)!r} "
-              f"(use A, B, both, lose, wait, old_syn, flood)")
+              f"(use A, B, both, lose, wait, old_syn, old_data, flood)")
 
 
 # ---------------------------------------------------------------------- presets
@@ -396,6 +415,17 @@ def port_scan_filtered(n):
 
 
 @_preset
+def old_segment(n):
+    """An earlier connection between the same ports left a data segment in the network; it
+    reaches B just after the handshake. Its seq comes from that connection's own ISN, drawn at
+    random like every ISN, so it lies outside B's receive window: B answers with an ACK of what
+    it does expect and drops it (RFC 9293 3.10.7.4), and the connection goes on unharmed."""
+    return {"steps": [{"A": "connect"}, {"old_data": None}, {"A": f"send {n()}"},
+                      {"A": "close"}, {"B": "close"}],
+            "_old_data": min(n(), MAX_OLD_DATA)}
+
+
+@_preset
 def wraparound(n):
     return {"steps": [{"A": "connect"}, {"A": f"send {n()}"}, {"B": f"send {n()}"},
                       {"A": "close"}, {"B": "close"}],
@@ -438,6 +468,13 @@ def preset_script(name: str, seed: int = 1, params: dict[str, Any] | None = None
     doc["options"] = {**doc.get("options", {}), "msl": rng.randint(*ranges["msl"]), **(options or {})}
     if ranges["delay"] != PRESET_PARAMS["delay"]:      # drawn last: the other draws stay put
         doc["options"].setdefault("delay", rng.randint(*ranges["delay"]))
+    if "_old_data" in doc:         # the old connection's seq: its own ISN, from all 2**32
+        length, seq = doc.pop("_old_data"), rng.randrange(MOD)
+        # outside B's window [x + 1, x + 1 + 65535): a seq within it is moved half the space away
+        if (seq - isn["A"] - 1) % MOD < WINDOW or (seq + length - isn["A"] - 2) % MOD < WINDOW:
+            seq = (seq + MOD // 2) % MOD
+        doc["steps"] = [{"old_data": f"{seq} {length}"} if "old_data" in st else st
+                        for st in doc["steps"]]
     script = build_script(doc, source=f"<preset {name}>", seed=seed, scenario=name)
     script.params = {k: list(v) for k, v in ranges.items()}
     return script

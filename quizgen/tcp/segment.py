@@ -7,6 +7,9 @@ from dataclasses import dataclass
 #: Flag names in the order they are written ("SYN,ACK", "FIN,ACK", "RST,ACK", "PSH,ACK").
 FLAG_ORDER = ("SYN", "FIN", "RST", "PSH", "ACK")
 _KNOWN = frozenset(FLAG_ORDER)
+#: The window every end advertises, and so the receive window a segment is checked against
+#: (RFC 9293 3.10.7.4) and the most a sender has unacknowledged (no window scaling).
+WINDOW = 65535
 
 
 @dataclass(frozen=True)
@@ -17,7 +20,7 @@ class Segment:
     seq: int
     ack: int | None          # None exactly when the ACK flag is off
     length: int = 0          # payload bytes
-    window: int = 65535
+    window: int = WINDOW
 
     def __post_init__(self) -> None:
         if not self.flags <= _KNOWN:

@@ -38,7 +38,10 @@ class Simulator:
     def __init__(self, script: Script, limits: Limits = LINUX) -> None:
         self.script = script
         self.ends = {"A": Endpoint("A", "B", script.isn["A"], script.options, limits),
-                     "B": Endpoint("B", "A", script.isn["B"], script.options, limits)}
+                     "B": Endpoint("B", "A", script.isn.get("B_old", script.isn["B"]),
+                                   script.options, limits)}
+        if "B_old" in script.isn:       # B answers the old SYN with B_old, the next SYN with y
+            self.ends["B"].later_iss = script.isn["B"]
         self.now = 0
         self.flight: list[tuple[int, int, Segment]] = []        # heap of (arrival ms, n, segment)
         self.timers: dict[tuple[str, TimerKind], int] = {}      # (who, kind) -> due ms
@@ -94,6 +97,8 @@ class Simulator:
             self._advance_to(self.now + step.arg)
         elif step.who == "flood":
             self._flood(step)
+        elif step.who == "old_data":
+            self._old_data(step)
         elif step.verb == "probe":
             # a port scanner's raw socket sends this SYN: A's TCP has no connection, keeps
             # nothing and will answer whatever comes back as CLOSED does
@@ -147,6 +152,23 @@ class Simulator:
                               "queued": taken, "queue": len(self.forged),
                               "synacks": self.limits.synack_retries + 1,
                               "held": hold / 1000})
+
+    def _old_data(self, step: Step) -> None:
+        """A data segment of an earlier connection between the same ports, delayed in the
+        network, reaches B now. Its ack is B's SND.NXT (acceptable), so only its seq decides:
+        outside B's receive window B acknowledges and drops it (RFC 9293 3.10.7.4). Inside, B
+        would take it as data and acknowledge bytes A never sent: not modelled, refused."""
+        b = self.ends["B"]
+        seq, length = step.arg
+        if b.rcv_nxt is None or b.state in (State.LISTEN, State.CLOSED):
+            raise self._error(f"an old segment reaches a connection, and B is {b.state}", step)
+        seg = Segment("A", "B", frozenset({"ACK", "PSH"}), seq, b.snd_nxt, length)
+        if b.in_window(seg):
+            raise self._error(
+                f"seq {seq} (length {length}) lies in B's receive window, from RCV.NXT = "
+                f"{b.rcv_nxt}: B would take the old bytes as new data and acknowledge bytes A "
+                f"never sent, which the model does not play; give a seq outside it", step)
+        self._send(seg, old=True)
 
     def _expire_forged(self) -> None:
         self.forged = [due for due in self.forged if due > self.now]

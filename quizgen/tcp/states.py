@@ -12,7 +12,9 @@ What the table decides is which state follows which input, and which action is t
 behaviour is decided outside it, by the endpoint or the simulator, and the table does not show:
 
 * **Classification** (``Endpoint._classify``): which inputs a segment is; that a segment ending
-  at or before RCV.NXT is a DUPLICATE; that a FIN arriving after a gap waits until the gap is
+  at or before RCV.NXT is a DUPLICATE; that data lying wholly outside the receive window
+  [RCV.NXT, RCV.NXT + 65535) is UNACCEPTABLE (RFC 9293 3.10.7.4's first check: acknowledged,
+  dropped; an old connection's segment, step ``old_data``); that a FIN arriving after a gap waits until the gap is
   filled and is then the input FIN; and the segments that are refused before the table is asked
   (an ACK of data never sent, a wrong ACK in SYN-SENT, a new SYN when synchronized).
 * **Merge-close** (option ``fin_ack: merge``): after taking a FIN in ESTABLISHED (RECEIVE_FIN,
@@ -52,7 +54,11 @@ behaviour is decided outside it, by the endpoint or the simulator, and the table
     200 ms floor of a LAN); the model counts 15, from the textbook's 1 s. After close() (an
     orphaned socket) Linux allows 8 (tcp_orphan_retries); the model's close is the
     textbook's, after which the endpoint still receives.
-* **Segmentation**: SEND_DATA sends at most ``mss`` bytes a segment.
+* **Segmentation and the window**: SEND_DATA sends at most ``mss`` bytes a segment, and never
+  more than 65535 bytes past SND.UNA (the peer's window, which is fixed: no window scaling, no
+  congestion control); the rest waits and goes as acknowledgements open the window. A CLOSE
+  while bytes wait goes to FIN-WAIT-1 (or LAST-ACK) at once, as the table says, and its FIN
+  rides on the last of them (RFC 9293 3.10.4: the FIN follows all preceding SENDs).
 * **The listener's SYN queue** (options ``backlog``, ``syn_cookies``; the script's ``flood``
   step): the half-open connections of a SYN flood, from forged addresses, are the simulator's,
   not the endpoint's (they are not this connection). Each holds a place in B's SYN queue until
@@ -109,6 +115,7 @@ class Input(str, Enum):
     RST = "RST"                  # an acceptable reset
     RST_PASSIVE = "RST (passive open)"  # a reset in SYN-RECEIVED reached from LISTEN
     DUPLICATE = "duplicate"      # a segment whose data, SYN or FIN we already have
+    UNACCEPTABLE = "outside the window"  # data wholly outside [RCV.NXT, RCV.NXT + RCV.WND)
     SYN_QUEUE_FULL = "SYN (queue full)"            # a SYN at a listener whose SYN queue is full
     SYN_COOKIE = "SYN (queue full, SYN cookies)"   # the same, where SYN cookies are on
     COOKIE_ACK = "ACK of a SYN cookie"             # an ACK whose ack is a cookie we sent, plus 1
@@ -199,6 +206,7 @@ TRANSITIONS: dict[tuple[State, Input], tuple[Action, State]] = {
     # A segment without ACK (the textbook's FIN) cannot complete the handshake: dropped.
     (S.SYN_RECEIVED, I.FIN): (A.DROP, S.SYN_RECEIVED),
     (S.SYN_RECEIVED, I.DATA): (A.DROP, S.SYN_RECEIVED),
+    (S.SYN_RECEIVED, I.UNACCEPTABLE): (A.ACKNOWLEDGE, S.SYN_RECEIVED),
     (S.SYN_RECEIVED, I.CLOSE): (A.SEND_FIN, S.FIN_WAIT_1),
     (S.SYN_RECEIVED, I.ABORT): (A.SEND_RESET, S.CLOSED),
     # ESTABLISHED
@@ -210,6 +218,7 @@ TRANSITIONS: dict[tuple[State, Input], tuple[Action, State]] = {
     (S.ESTABLISHED, I.ABORT): (A.SEND_RESET, S.CLOSED),
     (S.ESTABLISHED, I.RST): (A.DELETE_TCB, S.CLOSED),
     (S.ESTABLISHED, I.DUPLICATE): (A.ACKNOWLEDGE, S.ESTABLISHED),
+    (S.ESTABLISHED, I.UNACCEPTABLE): (A.ACKNOWLEDGE, S.ESTABLISHED),
     (S.ESTABLISHED, I.RETRANSMIT_TIMEOUT): (A.RETRANSMIT, S.ESTABLISHED),
     (S.ESTABLISHED, I.GIVE_UP_TIMEOUT): (A.DELETE_TCB, S.CLOSED),    # no RST: the peer is gone
     # FIN-WAIT-1: our FIN is out, not yet acknowledged
@@ -218,6 +227,7 @@ TRANSITIONS: dict[tuple[State, Input], tuple[Action, State]] = {
     (S.FIN_WAIT_1, I.DATA): (A.RECEIVE_DATA, S.FIN_WAIT_1),
     (S.FIN_WAIT_1, I.FIN): (A.RECEIVE_FIN, S.CLOSING),              # simultaneous close
     (S.FIN_WAIT_1, I.DUPLICATE): (A.ACKNOWLEDGE, S.FIN_WAIT_1),
+    (S.FIN_WAIT_1, I.UNACCEPTABLE): (A.ACKNOWLEDGE, S.FIN_WAIT_1),
     (S.FIN_WAIT_1, I.RETRANSMIT_TIMEOUT): (A.RETRANSMIT, S.FIN_WAIT_1),
     (S.FIN_WAIT_1, I.GIVE_UP_TIMEOUT): (A.DELETE_TCB, S.CLOSED),
     (S.FIN_WAIT_1, I.ABORT): (A.SEND_RESET, S.CLOSED),
@@ -227,6 +237,7 @@ TRANSITIONS: dict[tuple[State, Input], tuple[Action, State]] = {
     (S.FIN_WAIT_2, I.DATA): (A.RECEIVE_DATA, S.FIN_WAIT_2),
     (S.FIN_WAIT_2, I.FIN): (A.START_TIME_WAIT, S.TIME_WAIT),
     (S.FIN_WAIT_2, I.DUPLICATE): (A.ACKNOWLEDGE, S.FIN_WAIT_2),
+    (S.FIN_WAIT_2, I.UNACCEPTABLE): (A.ACKNOWLEDGE, S.FIN_WAIT_2),
     (S.FIN_WAIT_2, I.ABORT): (A.SEND_RESET, S.CLOSED),
     (S.FIN_WAIT_2, I.RST): (A.DELETE_TCB, S.CLOSED),
     # CLOSE-WAIT: the peer has closed; we may still send
@@ -234,6 +245,7 @@ TRANSITIONS: dict[tuple[State, Input], tuple[Action, State]] = {
     (S.CLOSE_WAIT, I.ACK): (A.ACCEPT_ACK, S.CLOSE_WAIT),
     (S.CLOSE_WAIT, I.CLOSE): (A.SEND_FIN, S.LAST_ACK),
     (S.CLOSE_WAIT, I.DUPLICATE): (A.ACKNOWLEDGE, S.CLOSE_WAIT),
+    (S.CLOSE_WAIT, I.UNACCEPTABLE): (A.ACKNOWLEDGE, S.CLOSE_WAIT),
     (S.CLOSE_WAIT, I.RETRANSMIT_TIMEOUT): (A.RETRANSMIT, S.CLOSE_WAIT),
     (S.CLOSE_WAIT, I.GIVE_UP_TIMEOUT): (A.DELETE_TCB, S.CLOSED),
     (S.CLOSE_WAIT, I.ABORT): (A.SEND_RESET, S.CLOSED),
@@ -242,6 +254,7 @@ TRANSITIONS: dict[tuple[State, Input], tuple[Action, State]] = {
     (S.CLOSING, I.ACK_OF_FIN): (A.START_TIME_WAIT, S.TIME_WAIT),
     (S.CLOSING, I.ACK): (A.ACCEPT_ACK, S.CLOSING),
     (S.CLOSING, I.DUPLICATE): (A.ACKNOWLEDGE, S.CLOSING),
+    (S.CLOSING, I.UNACCEPTABLE): (A.ACKNOWLEDGE, S.CLOSING),
     (S.CLOSING, I.RETRANSMIT_TIMEOUT): (A.RETRANSMIT, S.CLOSING),
     (S.CLOSING, I.GIVE_UP_TIMEOUT): (A.DELETE_TCB, S.CLOSED),
     (S.CLOSING, I.ABORT): (A.DELETE_TCB, S.CLOSED),
@@ -250,12 +263,14 @@ TRANSITIONS: dict[tuple[State, Input], tuple[Action, State]] = {
     (S.LAST_ACK, I.ACK_OF_FIN): (A.DELETE_TCB, S.CLOSED),
     (S.LAST_ACK, I.ACK): (A.ACCEPT_ACK, S.LAST_ACK),
     (S.LAST_ACK, I.DUPLICATE): (A.ACKNOWLEDGE, S.LAST_ACK),
+    (S.LAST_ACK, I.UNACCEPTABLE): (A.ACKNOWLEDGE, S.LAST_ACK),
     (S.LAST_ACK, I.RETRANSMIT_TIMEOUT): (A.RETRANSMIT, S.LAST_ACK),
     (S.LAST_ACK, I.GIVE_UP_TIMEOUT): (A.DELETE_TCB, S.CLOSED),
     (S.LAST_ACK, I.ABORT): (A.DELETE_TCB, S.CLOSED),
     (S.LAST_ACK, I.RST): (A.DELETE_TCB, S.CLOSED),
     # TIME-WAIT: 2 MSL, re-acknowledging a retransmitted FIN
     (S.TIME_WAIT, I.DUPLICATE): (A.RESTART_TIME_WAIT, S.TIME_WAIT),
+    (S.TIME_WAIT, I.UNACCEPTABLE): (A.ACKNOWLEDGE, S.TIME_WAIT),
     (S.TIME_WAIT, I.ACK): (A.DROP, S.TIME_WAIT),
     (S.TIME_WAIT, I.TIME_WAIT_TIMEOUT): (A.DELETE_TCB, S.CLOSED),
     (S.TIME_WAIT, I.ABORT): (A.DELETE_TCB, S.CLOSED),

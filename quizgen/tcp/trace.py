@@ -59,7 +59,9 @@ def textbook_values(segments: list[dict]) -> dict[str, Any]:
         return next((s for s in segments if pred(s)), None)
 
     syn_a = first(lambda s: s["from"] == "A" and "SYN" in s["flags"] and not s.get("old"))
-    syn_b = first(lambda s: s["from"] == "B" and "SYN" in s["flags"])
+    # y is the ISN of B's SYN in this connection, not of its answer to an old duplicate SYN
+    stray = {sq.add(s["seq"], 1) for s in segments if s.get("old")}
+    syn_b = first(lambda s: s["from"] == "B" and "SYN" in s["flags"] and s["ack"] not in stray)
     fin = first(lambda s: "FIN" in s["flags"])
     values: dict[str, Any] = {"x": syn_a["seq"] if syn_a else None,
                               "y": syn_b["seq"] if syn_b else None,

@@ -21,8 +21,8 @@ def check_trace_rules(trace, *, aborted=False):
     old_acks = {sq.add(s["seq"], 1) for s in segs if s.get("old")}
     for s in segs:
         frm, to = s["from"], s["to"]
-        if "RST" in s["flags"] or s.get("old"):
-            continue
+        if "RST" in s["flags"] or s.get("old") or s["ack"] in old_acks and "SYN" in s["flags"]:
+            continue                # B's SYN,ACK to an old SYN: a half-open connection of its own
         if "SYN" in s["flags"] and frm not in nxt:
             nxt[frm] = s["seq"]
         assert frm in nxt, f"segment {s['n']} from {frm} before its SYN"

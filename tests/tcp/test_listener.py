@@ -120,3 +120,57 @@ def test_bad_listener_scripts_are_one_line_errors(text, field, words):
     with pytest.raises(ScriptError) as info:
         run(text)
     assert info.value.field == field and words in info.value.message
+
+
+# ---------------------------------------------------------------- old connections' segments
+def test_an_old_syn_is_answered_with_an_isn_of_its_own_and_the_connection_with_y():
+    t = run("isn: {A: 1000, B: 5000, B_old: 9000}\n"
+            "steps: [{old_syn: 100}, {A: connect}, {A: close}, {B: close}]")
+    synacks = [s for s in t.segments if s["flags"] == ["SYN", "ACK"]]
+    assert [(s["seq"], s["ack"]) for s in synacks] == [(9000, 901), (5000, 1001)]
+    assert t.values["y"] == 5000 and t.values["x"] == 1000
+
+
+def test_b_old_without_an_old_syn_is_refused():
+    with pytest.raises(ScriptError) as info:
+        run("isn: {A: 1, B: 2, B_old: 3}\nsteps: [{A: connect}]")
+    assert info.value.field == "isn.B_old"
+
+
+def test_an_old_segment_outside_the_window_is_acknowledged_and_dropped():
+    t = run("isn: {A: 1000, B: 5000}\n"
+            "steps: [{A: connect}, {old_data: 3000000000 100}, {A: send 10}, {A: close}, "
+            "{B: close}]")
+    old, answer, data = t.segments[3:6]
+    assert old["old"] and (old["seq"], old["len"]) == (3000000000, 100)
+    # RFC 9293 3.10.7.4: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>; the bytes are not taken
+    assert (answer["from"], answer["flags"], answer["seq"], answer["ack"]) == ("B", ["ACK"],
+                                                                                5001, 1001)
+    assert data["seq"] == 1001 and t.segments[6]["ack"] == 1011
+
+
+@pytest.mark.parametrize("seq", [1001, 1001 + 65534, 1001 - 50])
+def test_an_old_segment_inside_the_window_is_refused(seq):
+    with pytest.raises(ScriptError) as info:
+        run(f"isn: {{A: 1000, B: 5000}}\nsteps: [{{A: connect}}, {{old_data: {seq} 100}}]")
+    assert "receive window" in info.value.message
+
+
+def test_the_old_segment_preset_always_lies_outside_the_window():
+    for seed in range(300):
+        t = simulate(preset_script("old_segment", seed=seed))
+        old = next(s for s in t.segments if s.get("old"))
+        assert (old["seq"] - t.values["x"] - 1) % 2**32 >= 65535
+        assert t.segments[old["n"]]["flags"] == ["ACK"]
+
+
+def test_the_window_holds_back_what_a_sender_has_unacknowledged():
+    t = run("isn: {A: 0, B: 0}\nsteps: [{A: connect}, {A: send 200000 and close}, {B: close}]")
+    acked = 1
+    for s in t.segments:
+        if s["from"] == "B" and s["ack"] is not None:
+            acked = max(acked, s["ack"])
+        elif s["from"] == "A" and s["len"]:
+            assert s["seq"] + s["len"] - acked <= 65535, f"segment {s['n']} is past the window"
+    fin = next(s for s in t.segments if "FIN" in s["flags"])
+    assert fin["from"] == "A" and fin["len"] and fin["seq"] + fin["len"] == 200001  # on the last
