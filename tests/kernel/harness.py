@@ -22,7 +22,7 @@ Two kinds of "network":
 
 * loopback (``127.0.0.1``), captured on ``lo``: normal, merged_close,
   halfclose, server_closes_first, abort, refused, fin_with_data,
-  port_scan_open, port_scan_closed.  Delivery is instant, so each step's
+  port_scan_open, port_scan_closed, old_duplicate_syn.  Delivery is instant, so each step's
   segments are a direct consequence of that step.
 * a userspace "wire": two fresh network namespaces, each with a TUN device,
   and a relay thread that copies IPv4 packets between the two TUN file
@@ -35,8 +35,8 @@ Two kinds of "network":
   answers), segments can be written into B's namespace by hand (forged or old
   ones: ``Wire.deliver``), and each namespace has its own sysctls (SYSCTLS),
   never the host's.  Used by simultaneous_close, simultaneous_open,
-  syn_queue_full, syn_cookies, port_scan_filtered, no_time_wait and the
-  give-up scenarios.
+  syn_queue_full, syn_cookies, port_scan_filtered, no_time_wait, old_data
+  and the give-up scenarios.
 
 What the scenarios beyond the plain open and close show:
 
@@ -60,6 +60,18 @@ What the scenarios beyond the plain open and close show:
   reaches FIN-WAIT-2 into a time-wait mini-socket: after a plain close() A
   would be gone before B's FIN (and RST it at once), so A sets
   TCP_LINGER2 = 120 s, which keeps its FIN-WAIT-2 a full socket.
+* old_duplicate_syn: a raw socket sends a SYN with a random seq x_old from
+  A's port P (bound only, so nothing takes the answer) to B's listener; B
+  answers SYN,ACK with y_old, A's kernel RST (seq x_old + 1), B drops the
+  half-open connection; then A connects from P and B answers with a new ISN
+  y (Linux's ISN clock has moved on).  The result's isn has B_old = y_old,
+  and its old_syn step is x - x_old (mod 2**32), known only after connect.
+* old_data: after the handshake a 100-byte ACK|PSH segment of "an earlier
+  connection" (A's 4-tuple, seq = B's RCV.NXT + OLD_DATA_OFFSET, ack = B's
+  SND.NXT) is written into B's namespace; B answers with an ACK of what it
+  expects (tcp_validate_incoming -> tcp_send_dupack; data is never
+  rate-limited) and drops it.  A's namespace has tcp_timestamps=0, so the
+  connection has no timestamps that the hand-made segment would lack.
 
 Like the simulator, which "runs the network until quiet" after each step,
 the harness sleeps ``SETTLE`` seconds after every step so that any delayed
@@ -132,6 +144,10 @@ _OPTIONS: dict[str, tuple[dict, str]] = {
     "port_scan_filtered": ({}, WIRE),
     # A has no TIME-WAIT (no time-wait buckets); its last ACK is lost.
     "no_time_wait": ({"time_wait": False, "fin_ack": "separate", "fin_has_ack": True}, WIRE),
+    # An earlier connection's SYN from A's port reaches B first; then A connects from it.
+    "old_duplicate_syn": ({"fin_ack": "separate", "fin_has_ack": True}, LOOPBACK),
+    # An earlier connection's data segment, far outside B's window, reaches B.
+    "old_data": ({"fin_ack": "separate", "fin_has_ack": True}, WIRE),
 }
 
 #: The sysctls a scenario sets, per side, in that side's namespace of the wire (never in the
@@ -147,6 +163,9 @@ SYSCTLS: dict[str, dict[str, dict[str, int]]] = {
     "syn_cookies": {"B": {"tcp_syncookies": 1}},
     # no TIME-WAIT sockets at all in A's namespace (per namespace since Linux 4.x)
     "no_time_wait": {"A": {"tcp_max_tw_buckets": 0}},
+    # no timestamps on the connection (A's SYN offers none): the hand-made old segment, which
+    # has none, cannot fall foul of PAWS or of a check for a missing timestamp
+    "old_data": {"A": {"tcp_timestamps": 0}},
 }
 
 #: Names accepted by run_scenario(), in a sensible order.
@@ -875,6 +894,8 @@ class Run:
         #: Segments written into B's namespace by hand (not captured: they never left a
         #: device), each with the time it was written; they join the trace in time order.
         self.injected: list[Packet] = []
+        #: Called with the result before it is returned (what only the capture tells).
+        self.finish: Callable[[dict], None] | None = None
         self._open: list[socket.socket] = []
 
     # ---- bookkeeping
@@ -937,14 +958,17 @@ class Run:
         listener.listen(backlog)
         return listener
 
-    def connect(self, listener: socket.socket | None = None) -> None:
+    def connect(self, listener: socket.socket | None = None, a: socket.socket | None = None) -> None:
         """Step ``{"A": "connect"}``: A connects to B listening on a fresh
-        port (or on ``listener``); both sockets end up in self.sock."""
+        port (or on ``listener``; from ``a``, bound already); both sockets
+        end up in self.sock.  Starts the capture unless it runs already."""
         if listener is None:
             listener = self.listen()
-        a = self.new_socket("A")
-        a.bind((self.net.addr["A"], 0))  # learn A's port before the SYN
-        self.start_capture(a.getsockname(), listener.getsockname())
+        if a is None:
+            a = self.new_socket("A")
+            a.bind((self.net.addr["A"], 0))  # learn A's port before the SYN
+        if self.capture is None:
+            self.start_capture(a.getsockname(), listener.getsockname())
         self.step("A", "connect")
         a.connect(listener.getsockname())
         b, _ = listener.accept()
@@ -985,7 +1009,10 @@ class Run:
         self.settle()
 
     def result(self, name: str, detail: bool = False) -> dict:
-        return build_result(name, _OPTIONS[name][0], self.steps, self.ep, self.packets(), detail)
+        result = build_result(name, _OPTIONS[name][0], self.steps, self.ep, self.packets(), detail)
+        if self.finish is not None:
+            self.finish(result)
+        return result
 
 
 def _recv_exact(s: socket.socket, n: int) -> bytes:
@@ -1362,7 +1389,78 @@ def _no_time_wait(r: Run) -> None:
         raise RuntimeError(f"the wire dropped {wire.dropped}, not A's last ACK")
 
 
+def _old_duplicate_syn(r: Run) -> None:
+    listener = r.listen()
+    b = listener.getsockname()
+    # P: A's port, held by a socket that is only bound until it connects, so that the old
+    # SYN,ACK finds no connection there (A's kernel answers as CLOSED: RST)
+    a = r.new_socket("A")
+    a.bind((r.net.addr["A"], 0))
+    p = a.getsockname()
+    r.start_capture(p, b)
+    x_old = int.from_bytes(os.urandom(4), "big")
+    r.step("old_syn", 0)     # how far x_old is below x: known once A has connected
+    raw = r.net.raw_socket("A")
+    r._open.append(raw)
+    raw_send(raw, p, b, x_old)
+    raw.close()
+    r.settle()
+    # B answered SYN,ACK (y_old), A's kernel RST (seq x_old + 1), B dropped the half-open one
+    if _syn_recv_entries(b[1]):
+        raise RuntimeError("B kept the old SYN's half-open connection")
+    r.connect(listener, a)
+    r.send("A", 100)
+    r.close("A")
+    _expect_eof(r.sock["B"])
+    r.close("B")
+
+    def finish(result: dict) -> None:
+        segs = result["segments"]
+        syn = [s for s in segs if s["from"] == "A" and s["flags"] == ["SYN"]]
+        x = next(s["seq"] for s in syn if s["seq"] != x_old)
+        synacks = {s["ack"]: s["seq"] for s in segs if s["flags"] == ["SYN", "ACK"]}
+        result["isn"] = {"A": x, "B": synacks[(x + 1) % 2**32],
+                         "B_old": synacks[(x_old + 1) % 2**32]}
+        if x == x_old:
+            raise RuntimeError("the old SYN's seq is A's ISN")   # 1 in 2**32: run again
+        result["steps"][0] = {"old_syn": (x - x_old) % 2**32}
+
+    r.finish = finish
+
+
+#: Where the old segment lies from B's RCV.NXT: half the sequence space away, less a little
+#: (RFC 9293 3.10.7.4: far outside B's receive window, after it rather than a duplicate).
+OLD_DATA_OFFSET = 2**31 - 100_000
+OLD_DATA_LEN = 100
+
+
+def _old_data(r: Run) -> None:
+    wire = r.net
+    assert isinstance(wire, Wire)
+    r.connect()
+    # B's RCV.NXT and SND.NXT after the handshake: its SYN,ACK's ack and seq + 1
+    assert r.capture is not None
+    synack = next(p for p in r.capture.so_far() if p.src == r.ep["B"] and p.flags & TH_SYN)
+    rcv_nxt, snd_nxt = synack.ack, (synack.seq + 1) % 2**32
+    seq = (rcv_nxt + OLD_DATA_OFFSET) % 2**32
+    r.step("old_data", f"{seq} {OLD_DATA_LEN}")
+    # tcp_validate_incoming(): not acceptable (tcp_sequence) -> tcp_send_dupack: an ACK of
+    # what B expects (data is never rate-limited, tcp_oow_rate_limited), the segment dropped
+    r.inject(Packet(ts=0, src=r.ep["A"], dst=r.ep["B"], seq=seq, ack=snd_nxt,
+                    flags=TH_ACK | TH_PSH, win=64240, payload_len=0), bytes(OLD_DATA_LEN))
+    r.settle()
+    readable, _, _ = select.select([r.sock["B"]], [], [], 0)
+    if readable:
+        raise RuntimeError("B took the old segment's bytes")
+    r.send("A", 100)
+    r.close("A")
+    _expect_eof(r.sock["B"])
+    r.close("B")
+
+
 _RUNNERS: dict[str, Callable[[Run], None]] = {
+    "old_duplicate_syn": _old_duplicate_syn,
+    "old_data": _old_data,
     "syn_queue_full": _syn_queue_full,
     "syn_cookies": _syn_cookies,
     "port_scan_open": _port_scan_open,

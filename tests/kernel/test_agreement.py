@@ -21,7 +21,9 @@ REQUIRED = ["normal", "merged_close", "halfclose", "server_closes_first", "abort
             "simultaneous_close", "fin_with_data",
             # the listener's SYN queue, port scans, no TIME-WAIT
             "syn_queue_full", "syn_cookies", "port_scan_open", "port_scan_closed",
-            "port_scan_filtered", "no_time_wait"]
+            "port_scan_filtered", "no_time_wait",
+            # segments of an earlier connection
+            "old_duplicate_syn", "old_data"]
 
 
 def _norm(seg):

@@ -20,7 +20,8 @@ from . import harness
 # Expected trace per scenario: (from, flags, seq, ack, len) with seq relative
 # to the sender's ISN and ack relative to the receiver's ISN (absolute when
 # that side has no ISN, i.e. the RST of "refused").  None: ACK flag off.
-# A segment listed twice is a retransmission.
+# A segment listed twice is a retransmission.  The old duplicate SYN's
+# exchange is relative to its own ISNs (the old SYN's seq, and B_old).
 HANDSHAKE = [
     ("A", "SYN", 0, None, 0),
     ("B", "SYN,ACK", 0, 1, 0),
@@ -29,6 +30,13 @@ HANDSHAKE = [
 A_SENDS_100 = [
     ("A", "ACK", 1, 1, 100),
     ("B", "ACK", 1, 101, 0),
+]
+# after A_SENDS_100: A closes, B's delayed ACK of the FIN alone, then B closes
+A_CLOSES_THEN_B = [
+    ("A", "ACK,FIN", 101, 1, 0),
+    ("B", "ACK", 1, 102, 0),
+    ("B", "ACK,FIN", 1, 102, 0),
+    ("A", "ACK", 102, 2, 0),
 ]
 EXPECTED = {
     # corked write then close(): the FIN on the data segment; B acks data and FIN at once
@@ -102,14 +110,7 @@ EXPECTED = {
     # retransmission (tcp_syn_retries=1) are dropped, nothing comes back
     "syn_queue_full": [("A", "SYN", 0, None, 0)] * 2,
     # the SYN,ACK at once is the cookie (B's "ISN"); then as normal, without B's data
-    "syn_cookies": HANDSHAKE
-    + A_SENDS_100
-    + [
-        ("A", "ACK,FIN", 101, 1, 0),
-        ("B", "ACK", 1, 102, 0),
-        ("B", "ACK,FIN", 1, 102, 0),
-        ("A", "ACK", 102, 2, 0),
-    ],
+    "syn_cookies": HANDSHAKE + A_SENDS_100 + A_CLOSES_THEN_B,
     # A's kernel never sent the SYN: it resets the SYN,ACK, seq = its ack, no ACK flag
     "port_scan_open": [
         ("A", "SYN", 0, None, 0),
@@ -131,7 +132,29 @@ EXPECTED = {
         ("B", "ACK,FIN", 1, 102, 0),  # B's FIN again, after its RTO
         ("A", "RST", 102, None, 0),  # no connection: seq = the FIN's ack
     ],
+    # the old SYN (from A's port, before A connects from it), B's SYN,ACK with y_old, A's
+    # kernel's RST; then a new connection, B's ISN y
+    "old_duplicate_syn": [
+        ("A", "SYN", 0, None, 0),
+        ("B", "SYN,ACK", 0, 1, 0),
+        ("A", "RST", 1, None, 0),
+    ]
+    + HANDSHAKE
+    + A_SENDS_100
+    + A_CLOSES_THEN_B,
+    # the old segment, far outside B's window: B acknowledges what it expects, drops it
+    "old_data": HANDSHAKE
+    + [
+        ("A", "ACK", 1 + harness.OLD_DATA_OFFSET, 1, harness.OLD_DATA_LEN),
+        ("B", "ACK", 1, 1, 0),
+    ]
+    + A_SENDS_100
+    + A_CLOSES_THEN_B,
 }
+
+# The segments of an earlier connection in a scenario's trace, by index: they do not continue
+# the connection's sequence numbers.
+OLD_SEGMENTS = {"old_duplicate_syn": {0, 1, 2}, "old_data": {3}}
 
 EXPECTED_STEPS = {
     "fin_with_data": [{"A": "connect"}, {"A": "send 300 and close"}, {"B": "close"}],
@@ -150,6 +173,11 @@ EXPECTED_STEPS = {
     "port_scan_filtered": [{"lose": "A->B"}, {"A": "probe"}],
     "no_time_wait": [{"A": "connect"}, {"A": "send 100"}, {"A": "close"}, {"lose": "A->B"},
                      {"B": "close"}],
+    # the numbers depend on the ISNs: checked in test_old_steps
+    "old_duplicate_syn": [{"old_syn": None}, {"A": "connect"}, {"A": "send 100"}, {"A": "close"},
+                          {"B": "close"}],
+    "old_data": [{"A": "connect"}, {"old_data": None}, {"A": "send 100"}, {"A": "close"},
+                 {"B": "close"}],
 }
 
 EXPECTED_OPTIONS = {
@@ -171,6 +199,7 @@ EXPECTED_SYSCTLS = {
                         "B": {"tcp_syncookies": 0}}, {"syn_retries": 1}),
     "syn_cookies": ({"B": {"tcp_syncookies": 1}}, {}),
     "no_time_wait": ({"A": {"tcp_max_tw_buckets": 0}}, {}),
+    "old_data": ({"A": {"tcp_timestamps": 0}}, {}),
 }
 
 _cache: dict[str, dict] = {}
@@ -188,9 +217,13 @@ def trace(name: str) -> dict:
 
 
 def relative(result: dict) -> list[tuple]:
-    isn = result["isn"]
+    segs = result["segments"]
     out = []
-    for s in result["segments"]:
+    # an old duplicate SYN's exchange comes before A's own SYN, relative to its own ISNs
+    first = next((i for i, s in enumerate(segs) if s["from"] == "A" and "SYN" in s["flags"]
+                  and s["seq"] == result["isn"]["A"]), 0)
+    for i, s in enumerate(segs):
+        isn = result["isn"] if i >= first else {"A": segs[0]["seq"], "B": result["isn"]["B_old"]}
         me, peer = s["from"], "B" if s["from"] == "A" else "A"
         seq = s["seq"] - isn[me] if isn[me] is not None else s["seq"]
         ack = None if s["ack"] is None else s["ack"] - isn[peer] if isn[peer] is not None else s["ack"]
@@ -221,7 +254,8 @@ def test_shape(name: str) -> None:
     if extra:
         assert (result["sysctls"], result["limits"]) == EXPECTED_SYSCTLS[name]
     assert result["scenario"] == name
-    assert result["steps"] == EXPECTED_STEPS[name]
+    assert [{k: None if k.startswith("old_") else v for k, v in st.items()}
+            for st in result["steps"]] == EXPECTED_STEPS[name]
     if name in EXPECTED_OPTIONS:
         assert result["options"] == EXPECTED_OPTIONS[name]
     json.dumps(result)  # plain JSON data
@@ -236,7 +270,10 @@ def test_shape(name: str) -> None:
 @pytest.mark.parametrize("name", harness.SCENARIOS)
 def test_isns_consistent(name: str) -> None:
     result = trace(name)
-    isn, segs = result["isn"], result["segments"]
+    isn = result["isn"]
+    old = OLD_SEGMENTS.get(name, set())
+    segs = [s for i, s in enumerate(result["segments"]) if i not in old]
+    assert set(isn) == ({"A", "B", "B_old"} if name == "old_duplicate_syn" else {"A", "B"})
     assert segs[0]["from"] == "A" and segs[0]["flags"] == ["SYN"]
     assert isn["A"] == segs[0]["seq"]
     if isn["B"] is None:  # B never sent a SYN: refused, or nothing came back
@@ -268,6 +305,22 @@ def test_isns_consistent(name: str) -> None:
             nxt[me] = end
         if s["ack"] is not None:
             assert (nxt[peer] - s["ack"]) % 2**32 < 2**31, s
+
+
+def test_old_steps() -> None:
+    """The old segments' steps say what the capture has: the old SYN's seq is x minus the
+    old_syn step, B's ISN answering it is B_old; the old data's seq and length."""
+    for name in ("old_duplicate_syn", "old_data"):
+        if not harness.available(name)[0]:
+            pytest.skip(harness.available(name)[1])
+    result = trace("old_duplicate_syn")
+    isn, segs = result["isn"], result["segments"]
+    assert segs[0]["seq"] == (isn["A"] - result["steps"][0]["old_syn"]) % 2**32
+    assert (segs[1]["seq"], segs[1]["ack"]) == (isn["B_old"], (segs[0]["seq"] + 1) % 2**32)
+    assert isn["B_old"] != isn["B"]  # a new ISN for the new connection
+    result = trace("old_data")
+    seg = result["segments"][3]
+    assert result["steps"][1] == {"old_data": f"{seg['seq']} {seg['len']}"}
 
 
 # The scenarios whose outcome depends on timing (the delayed ACK racing the
