@@ -1416,13 +1416,12 @@ def _old_duplicate_syn(r: Run) -> None:
 
     def finish(result: dict) -> None:
         segs = result["segments"]
-        syn = [s for s in segs if s["from"] == "A" and s["flags"] == ["SYN"]]
-        x = next(s["seq"] for s in syn if s["seq"] != x_old)
+        x = [s for s in segs if s["from"] == "A" and s["flags"] == ["SYN"]][-1]["seq"]  # connect's
+        if x == x_old:
+            raise RuntimeError("the old SYN's seq is A's ISN")   # 1 in 2**32: run again
         synacks = {s["ack"]: s["seq"] for s in segs if s["flags"] == ["SYN", "ACK"]}
         result["isn"] = {"A": x, "B": synacks[(x + 1) % 2**32],
                          "B_old": synacks[(x_old + 1) % 2**32]}
-        if x == x_old:
-            raise RuntimeError("the old SYN's seq is A's ISN")   # 1 in 2**32: run again
         result["steps"][0] = {"old_syn": (x - x_old) % 2**32}
 
     r.finish = finish
