@@ -14,20 +14,64 @@ returns a dict the simulator can replay::
 
 ``flags`` lists, in the fixed order SYN, ACK, FIN, RST, the flags that are
 set; PSH, URG, ECE and CWR are dropped.  ``ack`` is None when ACK is off.
+A scenario that sets sysctls in its namespaces (SYSCTLS) adds ``"sysctls"``
+(per side, as set) and ``"limits"`` (those that are
+``quizgen.tcp.endpoint.Limits``, by their names there) for the replay.
 
 Two kinds of "network":
 
-* loopback (``127.0.0.1``), captured on ``lo``: every scenario but the
-  simultaneous ones.  Delivery is instant, so each step's segments are a
-  direct consequence of that step.
-* a userspace "wire" (``simultaneous_close``, ``simultaneous_open``): two
-  fresh network namespaces, each with a TUN device, and a relay thread that
-  copies IPv4 packets between the two TUN file descriptors.  The relay can
-  *hold* packets, which lets both endpoints send their FIN (or SYN) before
-  either sees the other's; on release it runs the network until quiet in
-  FIFO order, like the simulator.  Deterministic whatever the machine's
-  load (no race against a delay).  This kernel has no netem, and on
-  loopback the FINs never cross.
+* loopback (``127.0.0.1``), captured on ``lo``: normal, merged_close,
+  halfclose, server_closes_first, abort, refused, fin_with_data,
+  port_scan_open, port_scan_closed, old_duplicate_syn.  Delivery is instant, so each step's
+  segments are a direct consequence of that step.
+* a userspace "wire": two fresh network namespaces, each with a TUN device,
+  and a relay thread that copies IPv4 packets between the two TUN file
+  descriptors.  The relay can *hold* packets, which lets both endpoints send
+  their FIN (or SYN) before either sees the other's; on release it runs the
+  network until quiet in FIFO order, like the simulator.  Deterministic
+  whatever the machine's load (no race against a delay).  This kernel has no
+  netem, and on loopback the FINs never cross.  The relay can also *drop*
+  chosen packets (a script's ``lose``, a firewall, a forged source that never
+  answers), segments can be written into B's namespace by hand (forged or old
+  ones: ``Wire.deliver``), and each namespace has its own sysctls (SYSCTLS),
+  never the host's.  Used by simultaneous_close, simultaneous_open,
+  syn_queue_full, syn_cookies, port_scan_filtered, no_time_wait, old_data
+  and the give-up scenarios.
+
+What the scenarios beyond the plain open and close show:
+
+* syn_queue_full: two forged SYNs (from A's address, ports nobody uses; the
+  wire drops B's SYN,ACKs to them) fill B's SYN queue; with
+  tcp_syncookies=0 B drops A's SYN and its retransmission, and connect()
+  fails with ETIMEDOUT (A: tcp_syn_retries=1).  Linux holds listen(k)'s
+  k + 1 half-open connections (since 6.13 and in the stable kernels:
+  inet_csk_reqsk_queue_is_full() is qlen > backlog), so the simulator's ``backlog: 2`` is listen(1).
+* syn_cookies: the same flood with tcp_syncookies=1: A's SYN is answered at
+  once by a cookie SYN,ACK (no state kept: B's SYNCOOKIES counters say so),
+  A's ACK of it opens the connection; then as normal.
+* port_scan_open / port_scan_closed: a raw socket sends one SYN from a port
+  of A's that no socket answers on; an open port answers SYN,ACK and A's
+  kernel RST (seq = its ack, no ACK), a closed one RST,ACK.
+* port_scan_filtered: the wire drops the probe; nothing comes back and
+  nobody resends it.
+* no_time_wait: A's namespace has tcp_max_tw_buckets=0, so A keeps no
+  TIME-WAIT; the wire drops A's ACK of B's FIN, B sends its FIN again, A
+  answers RST.  Unlike the model, Linux also turns an orphaned socket that
+  reaches FIN-WAIT-2 into a time-wait mini-socket: after a plain close() A
+  would be gone before B's FIN (and RST it at once), so A sets
+  TCP_LINGER2 = 120 s, which keeps its FIN-WAIT-2 a full socket.
+* old_duplicate_syn: a raw socket sends a SYN with a random seq x_old from
+  A's port P (bound only, so nothing takes the answer) to B's listener; B
+  answers SYN,ACK with y_old, A's kernel RST (seq x_old + 1), B drops the
+  half-open connection; then A connects from P and B answers with a new ISN
+  y (Linux's ISN clock has moved on).  The result's isn has B_old = y_old,
+  and its old_syn step is x - x_old (mod 2**32), known only after connect.
+* old_data: after the handshake a 100-byte ACK|PSH segment of "an earlier
+  connection" (A's 4-tuple, seq = B's RCV.NXT + OLD_DATA_OFFSET, ack = B's
+  SND.NXT) is written into B's namespace; B answers with an ACK of what it
+  expects (tcp_validate_incoming -> tcp_send_dupack; data is never
+  rate-limited) and drops it.  A's namespace has tcp_timestamps=0, so the
+  connection has no timestamps that the hand-made segment would lack.
 
 Like the simulator, which "runs the network until quiet" after each step,
 the harness sleeps ``SETTLE`` seconds after every step so that any delayed
@@ -88,6 +132,40 @@ _OPTIONS: dict[str, tuple[dict, str]] = {
     "fin_with_data": ({"fin_ack": "separate", "fin_has_ack": True}, LOOPBACK),
     # B does not listen: it connect()s to A at the same time as A to B.
     "simultaneous_open": ({"listen": False, "fin_has_ack": True}, WIRE),
+    # Two forged SYNs fill B's SYN queue (Linux listen(1): see _syn_queue_full); A's SYNs
+    # are dropped and A gives up.
+    "syn_queue_full": ({"backlog": 2}, WIRE),
+    # The same flood with SYN cookies: A's SYN is answered by a cookie.
+    "syn_cookies": ({"backlog": 2, "syn_cookies": True, "fin_ack": "separate",
+                     "fin_has_ack": True}, WIRE),
+    # A raw socket's SYN to a listening port, to a closed one, and one a firewall drops.
+    "port_scan_open": ({}, LOOPBACK),
+    "port_scan_closed": ({"listen": False, "rst_ack": True}, LOOPBACK),
+    "port_scan_filtered": ({}, WIRE),
+    # A has no TIME-WAIT (no time-wait buckets); its last ACK is lost.
+    "no_time_wait": ({"time_wait": False, "fin_ack": "separate", "fin_has_ack": True}, WIRE),
+    # An earlier connection's SYN from A's port reaches B first; then A connects from it.
+    "old_duplicate_syn": ({"fin_ack": "separate", "fin_has_ack": True}, LOOPBACK),
+    # An earlier connection's data segment, far outside B's window, reaches B.
+    "old_data": ({"fin_ack": "separate", "fin_has_ack": True}, WIRE),
+}
+
+#: The sysctls a scenario sets, per side, in that side's namespace of the wire (never in the
+#: host's: run_scenario checks that the host's values did not change).  A result of such a
+#: scenario has "sysctls" (these) and "limits" (those among them that are
+#: quizgen.tcp.endpoint.Limits, by their Limits names).
+SYSCTLS: dict[str, dict[str, dict[str, int]]] = {
+    # B drops a SYN that finds its queue full; A gives up after 1 retransmission, its RTO
+    # doubling from the first timeout as in the model (see GIVE_UP_SCENARIOS)
+    "syn_queue_full": {"A": {"tcp_syn_retries": 1, "tcp_syn_linear_timeouts": 0},
+                       "B": {"tcp_syncookies": 0}},
+    # 1 (also the default): cookies once the SYN queue is full
+    "syn_cookies": {"B": {"tcp_syncookies": 1}},
+    # no TIME-WAIT sockets at all in A's namespace (per namespace since Linux 4.x)
+    "no_time_wait": {"A": {"tcp_max_tw_buckets": 0}},
+    # no timestamps on the connection (A's SYN offers none): the hand-made old segment, which
+    # has none, cannot fall foul of PAWS or of a check for a missing timestamp
+    "old_data": {"A": {"tcp_timestamps": 0}},
 }
 
 #: Names accepted by run_scenario(), in a sensible order.
@@ -220,6 +298,64 @@ def parse_ipv4(ip: bytes, ts: float = 0.0) -> Packet | None:
 
 
 # --------------------------------------------------------------------------
+# Packet building: segments that no TCP socket sends (a forged SYN, a port
+# scanner's probe, a segment of an earlier connection).
+
+
+def _checksum(data: bytes) -> int:
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+
+
+def tcp_header(src: tuple[str, int], dst: tuple[str, int], seq: int, ack: int, flags: int,
+               payload: bytes = b"", win: int = 64240) -> bytes:
+    """A bare IPv4 TCP segment (no options), header and payload, its checksum filled in."""
+    tcp = bytearray(struct.pack("!HHIIBBHHH", src[1], dst[1], seq % 2**32, ack % 2**32, 5 << 4,
+                                flags, win, 0, 0)) + payload
+    pseudo = socket.inet_aton(src[0]) + socket.inet_aton(dst[0]) + struct.pack("!BBH", 0, 6, len(tcp))
+    struct.pack_into("!H", tcp, 16, _checksum(pseudo + bytes(tcp)))
+    return bytes(tcp)
+
+
+def tcp_packet(src: tuple[str, int], dst: tuple[str, int], seq: int, ack: int, flags: int,
+               payload: bytes = b"") -> bytes:
+    """The same segment in an IPv4 packet (DF, TTL 64), checksums filled in."""
+    tcp = tcp_header(src, dst, seq, ack, flags, payload)
+    ip = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 0, 0x4000, 64,
+                               socket.IPPROTO_TCP, 0, socket.inet_aton(src[0]),
+                               socket.inet_aton(dst[0])))
+    struct.pack_into("!H", ip, 10, _checksum(bytes(ip)))
+    return bytes(ip + tcp)
+
+
+def syn_packet(src: tuple[str, int], dst: tuple[str, int], seq: int) -> bytes:
+    """A bare IPv4 TCP SYN (no options), checksums filled in."""
+    return tcp_packet(src, dst, seq, 0, TH_SYN)
+
+
+def raw_send(raw: socket.socket, src: tuple[str, int], dst: tuple[str, int], seq: int,
+             flags: int = TH_SYN) -> None:
+    """Send one hand-made segment from ``src`` through a raw IPPROTO_TCP socket, as a port
+    scanner does: the kernel adds the IP header and transmits it (so the capture sees it),
+    but no TCP socket sent it or knows of it."""
+    raw.sendto(tcp_header(src, dst, seq, 0, flags), (dst[0], 0))
+
+
+def _raw_tcp_socket(src_ip: str) -> socket.socket:
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP)
+    try:
+        s.bind((src_ip, 0))
+    except BaseException:
+        s.close()
+        raise
+    return s
+
+
+# --------------------------------------------------------------------------
 # Capture
 
 
@@ -260,6 +396,7 @@ class Capture:
         self._stop = threading.Event()
         self._stop_at: float | None = None  # wall-clock time of stop()
         self._endpoints: frozenset = frozenset()
+        self._recorded = threading.Condition()  # notified on every recorded segment
         self.dropped = 0
 
     def add(self, ifname: str) -> None:
@@ -304,6 +441,19 @@ class Capture:
                 out.append(pkt)
                 if raw is not None:
                     raw.append((ts, hatype, frame))
+                with self._recorded:
+                    self._recorded.notify_all()
+
+    def so_far(self) -> list[Packet]:
+        """The segments recorded until now, in transmission order (a copy)."""
+        return sorted((p for lst in self._per_sock for p in list(lst)), key=lambda p: p.ts)
+
+    def wait_for(self, pred: Callable[[list[Packet]], bool], timeout: float = IO_TIMEOUT) -> None:
+        """Wait until the segments recorded so far satisfy ``pred`` (an event the scenario
+        waits for, such as a retransmission that comes after an RTO)."""
+        with self._recorded:
+            if not self._recorded.wait_for(lambda: pred(self.so_far()), timeout):
+                raise TimeoutError("the expected segments were not sent")
 
     def stop(self) -> list[Packet]:
         """Stop and return the segments in transmission order.
@@ -364,6 +514,9 @@ class Loopback:
         cap = Capture()
         cap.add("lo")
         return cap
+
+    def raw_socket(self, side: str) -> socket.socket:
+        return _raw_tcp_socket(self.addr[side])
 
     def close(self) -> None:
         pass
@@ -474,6 +627,9 @@ class Wire:
         self._lock = threading.Condition()
         self._holding = False
         self._held: list[tuple[int, bytes]] = []
+        self._drops: list[list] = []  # [predicate, how many more to drop (None: all)]
+        #: The packets the relay dropped, in order.
+        self.dropped: list[Packet] = []
         self._stop = threading.Event()
         self._relay: threading.Thread | None = None
         try:
@@ -502,6 +658,10 @@ class Wire:
     def socket(self, side: str) -> socket.socket:
         with self.inside(side):
             return _tcp_socket()
+
+    def raw_socket(self, side: str) -> socket.socket:
+        with self.inside(side):
+            return _raw_tcp_socket(self.addr[side])
 
     def capture(self) -> Capture:
         cap = Capture()
@@ -541,11 +701,40 @@ class Wire:
                 return  # closed
             if not pkt or pkt[0] >> 4 != 4:
                 continue  # drop IPv6 (router solicitations, MLD)
+            if self._drops and self._drop_it(pkt):
+                continue
             if self._holding:
                 self._held.append((dst, pkt))
                 self._lock.notify_all()
             else:
                 self._write(dst, pkt)
+
+    def _drop_it(self, raw: bytes) -> bool:
+        pkt = parse_ipv4(raw)
+        if pkt is None:
+            return False
+        for rule in self._drops:
+            pred, left = rule
+            if left != 0 and pred(pkt):
+                if left is not None:
+                    rule[1] = left - 1
+                self.dropped.append(pkt)
+                return True
+        return False
+
+    def drop(self, pred: Callable[[Packet], bool], times: int | None = None) -> None:
+        """From now on the relay drops the packets (either way) that satisfy ``pred``: the next
+        ``times`` of them, or all with None.  A lost segment is still captured: the capture
+        is at the sender's device, before the relay."""
+        with self._lock:
+            self._drops.append([pred, times])
+
+    def deliver(self, side: str, pkt: bytes) -> None:
+        """Write the IPv4 packet ``pkt`` into ``side``'s TUN device, as if the wire had
+        brought it (a segment no endpoint sent).  ``side``'s kernel has processed it when
+        this returns; its answers go through the relay like any other packet."""
+        with self._lock:
+            self._write(self._tun[side], pkt)
 
     @staticmethod
     def _write(fd: int, pkt: bytes) -> None:
@@ -680,6 +869,9 @@ def available(scenario: str | None = None) -> tuple[bool, str]:
     ok, why = _packet_check()
     if not ok:
         return ok, why
+    if any("tcp_syncookies" in per_side for per_side in SYSCTLS.get(scenario or "", {}).values()) \
+            and not os.path.exists("/proc/sys/net/ipv4/tcp_syncookies"):
+        return False, "this kernel has no SYN cookies (CONFIG_SYN_COOKIES is off)"
     if scenario is None or _OPTIONS[scenario][1] == WIRE:
         return _wire_check()
     return ok, why
@@ -699,12 +891,16 @@ class Run:
         self.sock: dict[str, socket.socket] = {}
         self.ep: dict[str, tuple[str, int]] = {}
         self.capture: Capture | None = None
-        self.injected: Packet | None = None  # a segment written by hand, not captured
+        #: Segments written into B's namespace by hand (not captured: they never left a
+        #: device), each with the time it was written; they join the trace in time order.
+        self.injected: list[Packet] = []
+        #: Called with the result before it is returned (what only the capture tells).
+        self.finish: Callable[[dict], None] | None = None
         self._open: list[socket.socket] = []
 
     # ---- bookkeeping
 
-    def step(self, actor: str, action: str) -> None:
+    def step(self, actor: str, action: str | int) -> None:
         self.steps.append({actor: action})
 
     @staticmethod
@@ -723,6 +919,25 @@ class Run:
         self.capture = self.net.capture()
         self.capture.start(a, b)
 
+    def inject(self, pkt: Packet, payload: bytes = b"") -> None:
+        """Write ``pkt`` into B's namespace as if it had come over the wire from A's address
+        (a segment A's TCP never sent), and add it to the trace at this moment."""
+        wire = self.net
+        assert isinstance(wire, Wire)
+        pkt.ts = time.time()  # before the write: B's answers come after it
+        pkt.payload_len = len(payload)
+        self.injected.append(pkt)
+        wire.deliver("B", tcp_packet(pkt.src, pkt.dst, pkt.seq, pkt.ack, pkt.flags, payload))
+
+    def packets(self) -> list[Packet]:
+        """Stop the capture; the connection's segments, the injected ones included, in order."""
+        assert self.capture is not None, "scenario never started its capture"
+        packets = self.capture.stop()
+        for inj in sorted(self.injected, key=lambda p: p.ts):
+            at = next((i for i, p in enumerate(packets) if p.ts > inj.ts), len(packets))
+            packets.insert(at, inj)
+        return packets
+
     def cleanup(self) -> None:
         if self.capture is not None:
             self.capture.close()
@@ -736,15 +951,24 @@ class Run:
 
     # ---- actions shared by the scenarios
 
-    def connect(self) -> None:
-        """Step ``{"A": "connect"}``: A connects to B listening on a fresh
-        port; both sockets end up in self.sock."""
+    def listen(self, backlog: int = 1) -> socket.socket:
+        """B's listening socket, on a fresh port."""
         listener = self.new_socket("B")
         listener.bind((self.net.addr["B"], 0))  # fresh port per run
-        listener.listen(1)
-        a = self.new_socket("A")
-        a.bind((self.net.addr["A"], 0))  # learn A's port before the SYN
-        self.start_capture(a.getsockname(), listener.getsockname())
+        listener.listen(backlog)
+        return listener
+
+    def connect(self, listener: socket.socket | None = None, a: socket.socket | None = None) -> None:
+        """Step ``{"A": "connect"}``: A connects to B listening on a fresh
+        port (or on ``listener``; from ``a``, bound already); both sockets
+        end up in self.sock.  Starts the capture unless it runs already."""
+        if listener is None:
+            listener = self.listen()
+        if a is None:
+            a = self.new_socket("A")
+            a.bind((self.net.addr["A"], 0))  # learn A's port before the SYN
+        if self.capture is None:
+            self.start_capture(a.getsockname(), listener.getsockname())
         self.step("A", "connect")
         a.connect(listener.getsockname())
         b, _ = listener.accept()
@@ -785,9 +1009,10 @@ class Run:
         self.settle()
 
     def result(self, name: str, detail: bool = False) -> dict:
-        assert self.capture is not None, "scenario never started its capture"
-        packets = self.capture.stop()
-        return build_result(name, _OPTIONS[name][0], self.steps, self.ep, packets, detail)
+        result = build_result(name, _OPTIONS[name][0], self.steps, self.ep, self.packets(), detail)
+        if self.finish is not None:
+            self.finish(result)
+        return result
 
 
 def _recv_exact(s: socket.socket, n: int) -> bytes:
@@ -998,7 +1223,249 @@ def _fin_with_data(r: Run) -> None:
     r.close("B")
 
 
+def _netstat(field: str) -> int:
+    """A TcpExt counter of the calling thread's network namespace."""
+    with open("/proc/thread-self/net/netstat") as f:
+        lines = [line.split() for line in f if line.startswith("TcpExt:")]
+    return int(dict(zip(lines[0][1:], lines[1][1:]))[field])
+
+
+def _flood(r: Run, listener: socket.socket, n: int) -> None:
+    """Step ``{"flood": n}``: ``n`` SYNs from forged sources (A's address, ports nobody uses)
+    are written into B's namespace.  The wire drops everything to or from those ports, as a
+    forged source never answers, so each takes a place in B's SYN queue until B gives it up
+    (after tcp_synack_retries = 5 retransmissions, 63 s): longer than the scenario."""
+    wire = r.net
+    assert isinstance(wire, Wire)
+    b = listener.getsockname()
+    forged = set()
+    for _ in range(n):
+        # bound, never listening or connected: the port stays free of any other use
+        hold = r.new_socket("A")
+        hold.bind((wire.addr["A"], 0))
+        forged.add(hold.getsockname())
+    wire.drop(lambda p: p.src in forged or p.dst in forged)
+    r.step("flood", n)
+    for src in sorted(forged):
+        wire.deliver("B", syn_packet(src, b, int.from_bytes(os.urandom(4), "big")))
+    with wire.inside("B"):
+        queued = _syn_recv_entries(b[1])
+    if queued != n:
+        raise RuntimeError(f"{queued} of the {n} forged SYNs took a place in B's SYN queue "
+                           f"(before Linux 6.13 listen(k) holds k half-open connections, not k + 1)")
+
+
+#: listen()'s backlog for a SYN queue of ``places`` half-open connections: Linux drops (or
+#: answers with a cookie) a SYN when qlen > backlog (inet_csk_reqsk_queue_is_full(), since
+#: commit 3479c7549fb1 of January 2025, in 6.13 and the 6.x stable kernels; qlen >= backlog
+#: before), so listen(k) holds k + 1.  The simulator's backlog option counts the places.
+def _listen_backlog(places: int) -> int:
+    return places - 1
+
+
+def _syn_queue_full(r: Run) -> None:
+    wire = r.net
+    assert isinstance(wire, Wire)
+    places = _OPTIONS["syn_queue_full"][0]["backlog"]
+    listener = r.listen(_listen_backlog(places))
+    b = listener.getsockname()
+    a = r.new_socket("A")
+    a.bind((wire.addr["A"], 0))
+    r.start_capture(a.getsockname(), b)
+    _flood(r, listener, places)
+    r.step("A", "connect")
+    # B drops each SYN (tcp_conn_request: the queue is full and tcp_syncookies = 0);
+    # A retransmits once (1 s) and gives up 2 s later.
+    a.settimeout(_GIVE_UP_TIMEOUT)
+    try:
+        a.connect(b)
+    except OSError as exc:
+        if exc.errno != errno.ETIMEDOUT:    # None: the socket's own timeout
+            raise
+    else:
+        raise RuntimeError("connect() to a listener with a full SYN queue succeeded")
+    with wire.inside("B"):
+        if _syn_recv_entries(b[1]) != places:
+            raise RuntimeError("A's SYN took a place in B's full SYN queue")
+
+
+def _syn_cookies(r: Run) -> None:
+    wire = r.net
+    assert isinstance(wire, Wire)
+    places = _OPTIONS["syn_cookies"][0]["backlog"]
+    listener = r.listen(_listen_backlog(places))
+    port = listener.getsockname()[1]
+    _flood(r, listener, places)
+    with wire.inside("B"):
+        sent, recv = _netstat("SyncookiesSent"), _netstat("SyncookiesRecv")
+    # A's SYN finds the queue full: a SYN,ACK whose seq is the cookie, and nothing kept;
+    # A's ACK of it makes the connection (cookie_v4_check), accept() returns it.
+    r.connect(listener)
+    with wire.inside("B"):
+        cookies = (_netstat("SyncookiesSent") - sent, _netstat("SyncookiesRecv") - recv)
+        queued = _syn_recv_entries(port)     # the forged ones, still there
+    if cookies != (1, 1) or queued != places:
+        raise RuntimeError(f"not a SYN cookie: (sent, received) {cookies}, {queued} half-open")
+    r.send("A", 100)
+    r.close("A")             # as in _normal: B's ACK of the FIN is delayed, then sent alone
+    _expect_eof(r.sock["B"])
+    r.close("B")
+
+
+def _probe(r: Run, target: tuple[str, int]) -> None:
+    """Step ``{"A": "probe"}``: one SYN from A's address to ``target`` through a raw socket.
+    A's port is held by a socket that is bound only (never listening or connected), so no
+    socket takes what comes back: A's kernel answers as CLOSED does."""
+    a = r.new_socket("A")
+    a.bind((r.net.addr["A"], 0))
+    src = a.getsockname()
+    raw = r.net.raw_socket("A")
+    r._open.append(raw)
+    r.start_capture(src, target)
+    r.step("A", "probe")
+    raw_send(raw, src, target, int.from_bytes(os.urandom(4), "big"))
+    raw.close()             # it also receives a copy of every TCP packet
+    r.settle()
+
+
+def _port_scan_open(r: Run) -> None:
+    listener = r.listen()
+    _probe(r, listener.getsockname())
+    # B answered SYN,ACK, A's kernel RST; B dropped the half-open connection: nothing
+    # half-open, nothing to accept
+    if _syn_recv_entries(listener.getsockname()[1]):
+        raise RuntimeError("B kept the probe's half-open connection")
+    listener.setblocking(False)
+    with contextlib.suppress(BlockingIOError):
+        listener.accept()
+        raise RuntimeError("the probe opened a connection")
+
+
+def _port_scan_closed(r: Run) -> None:
+    closed = r.new_socket("B")  # bound, not listening: see _refused
+    closed.bind((r.net.addr["B"], 0))
+    _probe(r, closed.getsockname())
+
+
+def _port_scan_filtered(r: Run) -> None:
+    wire = r.net
+    assert isinstance(wire, Wire)
+    b = r.listen().getsockname()
+    wire.drop(lambda p: p.dst == b, times=1)    # the firewall in front of B
+    r.step("lose", "A->B")
+    _probe(r, b)
+    if [(p.dst, p.flags) for p in wire.dropped] != [(b, TH_SYN)]:
+        raise RuntimeError(f"the wire dropped {wire.dropped}, not the probe")
+
+
+def _no_time_wait(r: Run) -> None:
+    wire = r.net
+    assert isinstance(wire, Wire)
+    r.connect()
+    r.send("A", 100)
+    # An orphaned socket (after close()) that reaches FIN-WAIT-2 becomes a time-wait
+    # mini-socket at once (tcp_rcv_state_process, when tcp_fin_time() <= 60 s), which
+    # tcp_max_tw_buckets = 0 forbids too: A would be gone before B's FIN.  A FIN-WAIT-2
+    # timeout over 60 s (TCP_LINGER2) keeps it a full socket, as in the model.
+    r.sock["A"].setsockopt(socket.IPPROTO_TCP, socket.TCP_LINGER2, 120)
+    r.close("A")             # as in _normal: B's ACK of the FIN is delayed, then sent alone
+    _expect_eof(r.sock["B"])
+    with wire.inside("A"):
+        overflows = _netstat("TCPTimeWaitOverflow")
+    r.step("lose", "A->B")
+    a = r.ep["A"]
+    wire.drop(lambda p: p.src == a, times=1)
+    r.step("B", "close")
+    # B's FIN: A ACKs it (lost) and, with no time-wait bucket, closes (tcp_time_wait ->
+    # tcp_done).  B's FIN again after its RTO meets no socket: RST.
+    r.sock["B"].close()
+    assert r.capture is not None
+    r.capture.wait_for(lambda pkts: any(p.src == a and p.flags & TH_RST for p in pkts))
+    r.settle()
+    with wire.inside("A"):
+        if _netstat("TCPTimeWaitOverflow") != overflows + 1:
+            raise RuntimeError("A did not go without its TIME-WAIT")
+    if [(p.src, p.flags) for p in wire.dropped] != [(a, TH_ACK)]:
+        raise RuntimeError(f"the wire dropped {wire.dropped}, not A's last ACK")
+
+
+def _old_duplicate_syn(r: Run) -> None:
+    listener = r.listen()
+    b = listener.getsockname()
+    # P: A's port, held by a socket that is only bound until it connects, so that the old
+    # SYN,ACK finds no connection there (A's kernel answers as CLOSED: RST)
+    a = r.new_socket("A")
+    a.bind((r.net.addr["A"], 0))
+    p = a.getsockname()
+    r.start_capture(p, b)
+    x_old = int.from_bytes(os.urandom(4), "big")
+    r.step("old_syn", 0)     # how far x_old is below x: known once A has connected
+    raw = r.net.raw_socket("A")
+    r._open.append(raw)
+    raw_send(raw, p, b, x_old)
+    raw.close()
+    r.settle()
+    # B answered SYN,ACK (y_old), A's kernel RST (seq x_old + 1), B dropped the half-open one
+    if _syn_recv_entries(b[1]):
+        raise RuntimeError("B kept the old SYN's half-open connection")
+    r.connect(listener, a)
+    r.send("A", 100)
+    r.close("A")
+    _expect_eof(r.sock["B"])
+    r.close("B")
+
+    def finish(result: dict) -> None:
+        segs = result["segments"]
+        x = [s for s in segs if s["from"] == "A" and s["flags"] == ["SYN"]][-1]["seq"]  # connect's
+        if x == x_old:
+            raise RuntimeError("the old SYN's seq is A's ISN")   # 1 in 2**32: run again
+        synacks = {s["ack"]: s["seq"] for s in segs if s["flags"] == ["SYN", "ACK"]}
+        result["isn"] = {"A": x, "B": synacks[(x + 1) % 2**32],
+                         "B_old": synacks[(x_old + 1) % 2**32]}
+        result["steps"][0] = {"old_syn": (x - x_old) % 2**32}
+
+    r.finish = finish
+
+
+#: Where the old segment lies from B's RCV.NXT: half the sequence space away, less a little
+#: (RFC 9293 3.10.7.4: far outside B's receive window, after it rather than a duplicate).
+OLD_DATA_OFFSET = 2**31 - 100_000
+OLD_DATA_LEN = 100
+
+
+def _old_data(r: Run) -> None:
+    wire = r.net
+    assert isinstance(wire, Wire)
+    r.connect()
+    # B's RCV.NXT and SND.NXT after the handshake: its SYN,ACK's ack and seq + 1
+    assert r.capture is not None
+    synack = next(p for p in r.capture.so_far() if p.src == r.ep["B"] and p.flags & TH_SYN)
+    rcv_nxt, snd_nxt = synack.ack, (synack.seq + 1) % 2**32
+    seq = (rcv_nxt + OLD_DATA_OFFSET) % 2**32
+    r.step("old_data", f"{seq} {OLD_DATA_LEN}")
+    # tcp_validate_incoming(): not acceptable (tcp_sequence) -> tcp_send_dupack: an ACK of
+    # what B expects (data is never rate-limited, tcp_oow_rate_limited), the segment dropped
+    r.inject(Packet(ts=0, src=r.ep["A"], dst=r.ep["B"], seq=seq, ack=snd_nxt,
+                    flags=TH_ACK | TH_PSH, win=64240, payload_len=0), bytes(OLD_DATA_LEN))
+    r.settle()
+    readable, _, _ = select.select([r.sock["B"]], [], [], 0)
+    if readable:
+        raise RuntimeError("B took the old segment's bytes")
+    r.send("A", 100)
+    r.close("A")
+    _expect_eof(r.sock["B"])
+    r.close("B")
+
+
 _RUNNERS: dict[str, Callable[[Run], None]] = {
+    "old_duplicate_syn": _old_duplicate_syn,
+    "old_data": _old_data,
+    "syn_queue_full": _syn_queue_full,
+    "syn_cookies": _syn_cookies,
+    "port_scan_open": _port_scan_open,
+    "port_scan_closed": _port_scan_closed,
+    "port_scan_filtered": _port_scan_filtered,
+    "no_time_wait": _no_time_wait,
     "fin_with_data": _fin_with_data,
     "normal": _normal,
     "merged_close": _merged_close,
@@ -1040,10 +1507,18 @@ def run_scenario(name: str, detail: bool = False, *, frames: bool = False,
         net: Loopback | Wire = (Wire() if _OPTIONS[name][1] == WIRE
                                 else Loopback6() if ipv6 else Loopback())
         try:
+            sysctls = SYSCTLS.get(name, {})
+            if sysctls:
+                assert isinstance(net, Wire)
+                _set_sysctls(net, sysctls)
             r = Run(net)
             try:
                 _RUNNERS[name](r)
                 result = r.result(name, detail)
+                if sysctls:
+                    result["sysctls"] = {side: dict(v) for side, v in sysctls.items()}
+                    result["limits"] = {_LIMIT_OF_SYSCTL[k]: v for per_side in sysctls.values()
+                                        for k, v in per_side.items() if k in _LIMIT_OF_SYSCTL}
                 if frames:
                     assert r.capture is not None
                     result["frames"] = list(r.capture.frames)
@@ -1099,25 +1574,25 @@ def _set_sysctl(name: str, value: int) -> None:
         f.write(str(value))
 
 
-def _checksum(data: bytes) -> int:
-    if len(data) % 2:
-        data += b"\0"
-    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    while total >> 16:
-        total = (total & 0xFFFF) + (total >> 16)
-    return ~total & 0xFFFF
+def _get_sysctl(name: str) -> int:
+    with open(f"/proc/sys/net/ipv4/{name}") as f:
+        return int(f.read())
 
 
-def syn_packet(src: tuple[str, int], dst: tuple[str, int], seq: int) -> bytes:
-    """A bare IPv4 TCP SYN (no options), checksums filled in."""
-    tcp = bytearray(struct.pack("!HHIIBBHHH", src[1], dst[1], seq, 0, 5 << 4, TH_SYN, 64240, 0, 0))
-    pseudo = socket.inet_aton(src[0]) + socket.inet_aton(dst[0]) + struct.pack("!BBH", 0, 6, len(tcp))
-    struct.pack_into("!H", tcp, 16, _checksum(pseudo + bytes(tcp)))
-    ip = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 0, 0x4000, 64,
-                               socket.IPPROTO_TCP, 0, socket.inet_aton(src[0]),
-                               socket.inet_aton(dst[0])))
-    struct.pack_into("!H", ip, 10, _checksum(bytes(ip)))
-    return bytes(ip + tcp)
+def _set_sysctls(wire: Wire, per_side: dict[str, dict[str, int]]) -> None:
+    """Set each side's sysctls in its namespace of ``wire``; fails if one does not take or if
+    the host's namespace (the calling thread's) changed: none may be global."""
+    names = {k for v in per_side.values() for k in v}
+    host = {k: _get_sysctl(k) for k in names}
+    for side, sysctls in per_side.items():
+        with wire.inside(side):
+            for key, value in sysctls.items():
+                _set_sysctl(key, value)
+                if _get_sysctl(key) != value:
+                    raise RuntimeError(f"net.ipv4.{key} = {value} did not take in {side}'s namespace")
+    changed = {k: v for k, v in host.items() if _get_sysctl(k) != v}
+    if changed:
+        raise RuntimeError(f"setting {sorted(changed)} in a namespace changed the host's too")
 
 
 def _tcp_state(s: socket.socket) -> int:
@@ -1200,9 +1675,7 @@ def _synack_timeout(r: Run) -> dict:
         r.step("lose", "B->A")
     r.step("A", "connect")
     isn = int.from_bytes(os.urandom(4), "big")
-    r.injected = Packet(ts=time.time(), src=a, dst=b, seq=isn, ack=0, flags=TH_SYN, win=64240,
-                        payload_len=0)
-    os.write(wire._tun["B"], syn_packet(a, b, isn))   # as if it came from A over the wire
+    r.inject(Packet(ts=0, src=a, dst=b, seq=isn, ack=0, flags=TH_SYN, win=64240, payload_len=0))
     deadline = time.time() + _GIVE_UP_TIMEOUT
     with wire.inside("B"):
         seen = False
@@ -1244,10 +1717,7 @@ def run_give_up(name: str) -> dict:
             r = Run(wire)
             try:
                 gave_up = _GIVE_UP_RUNNERS[name](r)
-                assert r.capture is not None
-                packets = r.capture.stop()
-                if r.injected is not None:
-                    packets.insert(0, r.injected)
+                packets = r.packets()
                 result = build_result(name, {"fin_has_ack": True}, r.steps, r.ep, packets)
                 t0 = packets[0].ts
                 for seg, p in zip(result["segments"], packets):
