@@ -69,7 +69,8 @@ class Options:
     backlog: int = _option(
         128, "a whole number from 1 to 65535", _whole(1, 65535),
         "how many half-open connections (SYN-RECEIVED, the SYN queue) B's listener holds; a "
-        "SYN that finds them all taken is dropped, or answered by a SYN cookie (syn_cookies)")
+        "SYN that finds them all taken is dropped, or answered by a SYN cookie (syn_cookies). "
+        "Linux's listen(k) holds k + 1 (since 6.13), so backlog: 2 is listen(1)")
     syn_cookies: bool = _option(
         False, _BOOL, _is_bool,
         "true: when the SYN queue is full B answers a SYN with a SYN cookie (its SYN,ACK's seq "
