@@ -169,6 +169,15 @@ class Endpoint:
         finally:
             self.cork = False
         return out + self.call(Input.CLOSE)
+
+    def answer_with(self, iss: int) -> None:
+        """A listener about to answer an old duplicate SYN: its half-open connection has an ISN
+        of its own (RFC 9293 3.4.1's clock has moved on), and the passive open after it goes
+        back to this endpoint's ISN."""
+        assert self.state is State.LISTEN
+        self.later_iss, self.iss = self.iss, iss
+        self.snd_una = self.snd_nxt = iss
+
     def call(self, inp: Input, nbytes: int = 0) -> list[Output]:
         self._out = []
         try:
@@ -246,7 +255,9 @@ class Endpoint:
         if seg.length and not self.in_window(seg):
             return [Input.UNACCEPTABLE]
         if "SYN" in f:
-            raise self._refuse(seg, f"{self.name} in {st} got a new SYN")
+            # a SYN of no connection of ours (an old duplicate) in a synchronized state: RFC
+            # 9293 3.10.7.4 (and RFC 5961 4.2, Linux's challenge ACK) answers it with an ACK
+            return [Input.UNACCEPTABLE]
         inputs: list[Input] = []
         if seg.ack is not None:      # the ACK flag is set
             if sq.lt(self.snd_nxt, seg.ack):

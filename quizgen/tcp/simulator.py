@@ -38,10 +38,7 @@ class Simulator:
     def __init__(self, script: Script, limits: Limits = LINUX) -> None:
         self.script = script
         self.ends = {"A": Endpoint("A", "B", script.isn["A"], script.options, limits),
-                     "B": Endpoint("B", "A", script.isn.get("B_old", script.isn["B"]),
-                                   script.options, limits)}
-        if "B_old" in script.isn:       # B answers the old SYN with B_old, the next SYN with y
-            self.ends["B"].later_iss = script.isn["B"]
+                     "B": Endpoint("B", "A", script.isn["B"], script.options, limits)}
         self.now = 0
         self.flight: list[tuple[int, int, Segment]] = []        # heap of (arrival ms, n, segment)
         self.timers: dict[tuple[str, TimerKind], int] = {}      # (who, kind) -> due ms
@@ -55,9 +52,9 @@ class Simulator:
         self._opened: dict[str, str | None] = {"A": None, "B": None}    # how each end opened
         self._timed_out: dict[str, int] = {}    # who -> when (ms) it gave up
         self.limits = limits
-        self.forged: list[int] = []             # when each forged half-open entry is given up
+        self.forged: dict[int, int] = {}        # give-up time (ms) -> forged entries still held
         self.listener: list[dict] = []          # what happened in B's SYN queue
-        self._given_up: list[int] = []          # every forged entry's give-up time
+        self._given_up: dict[int, int] = {}     # give-up time (ms) -> forged entries, all floods
 
     # ------------------------------------------------------------------ running
     def run(self) -> Trace:
@@ -79,9 +76,8 @@ class Simulator:
             self._run_until_quiet()
             i += 1
         self._run_until_quiet(all_timers=True)
-        for due in sorted(set(self._given_up)):   # the flood's entries given up, in time order
-            self.listener.append({"time": due / 1000, "event": "given up",
-                                  "count": self._given_up.count(due)})
+        for due, count in sorted(self._given_up.items()):  # given up, in time order
+            self.listener.append({"time": due / 1000, "event": "given up", "count": count})
         self.listener.sort(key=lambda e: e["time"])       # stable: at one instant, as recorded
         return Trace.build(s, self.segments, self.events, self.listener)
 
@@ -144,12 +140,14 @@ class Simulator:
             hold += rto
             rto = min(rto * 2, MAX_RTO_MS)
         self._expire_forged()
-        room = max(self.script.options.backlog - len(self.forged), 0)
+        room = max(self.script.options.backlog - self._held(), 0)
         taken = min(room, step.arg)
-        self.forged += [self.now + hold] * taken
-        self._given_up += [self.now + hold] * taken
+        if taken:
+            due = self.now + hold
+            self.forged[due] = self.forged.get(due, 0) + taken
+            self._given_up[due] = self._given_up.get(due, 0) + taken
         self.listener.append({"time": self.now / 1000, "event": "flood", "count": step.arg,
-                              "queued": taken, "queue": len(self.forged),
+                              "queued": taken, "queue": self._held(),
                               "synacks": self.limits.synack_retries + 1,
                               "held": hold / 1000})
 
@@ -173,7 +171,11 @@ class Simulator:
         self._send(seg, old=True)
 
     def _expire_forged(self) -> None:
-        self.forged = [due for due in self.forged if due > self.now]
+        self.forged = {due: k for due, k in self.forged.items() if due > self.now}
+
+    def _held(self) -> int:
+        """How many places of B's SYN queue the flood's entries hold now."""
+        return sum(self.forged.values())
 
     def _error(self, message: str, step: Step | None) -> ScriptError:
         if step is None:
@@ -212,11 +214,14 @@ class Simulator:
                 dst = self.ends[seg.dst]
                 if seg.dst == "B" and self.forged:
                     self._expire_forged()
-                    dst.queue_full = len(self.forged) >= self.script.options.backlog
+                    dst.queue_full = self._held() >= self.script.options.backlog
                     if dst.queue_full and dst.state is State.LISTEN and seg.flags == {"SYN"}:
                         self.listener.append({
-                            "time": self.now / 1000, "segment": n, "queue": len(self.forged),
+                            "time": self.now / 1000, "segment": n, "queue": self._held(),
                             "event": "cookie" if self.script.options.syn_cookies else "dropped"})
+                if (self.segments[n - 1].get("old") and "SYN" in seg.flags
+                        and dst.state is State.LISTEN and "B_old" in self.script.isn):
+                    dst.answer_with(self.script.isn["B_old"])   # then y, for the connection
                 try:
                     out = dst.receive(seg)
                 except ProtocolError as exc:  # two correct endpoints never get here

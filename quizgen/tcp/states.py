@@ -14,7 +14,8 @@ behaviour is decided outside it, by the endpoint or the simulator, and the table
 * **Classification** (``Endpoint._classify``): which inputs a segment is; that a segment ending
   at or before RCV.NXT is a DUPLICATE; that data lying wholly outside the receive window
   [RCV.NXT, RCV.NXT + 65535) is UNACCEPTABLE (RFC 9293 3.10.7.4's first check: acknowledged,
-  dropped; an old connection's segment, step ``old_data``); that a FIN arriving after a gap waits until the gap is
+  dropped; an old connection's segment, step ``old_data``), as is a SYN that arrives in a
+  synchronized state (an old duplicate: RFC 9293's fourth check and RFC 5961's challenge ACK); that a FIN arriving after a gap waits until the gap is
   filled and is then the input FIN; and the segments that are refused before the table is asked
   (an ACK of data never sent, a wrong ACK in SYN-SENT, a new SYN when synchronized).
 * **Merge-close** (option ``fin_ack: merge``): after taking a FIN in ESTABLISHED (RECEIVE_FIN,

@@ -3,7 +3,7 @@ ScriptError naming the file, the line and the field; never another exception, ne
 end.
 
 Scripts are drawn from the whole script grammar (connect, listen or not, send N, close, abort,
-both, lose, wait, every option), in any order and number: huge and negative numbers, numbers of
+both, lose, wait, old_syn, old_data, flood, probe, every option), in any order and number: huge and negative numbers, numbers of
 thousands of digits, mss 1, hundreds of losses, a second connect, more steps than allowed, and
 (in one script in five) steps that are plain wrong. A step the connection's state refuses is a
 ScriptError like any other; it is then taken out and the rest runs again, so that most runs
@@ -49,7 +49,13 @@ STEP = st.one_of(
     st.builds(lambda d: {"lose": d}, st.sampled_from(["A->B", "B->A", "A->C"])),
     st.builds(lambda s: {"wait": s}, SECONDS),
     st.sampled_from([{"C": "close"}, {"A": "dance"}, {"A": None}, "A: connect",
-                     {"A": "connect", "B": "close"}]),
+                     {"A": "connect", "B": "close"}, {"B": "probe"}, {"flood": 0},
+                     {"flood": 10**9}, {"flood": True}, {"flood": "many"}, {"old_syn": 0},
+                     {"old_data": "1 2 3 4"}, {"old_data": 123}, {"old_data": "-1 100"},
+                     {"old_data": "5 0"}, {"old_data": "4294967296 10"}]),
+    # an earlier connection's segment anywhere in sequence space, in B's window or not
+    st.builds(lambda seq, n: {"old_data": f"{seq} {n}"}, st.integers(0, MOD - 1),
+              st.integers(1, 1460)),
 )
 #: grammatical steps, the ones that make a connection go somewhere drawn most often
 GOOD_STEP = st.one_of(
@@ -58,7 +64,9 @@ GOOD_STEP = st.one_of(
     st.builds(lambda who, c: {who: c}, WHO, st.sampled_from(["close", "close", "abort"])),
     st.builds(lambda d: {"lose": d}, st.sampled_from(["A->B", "B->A"])),
     st.builds(lambda s: {"wait": s}, st.sampled_from([0, 0.5, 1, 30, 240, 10**6])),
-    st.sampled_from([{"both": "close"}, {"A": "connect"}, {"B": "connect"}]),
+    st.sampled_from([{"both": "close"}, {"A": "connect"}, {"B": "connect"}, {"A": "probe"}]),
+    st.builds(lambda k: {"flood": k}, st.sampled_from([1, 2, 3, 128, 65535])),
+    st.builds(lambda k: {"old_syn": k}, st.integers(1, MOD - 1)),
 )
 LOSSES = st.builds(lambda d, k: [{"lose": d}] * k, st.sampled_from(["A->B", "B->A"]),
                    st.integers(1, 250))
@@ -70,6 +78,9 @@ OPTION = {
     "msl": st.one_of(st.integers(1, 300), st.just(86400)),
     "fin_has_ack": st.booleans(),
     "mss": st.sampled_from([1, 2, 3, 10, 536, 1460, 1460, 65495]),
+    "backlog": st.sampled_from([1, 2, 3, 128, 65535]),
+    "syn_cookies": st.booleans(),
+    "time_wait": st.booleans(),
 }
 
 
@@ -129,7 +140,7 @@ def check_time(trace):
     old segment) arrived and restarted it; a timeout always ends in CLOSED."""
     times = [s["time"] for s in trace.segments]
     assert times == sorted(times)
-    two_msl = 2 * trace.options["msl"] * 1000
+    two_msl = 2 * trace.options["msl"] * 1000 if trace.options["time_wait"] else 0
     began = {}
     for e in trace.events:
         t = round(e["time"] * 1000)

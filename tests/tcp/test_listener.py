@@ -174,3 +174,23 @@ def test_the_window_holds_back_what_a_sender_has_unacknowledged():
             assert s["seq"] + s["len"] - acked <= 65535, f"segment {s['n']} is past the window"
     fin = next(s for s in t.segments if "FIN" in s["flags"])
     assert fin["from"] == "A" and fin["len"] and fin["seq"] + fin["len"] == 200001  # on the last
+
+
+def test_an_old_syn_in_a_synchronized_state_gets_an_ack_and_b_keeps_its_isn():
+    # RFC 9293 3.10.7.4 (a SYN in a synchronized state; RFC 5961's challenge ACK): an ACK of
+    # what B expects; B_old is for an old SYN that finds B listening, not this one
+    t = run("isn: {A: 1000, B: 5000, B_old: 9000}\n"
+            "steps: [{A: connect}, {old_syn: 100}, {A: close}, {B: close}]")
+    old, answer = t.segments[3:5]
+    assert old["old"] and old["seq"] == 900
+    assert (answer["flags"], answer["seq"], answer["ack"]) == (["ACK"], 5001, 1001)
+    assert t.values["y"] == 5000 and not any(s["seq"] == 9000 for s in t.segments)
+
+
+def test_many_floods_stay_small():
+    steps = "".join("{flood: 65535}, {wait: 100}, " for _ in range(400))
+    t = run("options: {backlog: 65535}\nsteps: [" + steps + "{A: connect}, {A: close}, "
+            "{B: close}]")
+    floods = [e for e in t.listener if e["event"] == "flood"]
+    assert len(floods) == 400 and all(e["queued"] == 65535 for e in floods)   # each 63 s
+    assert sum(e["count"] for e in t.listener if e["event"] == "given up") == 400 * 65535
