@@ -428,8 +428,17 @@ def _faulty_uses(s, fault, late):
 
 
 def _first_sends(trace):
+    """The connection's segments, each once: not an earlier connection's (marked old), nor the
+    answer to an old SYN (a SYN,ACK acknowledging it) and the reset of that answer."""
+    old_acks = {(s["seq"] + 1) % MOD for s in trace["segments"] if s.get("old") and "SYN" in s["flags"]}
+    stray = {s["n"] for s in trace["segments"] if s["from"] == "B" and "SYN" in s["flags"]
+             and s["ack"] in old_acks}
+    stray |= {s["n"] for s in trace["segments"] if "RST" in s["flags"] and s["from"] == "A"
+              and s["seq"] in old_acks}
     seen, out = set(), []
     for s in trace["segments"]:
+        if s.get("old") or s["n"] in stray:
+            continue
         key = (s["from"], tuple(s["flags"]), s["seq"], s["len"])
         if _consumed(s) and key in seen:
             continue
@@ -443,7 +452,7 @@ def expected_segment(trace, n, fault):
     or None where the misconception says nothing different. Written apart from the question
     types: the faulty count of every segment before it, or the faulty way of forming ack."""
     segs = _first_sends(trace)
-    s = next(t for t in segs if t["n"] == n)
+    s = next(t for t in trace["segments"] if t["n"] == n)
     flags = set(s["flags"])
     if fault in ("syn_bit_off", "ack_bit_off", "fin_without_ack", "rst_without_ack"):
         bit = "SYN" if fault == "syn_bit_off" else "ACK"

@@ -26,15 +26,16 @@ def generate(entry, trace: dict, rng: random.Random, lang: str) -> Result:
     given = segment(trace, ask["given"]) if ask.get("given") else None
     correct = {"flags": seg["flags"], "seq": seg["seq"], "ack": seg["ack"]}
     seen = {describe(correct)}
-    wrong = []
+    wrong, situation = [], []
     for name, cand, distance in misconceptions.plausible(misconceptions.segment_variants(seg, trace)):
         text = describe(cand)
         if text not in seen:
             seen.add(text)
-            wrong.append((name, cand))
-    if len(wrong) < 2:
+            (situation if distance == misconceptions.SITUATION else wrong).append((name, cand))
+    if len(wrong) + len(situation) < 2:
         raise GenerationError(f"fewer than 2 misconceptions give another segment {seg['n']}")
-    picked = rng.sample(wrong, min(3, len(wrong)))
+    # the mistakes about the asked segment's own situation are always offered, the rest drawn
+    picked = situation[:3] + rng.sample(wrong, min(3 - len(situation[:3]), len(wrong)))
     options = [(None, correct)] + picked
     rng.shuffle(options)
     right_fb = i18n.word("right_feedback", lang)

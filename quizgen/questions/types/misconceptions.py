@@ -28,6 +28,9 @@ _PEER = {"A": "B", "B": "A"}
 #: The numbering faults, in the order they are tried (and preferred when two agree at the
 #: same distance).
 NUMBERING = ("fin_uses_none", "syn_uses_none", "ack_uses_number", "w_equals_v")
+#: The distance of a misconception about the asked segment's own situation (a reset answering
+#: a segment that carries ACK, an old segment's answer): before every other, and always offered.
+SITUATION = -1
 ACKING = ("ack_is_received_seq", "ack_is_seq_plus_one", "own_number", "swapped")
 
 
@@ -53,14 +56,17 @@ class Renumbering:
 
     def __init__(self, trace: dict):
         self.trace = trace
-        self.segs = lm.first_sends(trace)
+        # the connection's own segments: an old duplicate (of an earlier connection), B's
+        # SYN,ACK answering an old SYN and A's reset of it belong to no connection here
+        marks = lm.find_landmarks(trace)
+        stray = {id(marks[k]) for k in ("old_synack", "old_rst") if marks.get(k) is not None}
+        self.segs = [s for s in lm.first_sends(trace) if not s.get("old") and id(s) not in stray]
         isn = {}
         for s in self.segs:
             if "SYN" in s["flags"] and s["from"] not in isn:
                 isn[s["from"]] = s["seq"]
         self.isn = isn
         # half-closed data: what the peer sends after acknowledging the first FIN
-        marks = lm.find_landmarks(trace)
         late: set[int] = set()
         fin1_ack, v = marks.get("fin1_ack"), trace["values"]
         if fin1_ack is not None:
@@ -168,7 +174,7 @@ def segment_variants(seg: dict, trace: dict) -> list[tuple[str, dict, int]]:
     """The asked segment as each misconception would write it: (id, {flags, seq, ack},
     distance), one per distinct wrong segment, nearest faulty rule first (``distance``: how
     many segments before the asked one the faulty rule first acts; 0 for a rule of the
-    segment itself)."""
+    segment itself, SITUATION for a mistake about the situation the segment answers)."""
     renum = Renumbering(trace)
     right = (tuple(seg["flags"]), seg["seq"], seg["ack"])
     found: list[tuple[int, int, str, dict]] = []       # (distance, order, id, segment)
@@ -212,21 +218,21 @@ def segment_variants(seg: dict, trace: dict) -> list[tuple[str, dict, int]]:
                          if t["to"] == seg["from"] and not t["lost"]), None)
         if answered is not None and answered["ack"] is not None:
             used = answered["len"] + ("SYN" in answered["flags"]) + ("FIN" in answered["flags"])
-            found.append((0, order + len(found), "rst_acks_it",
+            found.append((SITUATION, order + len(found), "rst_acks_it",
                           {"flags": ["RST", "ACK"], "seq": 0,
                            "ack": (answered["seq"] + used) % (1 << 32)}))
             if {"SYN", "ACK"} <= set(answered["flags"]):      # an old duplicate's SYN,ACK
-                found.append((0, order + len(found), "old_synack_accepted",
+                found.append((SITUATION, order + len(found), "old_synack_accepted",
                               {"flags": ["ACK"], "seq": answered["ack"],
                                "ack": (answered["seq"] + 1) % (1 << 32)}))
     stale = next((t for t in reversed(trace["segments"][:seg["n"] - 1])
                   if t["to"] == seg["from"] and not t["lost"]), None)
     if stale is not None and stale.get("old") and stale["len"] and f == ["ACK"]:
         # the answer to an earlier connection's segment: taken as data, or reset
-        found.append((0, order + len(found), "stale_data_taken",
+        found.append((SITUATION, order + len(found), "stale_data_taken",
                       {"flags": list(f), "seq": seg["seq"],
                        "ack": (stale["seq"] + stale["len"]) % (1 << 32)}))
-        found.append((0, order + len(found), "stale_gets_rst",
+        found.append((SITUATION, order + len(found), "stale_gets_rst",
                       {"flags": ["RST"], "seq": stale["ack"], "ack": None}))
     found.sort(key=lambda d: (d[0], d[1]))
     out, seen = [], {right}
