@@ -6,17 +6,14 @@ Without Chromium the browser tests skip locally and fail under CI (env CI set)."
 from __future__ import annotations
 
 import os
-import re
-import select
 import shutil
-import signal
 import subprocess
-import sys
 import tempfile
 
 import pytest
 
-from tests.drill.support import BANK, ROOT
+from tests import servers
+from tests.drill.support import BANK
 from tests.drill.support import entries as bank_entries
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -65,30 +62,12 @@ def start_serve(*extra: str, timeout: float = 60, secret: str | None = SECRET,
                 env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
     """``quizgen serve --port 0`` as a subprocess (``--secret secret`` unless None; ``env``
     added to the environment); (process, its URL)."""
-    cmd = [sys.executable, "-m", "quizgen", "serve", "--port", "0", "--only-banks", "--bank", str(BANK),
-           *(["--secret", secret] if secret is not None else []), *extra]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=dict(os.environ, PYTHONUNBUFFERED="1", **(env or {})))
-    ready, _, _ = select.select([proc.stdout], [], [], timeout)
-    line = proc.stdout.readline() if ready else ""
-    match = re.search(r"(http://\S+/)", line)
-    if not match:
-        stop_serve(proc)
-        raise AssertionError(f"quizgen serve did not start: {line!r} {proc.stderr.read()!r}")
-    return proc, match.group(1)
+    return servers.start(["serve", "--port", "0", "--only-banks", "--bank", str(BANK),
+                          *(["--secret", secret] if secret is not None else []), *extra],
+                         timeout=timeout, env=env)
 
 
-def stop_serve(proc: subprocess.Popen) -> int:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-    for stream in (proc.stdout, proc.stderr):
-        stream.close()
-    return proc.returncode
+stop_serve = servers.stop
 
 
 @pytest.fixture(scope="module")

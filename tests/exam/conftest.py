@@ -9,15 +9,14 @@ from __future__ import annotations
 import secrets
 import os
 import re
-import select
-import signal
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests import servers
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery staple"
@@ -135,27 +134,8 @@ def make_exam(folder: Path, db: str, n: int = 3, *extra: str, lang: str = "en") 
 
 def start_exam_server(db: str, *extra: str, timeout: float = 60
                       ) -> tuple[subprocess.Popen, str]:
-    cmd = [sys.executable, "-m", "quizgen", "exam", "serve", "--db", db, "--port", "0", *extra]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=dict(os.environ, PYTHONUNBUFFERED="1"))
-    ready, _, _ = select.select([proc.stdout], [], [], timeout)
-    line = proc.stdout.readline() if ready else ""
-    match = re.search(r"(http://\S+/)", line)
-    if not match:
-        proc.kill()
-        proc.wait()
-        raise AssertionError(f"quizgen exam serve did not start: {line!r} "
-                             f"{proc.stderr.read()!r}")
-    return proc, match.group(1)
+    return servers.start(["exam", "serve", "--db", db, "--port", "0", *extra], timeout=timeout)
 
 
 def stop_exam_server(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-    for stream in (proc.stdout, proc.stderr):
-        stream.close()
+    servers.stop(proc)
