@@ -31,7 +31,9 @@ A capture is taken at one point; it does not show when the peer received a segme
 3. A segment that is retransmitted before any acknowledgement of it is captured is taken as
    lost (``"lost": true``) and its retransmission as the copy that arrived: the textbook reading,
    and the simulator's. A capture cannot tell a lost segment from a lost acknowledgement; the
-   trace's notes say so whenever this rule is used.
+   trace's notes say so whenever this rule is used. The mirror: a segment retransmitted after a
+   pure ACK of it was captured means that ACK was lost (the textbook's lost last ACK); a late
+   ACK looks the same, and the notes say so too.
 
 Whatever cannot be known is reported as null and listed under ``"unknown"``, with a sentence in
 ``"notes"``.
@@ -45,7 +47,10 @@ the findings (:class:`_Findings`: the trace's notes, in the order the phases add
 
 1. :func:`_read_segments` -- packets to segments, a packet captured twice counted once;
 2. :func:`_analyse_sequence` -- retransmissions, keep-alives, new bytes, bytes the capture lacks;
-3. :func:`_mark_losses` -- rule 3;
+3. :func:`_mark_losses` -- rule 3 (and its mirror: a pure ACK of a segment sent again was
+   lost); :func:`_resets_of_no_connection` -- resets that say their
+   sender had no connection (a port scanner's probe; a closer without TIME-WAIT whose last
+   ACK was lost);
 4. :class:`_Driver` -- the states: the two endpoints driven with the calls and the arrivals
    (rules 1 and 2, kept by :class:`_Wire`), after an opening that depends on what the capture
    shows of the handshake;
@@ -78,7 +83,8 @@ from quizgen.capture.reader import (
 )
 from quizgen.capture.streams import Stream, endpoint_text
 from quizgen.tcp import seq as sq
-from quizgen.tcp.endpoint import Behaviour, CallError, Change, Endpoint, ProtocolError
+from quizgen.tcp.endpoint import (TIME_WAIT, Behaviour, CallError, Change, Endpoint,
+                                  ProtocolError, Timer)
 from quizgen.tcp.segment import FLAG_ORDER, Segment
 from quizgen.tcp.states import Input, State, TransitionError
 from quizgen.tcp.trace import textbook_values
@@ -95,6 +101,7 @@ _OPEN_STATES = frozenset({State.CLOSED, State.LISTEN})
 #: The driver never lets an endpoint act on its own (merge-close, piggyback); it sends no
 #: segment we use, so segment size does not matter.
 _BEHAVIOUR = Behaviour(fin_ack="separate", mss=1 << 31)
+_NO_TIME_WAIT = Behaviour(fin_ack="separate", mss=1 << 31, time_wait=False)
 _NOTE_LIMIT = 5              # more cases than this are told in one note, not one note each
 
 
@@ -254,6 +261,9 @@ def _mark_losses(segs: list[_Seg], found: _Findings) -> None:
         return sq.diff(value, base[side])
 
     losses: list[tuple[int, int]] = []
+    #: per side, the pure ACKs it sent that acknowledged the peer's segments: (end, ack seg)
+    acked_by: dict[str, list[tuple[int, _Seg]]] = {"A": [], "B": []}
+    lost_acks: list[tuple[int, int]] = []
     for t in segs:
         base.setdefault(t.side, t.seq)
         peer = _PEER[t.side]
@@ -262,8 +272,22 @@ def _mark_losses(segs: list[_Seg], found: _Findings) -> None:
             ka = key(peer, t.ack)
             done = 0
             while done < len(other) and other[done][1] <= ka:
+                if _pure_ack(t):
+                    acked_by[t.side].append((other[done][1], t))
                 done += 1
             del other[:done]
+        if (t.rec.get("retransmission") and t.seg_len and "RST" not in t.flags
+                and t.side in base):
+            # the mirror of rule 3: t is sent again although a pure ACK of it was captured:
+            # that ACK never arrived (the textbook reading; a late one looks the same)
+            ke = key(t.side, t.seq) + t.seg_len
+            covering = [a for end, a in acked_by[peer] if end == ke and not a.lost]
+            if covering:
+                a = covering[-1]
+                a.lost = True
+                a.rec["lost"] = True
+                lost_acks.append((a.i + 1, t.i + 1))
+                acked_by[peer] = [(end, b) for end, b in acked_by[peer] if b is not a]
         if not t.seg_len or "RST" in t.flags:
             continue
         mine = pending[t.side]
@@ -279,6 +303,13 @@ def _mark_losses(segs: list[_Seg], found: _Findings) -> None:
                 losses.append((s.i + 1, t.i + 1))
             del mine[lo:hi]
         bisect.insort(mine, (ks, ke, t), key=lambda e: e[0])
+    for ack, again in lost_acks[:_NOTE_LIMIT]:
+        found.notes.append(f"segment {ack} is taken as lost: it acknowledges what segment "
+                           f"{again} sends again (a capture cannot tell a lost acknowledgement "
+                           f"from a late one).")
+    if len(lost_acks) > _NOTE_LIMIT:
+        found.notes.append(f"{len(lost_acks) - _NOTE_LIMIT} more acknowledgements are taken as "
+                           f"lost: each acknowledges a segment sent again.")
     why = ("before any acknowledgement of it was captured (a capture cannot tell a lost "
            "segment from a lost acknowledgement)")
     if len(losses) <= _NOTE_LIMIT:
@@ -288,6 +319,66 @@ def _mark_losses(segs: list[_Seg], found: _Findings) -> None:
     elif losses:
         found.notes.append(f"{len(losses)} segments ({_some(n for n, _ in losses)}) are taken "
                            f"as lost: each is retransmitted {why}.")
+
+
+def _pure_ack(t: _Seg) -> bool:
+    return t.ack is not None and not t.length and not ({"SYN", "FIN", "RST"} & t.flags)
+
+
+# ---------------------------------------------------------------------- 3b. resets of no TCB
+@dataclass
+class _NoTcb:
+    """What phase 3b finds: resets that say their sender had no connection at all."""
+
+    probe: _Seg | None = None       # A's SYN, sent by a raw socket (a port scan), not A's TCP
+    no_time_wait: str | None = None  # the closer, CLOSED at once after its last ACK
+
+
+def _resets_of_no_connection(segs: list[_Seg], found: _Findings) -> _NoTcb:
+    """Phase 3b. A reset without ACK whose seq is the ack of the segment it answers is what an
+    end with no connection sends (RFC 9293 3.10.7.1). Two such resets change the story:
+
+    * A's RST answering B's SYN,ACK of A's first SYN, A having sent nothing in between: A's TCP
+      never sent that SYN (a connect() would have acknowledged the SYN,ACK); a port scanner's
+      raw socket did: the SYN is a probe (step ``A: probe``).
+    * the closer's RST answering the peer's FIN sent again after the closer acknowledged it:
+      in TIME-WAIT it would have acknowledged it again; it had no TIME-WAIT (option
+      ``time_wait: false``), and its acknowledgement was lost (the peer sent its FIN again).
+
+    Reads flags, seq, ack and sides; sets ``lost`` on that acknowledgement; notes each."""
+    out = _NoTcb()
+    first_a = [s for s in segs if s.side == "A"][:2]
+    synack = next((s for s in segs if s.side == "B" and s.flags >= {"SYN", "ACK"}), None)
+    if (len(first_a) == 2 and first_a[0].flags == {"SYN"} and synack is not None
+            and synack.ack == sq.add(first_a[0].seq, 1) and first_a[1].flags == {"RST"}
+            and first_a[1].seq == synack.ack and first_a[1].i > synack.i):
+        out.probe = first_a[0]
+        out.probe.rec["probe"] = True
+        found.notes.append(f"segment {first_a[1].i + 1} resets B's SYN,ACK with seq = its ack and "
+                           f"no ACK, as an end with no connection does: A's TCP never sent "
+                           f"segment {first_a[0].i + 1}; a port scanner's raw socket did "
+                           f"(a probe).")
+    for k, rst in enumerate(segs):
+        if rst.flags != {"RST"} or rst.ack is not None:
+            continue
+        peer = _PEER[rst.side]
+        fins = [t for t in segs[:k] if t.side == peer and "FIN" in t.flags]
+        if len(fins) < 2 or fins[-1].seq != fins[0].seq or rst.seq != fins[-1].ack:
+            continue
+        acks = [t for t in segs[fins[0].i + 1:fins[-1].i] if t.side == rst.side
+                and t.ack is not None and sq.le(fins[0].end, t.ack)]
+        if not acks:
+            continue
+        last = acks[-1]               # lost: phase 3 has found it (B sent its FIN again)
+        last.lost = True
+        last.rec["lost"] = True
+        out.no_time_wait = rst.side
+        found.notes.append(f"segment {rst.i + 1} answers {peer}'s FIN sent again with a reset, "
+                           f"as an end with no connection does: {rst.side} had no TIME-WAIT "
+                           f"(time_wait: false), and its acknowledgement, segment {last.i + 1}, "
+                           f"is taken as lost ({peer} sent its FIN again).")
+        break
+    return out
 
 
 # ---------------------------------------------------------------------- 4. the states
@@ -373,9 +464,13 @@ class _Driver:
     capture lacks) and of where the model cannot follow, and the unknowns ``isn``,
     ``states_before_first_segment`` and ``state_unknown_from``."""
 
-    def __init__(self, segs: list[_Seg], found: _Findings) -> None:
+    def __init__(self, segs: list[_Seg], found: _Findings, no_tcb: _NoTcb | None = None) -> None:
         self.segs = segs
         self.found = found
+        self.no_tcb = no_tcb or _NoTcb()
+        # the endpoints' behaviour: the closer without TIME-WAIT where phase 3b found one
+        self.behaviour = {side: (_NO_TIME_WAIT if self.no_tcb.no_time_wait == side
+                                 else _BEHAVIOUR) for side in "AB"}
         self.opening = _Opening(isn={"A": None, "B": None})
         self.ends: dict[str, Endpoint | None] = {"A": None, "B": None}
         self.broken: dict[str, int | None] = {"A": None, "B": None}   # state unknown from n
@@ -427,16 +522,16 @@ class _Driver:
         segs, op = self.segs, self.opening
         first_b = next((s for s in segs if s.side == "B"), None)
         op.isn["A"] = syn_a.seq
-        self.ends["A"] = Endpoint("A", "B", syn_a.seq, _BEHAVIOUR)
+        self.ends["A"] = Endpoint("A", "B", syn_a.seq, self.behaviour["A"])
         if first_b is None:
             self.found.notes.append("nothing from B is in the capture: B's states are unknown.")
             self.broken["B"] = 0
         elif "SYN" in first_b.flags and "ACK" not in first_b.flags:
             op.listen = False             # B connects too: a simultaneous open
-            self.ends["B"] = Endpoint("B", "A", first_b.seq, _BEHAVIOUR)
+            self.ends["B"] = Endpoint("B", "A", first_b.seq, self.behaviour["B"])
         elif "RST" in first_b.flags and "SYN" not in first_b.flags:
             op.listen = False             # nobody listens at B: connection refused
-            self.ends["B"] = Endpoint("B", "A", 0, _BEHAVIOUR)
+            self.ends["B"] = Endpoint("B", "A", 0, self.behaviour["B"])
         else:
             op.listen = True
             a_ack = next((s.ack for s in segs if s.side == "A" and s.ack is not None), None)
@@ -446,7 +541,7 @@ class _Driver:
                 b_iss = sq.add(a_ack, -1)
             else:
                 b_iss = sq.add(first_b.seq, -1)
-            self.ends["B"] = Endpoint("B", "A", b_iss, _BEHAVIOUR)
+            self.ends["B"] = Endpoint("B", "A", b_iss, self.behaviour["B"])
             self._call("B", Input.LISTEN, 0, None, 0.0, step=False)
             self.found.notes.append("B's listen() happened before the capture began; its time is "
                                     "shown as 0.")
@@ -459,8 +554,8 @@ class _Driver:
         x = sq.add(synack_b.ack, -1)
         op.isn["A"], op.isn_derived = x, True
         op.listen = True
-        self.ends["A"] = Endpoint("A", "B", x, _BEHAVIOUR)
-        self.ends["B"] = Endpoint("B", "A", synack_b.seq, _BEHAVIOUR)
+        self.ends["A"] = Endpoint("A", "B", x, self.behaviour["A"])
+        self.ends["B"] = Endpoint("B", "A", synack_b.seq, self.behaviour["B"])
         self._call("B", Input.LISTEN, 0, None, 0.0, step=False, assumed=True)
         self._call("A", Input.CONNECT, 0, None, 0.0, step=False, assumed=True)
         self._receive("B", Segment("A", "B", frozenset({"SYN"}), x, None), None, 0.0,
@@ -484,7 +579,8 @@ class _Driver:
         for side in "AB":
             if side not in start:
                 self.broken[side] = 0
-        ends = {side: Endpoint(side, _PEER[side], sq.add(start.get(side, 1), -1), _BEHAVIOUR)
+        ends = {side: Endpoint(side, _PEER[side], sq.add(start.get(side, 1), -1),
+                               self.behaviour[side])
                 for side in "AB"}
         a, b = ends["A"], ends["B"]
         try:
@@ -539,7 +635,9 @@ class _Driver:
             if st not in _OPEN_STATES:
                 self._call(x, Input.ABORT, 0, s, s.time)
         elif "SYN" in f:
-            if "ACK" not in f and st is State.CLOSED:
+            if s is self.no_tcb.probe:        # a raw socket's SYN: A's TCP stays CLOSED
+                self.call_steps.append(({x: "probe"}, s))
+            elif "ACK" not in f and st is State.CLOSED:
                 self._call(x, Input.CONNECT, 0, s, s.time)
                 if s.length:
                     self._break(x, s, "a SYN carrying data (TCP Fast Open) is not modelled")
@@ -592,6 +690,17 @@ class _Driver:
                 if assumed:
                     ev["assumed"] = True
                 self.events.append(ev)
+        # a timer of no time (TIME-WAIT with time_wait: false) runs out at once; the others
+        # run out after the capture's segments, which it does not show
+        if any(isinstance(o, Timer) and o.kind is TIME_WAIT and o.delay_ms == 0 for o in out):
+            e = self.ends[who]
+            if e is not None and e.state is State.TIME_WAIT:
+                ev_out = e.timeout(TIME_WAIT)
+                for o in ev_out:
+                    if isinstance(o, Change):
+                        self.events.append({"time": time, "who": who, "cause": o.cause,
+                                            "segment": None, "from": o.before.value,
+                                            "to": o.after.value})
 
     def _break(self, who: str, s: _Seg | None, why: str) -> None:
         """The model cannot follow ``who`` from ``s`` on: its state is unknown from there."""
@@ -813,7 +922,8 @@ def stream_trace(stream: Stream, cap: CaptureFile, relative: bool = False) -> di
     segs = _read_segments(stream, found)
     _analyse_sequence(segs, found)
     _mark_losses(segs, found)
-    run = _Driver(segs, found).run()
+    no_tcb = _resets_of_no_connection(segs, found)
+    run = _Driver(segs, found, no_tcb).run()
     _note_unconfirmed_arrivals(segs, found)
     records = [s.rec for s in segs]
     isn = dict(run.opening.isn)
@@ -823,6 +933,8 @@ def stream_trace(stream: Stream, cap: CaptureFile, relative: bool = False) -> di
     values = _values(records, run.opening, base, relative)
     _note_outcome(values, run.final, run.opening, found)
     options = _options(segs, stream, run)
+    if no_tcb.no_time_wait is not None:
+        options["time_wait"] = False
     capture = {"file": cap.path, "format": cap.format, "stream": stream.index,
                "A": endpoint_text(stream.a), "B": endpoint_text(stream.b),
                "frames": [segs[0].rec["frame"], segs[-1].rec["frame"]] if segs else [],
