@@ -102,6 +102,9 @@ _OPEN_STATES = frozenset({State.CLOSED, State.LISTEN})
 #: segment we use, so segment size does not matter.
 _BEHAVIOUR = Behaviour(fin_ack="separate", mss=1 << 31)
 _NO_TIME_WAIT = Behaviour(fin_ack="separate", mss=1 << 31, time_wait=False)
+#: A real connection's windows are scaled (RFC 7323): the driven endpoints take every byte the
+#: capture shows as within the window, sending and receiving.
+_OPEN_WINDOW = 1 << 30
 _NOTE_LIMIT = 5              # more cases than this are told in one note, not one note each
 
 
@@ -480,6 +483,9 @@ class _Driver:
         self.events: list[dict] = []
         self.call_steps: list[tuple[dict, _Seg | None]] = []
 
+    def _endpoint(self, side: str, iss: int) -> Endpoint:
+        return Endpoint(side, _PEER[side], iss, self.behaviour[side], window=_OPEN_WINDOW)
+
     def run(self) -> _Run:
         self._open()
         for s in self.segs:
@@ -522,16 +528,16 @@ class _Driver:
         segs, op = self.segs, self.opening
         first_b = next((s for s in segs if s.side == "B"), None)
         op.isn["A"] = syn_a.seq
-        self.ends["A"] = Endpoint("A", "B", syn_a.seq, self.behaviour["A"])
+        self.ends["A"] = self._endpoint("A", syn_a.seq)
         if first_b is None:
             self.found.notes.append("nothing from B is in the capture: B's states are unknown.")
             self.broken["B"] = 0
         elif "SYN" in first_b.flags and "ACK" not in first_b.flags:
             op.listen = False             # B connects too: a simultaneous open
-            self.ends["B"] = Endpoint("B", "A", first_b.seq, self.behaviour["B"])
+            self.ends["B"] = self._endpoint("B", first_b.seq)
         elif "RST" in first_b.flags and "SYN" not in first_b.flags:
             op.listen = False             # nobody listens at B: connection refused
-            self.ends["B"] = Endpoint("B", "A", 0, self.behaviour["B"])
+            self.ends["B"] = self._endpoint("B", 0)
         else:
             op.listen = True
             a_ack = next((s.ack for s in segs if s.side == "A" and s.ack is not None), None)
@@ -541,7 +547,7 @@ class _Driver:
                 b_iss = sq.add(a_ack, -1)
             else:
                 b_iss = sq.add(first_b.seq, -1)
-            self.ends["B"] = Endpoint("B", "A", b_iss, self.behaviour["B"])
+            self.ends["B"] = self._endpoint("B", b_iss)
             self._call("B", Input.LISTEN, 0, None, 0.0, step=False)
             self.found.notes.append("B's listen() happened before the capture began; its time is "
                                     "shown as 0.")
@@ -554,8 +560,8 @@ class _Driver:
         x = sq.add(synack_b.ack, -1)
         op.isn["A"], op.isn_derived = x, True
         op.listen = True
-        self.ends["A"] = Endpoint("A", "B", x, self.behaviour["A"])
-        self.ends["B"] = Endpoint("B", "A", synack_b.seq, self.behaviour["B"])
+        self.ends["A"] = self._endpoint("A", x)
+        self.ends["B"] = self._endpoint("B", synack_b.seq)
         self._call("B", Input.LISTEN, 0, None, 0.0, step=False, assumed=True)
         self._call("A", Input.CONNECT, 0, None, 0.0, step=False, assumed=True)
         self._receive("B", Segment("A", "B", frozenset({"SYN"}), x, None), None, 0.0,
@@ -579,9 +585,7 @@ class _Driver:
         for side in "AB":
             if side not in start:
                 self.broken[side] = 0
-        ends = {side: Endpoint(side, _PEER[side], sq.add(start.get(side, 1), -1),
-                               self.behaviour[side])
-                for side in "AB"}
+        ends = {side: self._endpoint(side, sq.add(start.get(side, 1), -1)) for side in "AB"}
         a, b = ends["A"], ends["B"]
         try:
             a.call(Input.CONNECT)

@@ -129,11 +129,14 @@ Output = Send | Change | Timer
 
 class Endpoint:
     def __init__(self, name: str, peer: str, iss: int, options: Options,
-                 limits: Limits = LINUX) -> None:
+                 limits: Limits = LINUX, window: int = WINDOW) -> None:
         if not sq.in_range(iss):
             raise ValueError(f"ISN {iss!r} is outside [0, 2**32)")
         self.name, self.peer, self.iss, self.options = name, peer, iss, options
         self.limits = limits
+        #: the window each end advertises: what it receives beyond RCV.NXT, and what it sends
+        #: beyond SND.UNA (a capture's endpoints take a real connection's, scaled, as open)
+        self.window = window
         self.state = State.CLOSED
         self.snd_una = self.snd_nxt = iss
         self.irs: int | None = None
@@ -278,11 +281,11 @@ class Endpoint:
         return inputs
 
     def in_window(self, seg: Segment) -> bool:
-        """Whether data begins or ends inside [RCV.NXT, RCV.NXT + WINDOW) (RFC 9293 3.10.7.4)."""
+        """Whether data begins or ends inside [RCV.NXT, RCV.NXT + window) (RFC 9293 3.10.7.4)."""
         assert self.rcv_nxt is not None
         first = sq.diff(seg.seq, self.rcv_nxt) % sq.MOD
         last = sq.diff(sq.add(seg.seq, seg.length - 1), self.rcv_nxt) % sq.MOD
-        return first < WINDOW or last < WINDOW
+        return first < self.window or last < self.window
 
     def _refuse(self, seg: Segment, message: str) -> ProtocolError:
         return ProtocolError(message, who=self.name, state=self.state, segment=seg)
@@ -491,7 +494,7 @@ class Endpoint:
     def _push(self) -> None:
         """Send what the peer's window takes of the unsent bytes, ``mss`` at most a segment."""
         while self.unsent:
-            room = WINDOW - sq.diff(self.snd_nxt, self.snd_una)
+            room = self.window - sq.diff(self.snd_nxt, self.snd_una)
             chunk = min(self.unsent, self.options.mss, room)
             if chunk <= 0:
                 return                        # the window is full: an ACK will open it

@@ -42,3 +42,34 @@ def test_the_import_reads_the_steps_the_simulator_ran(preset, seed, tmp_path):
         assert any("no TIME-WAIT" in note for note in got["notes"])
     else:
         assert "time_wait" not in got["options"]
+
+
+def test_a_capture_with_more_in_flight_than_the_models_window(tmp_path):
+    """A real connection's window is scaled: 204,400 bytes in flight before one ACK is no
+    model error. The driven endpoints take the capture's bytes as within the window."""
+    packets, t = [], 1000.0
+
+    def add(frm, flags, seq, ack, n=0):
+        nonlocal t
+        t += 0.001
+        src, dst, sp, dp = (("10.0.0.1", "10.0.0.2", 40001, 80) if frm == "A"
+                            else ("10.0.0.2", "10.0.0.1", 80, 40001))
+        packets.append((t, pw.ip_tcp(src, dst, sp, dp, seq, ack, flags, n)))
+
+    x, y = 1000, 5000
+    add("A", "SYN", x, None)
+    add("B", "SYN,ACK", y, x + 1)
+    add("A", "ACK", x + 1, y + 1)
+    seq = x + 1
+    for _ in range(140):
+        add("A", "ACK", seq, y + 1, 1460)
+        seq += 1460
+    add("B", "ACK", y + 1, seq)
+    add("A", "FIN,ACK", seq, y + 1)
+    add("B", "ACK", y + 1, seq + 1)
+    add("B", "FIN,ACK", y + 1, seq + 1)
+    add("A", "ACK", seq + 1, y + 2)
+    pw.write_pcap(tmp_path / "big.pcap", packets, linktype=pw.LINKTYPE_RAW)
+    trace = trace_from_pcap(tmp_path / "big.pcap")
+    assert trace["final_states"] == {"A": "TIME-WAIT", "B": "CLOSED"}
+    assert "state_unknown_from" not in trace["unknown"]
