@@ -552,10 +552,18 @@ def _shape(steps: list[dict[str, str]]) -> list[tuple[str, str]]:
     return [(who, str(what).split()[0]) for step in steps for who, what in step.items()]
 
 
+#: Options that change a scenario's story, not only its model: an entry whose scenario says
+#: otherwise than the capture (where the capture shows it) tells another connection's story
+#: (a probe of a listening port asked as one of a closed port, data on the handshake's third
+#: segment that the capture does not carry, a TIME-WAIT the closer did not have).
+STORY_OPTIONS = ("listen", "piggyback", "time_wait", "syn_cookies")
+
+
 def entries_for_trace(entries: list[BankEntry], trace: dict[str, Any]) -> list[BankEntry]:
     """The entries that can be asked of ``trace`` (a captured connection): those whose scenario
     has the same steps (who connects, sends, closes, loses what, in which order: so a prompt's
-    story is this connection's story) and whose segments, values and states it has.
+    story is this connection's story), whose story options (STORY_OPTIONS) agree with what the
+    capture shows, and whose segments, values and states it has.
 
     An entry is left out when its question cannot be made of this trace: its type finds a
     segment, value or state missing (a capture stopped before the last ACK has no fin2_ack),
@@ -563,10 +571,14 @@ def entries_for_trace(entries: list[BankEntry], trace: dict[str, Any]) -> list[B
     segment), or the type fails on a trace unlike any simulation. A capture is untrusted input:
     whatever it holds, the entry is refused here rather than a run failing later."""
     fit, shape = [], _shape(trace.get("steps") or [])
+    stated = trace.get("options") or {}
     for entry in entries:
         script = _scenario(entry, 0)
         if _shape([s.as_dict() for s in script.steps]) != shape:
             continue
+        if any(stated.get(name) is not None and getattr(script.options, name) != stated[name]
+               for name in STORY_OPTIONS):
+            continue                  # the same calls, another story (a closed port, ...)
         try:
             for lang in LANGS:
                 generate_question(entry, 0, lang, trace=trace)

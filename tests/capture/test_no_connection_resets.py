@@ -73,3 +73,14 @@ def test_a_capture_with_more_in_flight_than_the_models_window(tmp_path):
     trace = trace_from_pcap(tmp_path / "big.pcap")
     assert trace["final_states"] == {"A": "TIME-WAIT", "B": "CLOSED"}
     assert "state_unknown_from" not in trace["unknown"]
+
+
+def test_only_entries_telling_the_captures_story_are_asked_of_it(tmp_path):
+    """A probe of a listening port has the same steps as one of a closed port: the entries of
+    the closed port (nothing listens) are not asked of it; those of the open port are."""
+    from quizgen.questions import entries_for_trace, load_banks
+
+    trace = _capture(simulate(preset_script("port_scan_open", seed=2)), tmp_path / "c.pcap")
+    fit = {e.id for e in entries_for_trace(load_banks(), trace)}
+    assert {"scan-open-state", "scan-open-tf"} <= fit
+    assert "scan-closed-choice" not in fit
