@@ -32,8 +32,8 @@ from quizgen import yamlutil
 from quizgen.errors import QuizgenError, ScriptError
 from quizgen.files import read_text_input
 from quizgen.tcp.options import OptionError, Options
-from quizgen.tcp.seq import MOD, in_range
 from quizgen.tcp.segment import WINDOW
+from quizgen.tcp.seq import MOD, in_range
 
 MAX_SEND = 1 << 20          # bytes of one send
 MAX_STEPS = 1_000           # steps of a script
