@@ -24,7 +24,7 @@ The API (stable: the scanner and the online exam build on it)
     choices and orders), and where it sits: ``section`` (0-based), ``position`` (1-based,
     within the section), ``entry`` (the bank entry id), ``qid`` and ``part_id``.
 
-``grade_paper(paper, responses, lang=None) -> PaperMarks``
+``grade_paper(paper, responses, lang=None, *, scores=None) -> PaperMarks``
     ``responses`` maps response keys to the raw text a student gave (as typed, or as the
     scanner reads a bubble row: ``"B"``, ``"AC"``, ``"1001"``, ``"y"``); a missing key, None
     or blank text is no answer. Each response is read exactly as the drills read typed
@@ -34,6 +34,8 @@ The API (stable: the scanner and the online exam build on it)
     the right letters). A response that cannot be read as an answer scores 0 and keeps the
     reason (the drill's hint, in ``lang``). A key in ``responses`` the paper does not have is
     a :class:`QuizgenError` naming it (``field`` = the key).
+    ``scores`` (a scanned sheet's score bubbles) maps response keys of parts marked by hand
+    to the teacher's score: :func:`hand_mark`, in place of reading the response.
 
 ``PaperMarks``
     ``code``, ``student_id``, ``student_name`` (from the Paper's ``student``; the caller may
@@ -207,9 +209,23 @@ def grade_part(rk: ResponseKey, part: Mapping[str, Any], raw: str | None,
                     chosen_ids=chosen_ids, misconceptions=misconceptions)
 
 
+def hand_mark(rk: ResponseKey, score: float) -> PartMark:
+    """A part the teacher marked by hand (a sheet's score bubbles): the teacher's score, at
+    most the part's points (a score printed short, "1.33" for 4/3, counts as full); right
+    when full, wrong otherwise. The student's written answer is not read."""
+    got = min(float(score), rk.points)
+    if abs(got - rk.points) < 1e-3:
+        got = rk.points
+    return PartMark(rk, None, "right" if abs(got - rk.points) < 1e-9 else "wrong", got,
+                    reason="marked by hand")
+
+
 def grade_paper(paper: Mapping[str, Any], responses: Mapping[str, str | None],
-                lang: str | None = None) -> PaperMarks:
-    """``paper`` graded with ``responses`` (response key -> raw text); see the docstring."""
+                lang: str | None = None, *,
+                scores: Mapping[str, float] | None = None) -> PaperMarks:
+    """``paper`` graded with ``responses`` (response key -> raw text); see the docstring.
+    ``scores``: the teacher's score of each part marked by hand (response key -> points),
+    which takes the place of reading its response."""
     lang = lang or paper.get("lang", "zh")
     parts = _parts_by_key(paper)
     unknown = [k for k in responses if k not in parts]
@@ -221,8 +237,10 @@ def grade_paper(paper: Mapping[str, Any], responses: Mapping[str, str | None],
     marks = PaperMarks(code=str(paper.get("code", "")), student_id=str(student.get("id", "")),
                        student_name=str(student.get("name", "")),
                        version=paper.get("version"))
+    scores = scores or {}
     for key, (rk, part, _) in parts.items():
-        marks.parts.append(grade_part(rk, part, responses.get(key), lang))
+        marks.parts.append(hand_mark(rk, scores[key]) if key in scores
+                           else grade_part(rk, part, responses.get(key), lang))
     return marks
 
 

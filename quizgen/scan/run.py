@@ -15,7 +15,6 @@ Bounds: at most :data:`MAX_PAGES` pages a run, PDF pages rasterised at :data:`PD
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Sequence
@@ -562,9 +561,10 @@ def assemble(results: list[PageResult], exam: _Exam, answers: Mapping[str, str],
         _resolve(sheet, exam, warnings, answers)
         items.extend(sheet.items[before:])          # the sheet's own: pages missing, no id
         if not sheet.open_items and len(sheet.pages) == len(sheet.layout.pages):
-            marks = grade_paper(sheet.paper, sheet.responses, sheet.paper.get("lang"))
+            marks = grade_paper(sheet.paper, sheet.responses, sheet.paper.get("lang"),
+                                scores=sheet.scores)
             marks.student_id, marks.student_name = sheet.student_id, sheet.name
-            sheet.marks = _hand_scores(marks, sheet.scores)
+            sheet.marks = marks
         out.append(sheet)
     # pages whose code could not be read are on no sheet: their items stay open
     return out
@@ -612,20 +612,3 @@ def _resolve(sheet: Sheet, exam: _Exam, warnings: list[str],
 
 def _first_source(sheet: Sheet) -> str:
     return next(iter(sheet.pages.values())).source if sheet.pages else sheet.code
-
-
-def _hand_scores(marks: Any, scores: Mapping[str, float]) -> Any:
-    """The PaperMarks with each hand-marked part's points the teacher's score (right when
-    full, wrong otherwise; the student's written answer is not read)."""
-    parts = []
-    for p in marks.parts:
-        if p.key.key in scores:
-            got = min(scores[p.key.key], p.key.points)
-            if abs(got - p.key.points) < 1e-3:      # "1.33" for 4/3 printed short
-                got = p.key.points
-            p = dataclasses.replace(p, response=None, points=got, reason="marked by hand",
-                                    status="right" if abs(got - p.key.points) < 1e-9 else
-                                    "wrong")
-        parts.append(p)
-    marks.parts = parts
-    return marks

@@ -217,3 +217,20 @@ def test_a_template_filled_in_grades_like_the_answers(graded, tmp_path):
     assert (tmp_path / "out" / "typed-marks.csv").read_bytes().decode("utf-8") == \
         expected_marks_csv(papers())
     assert run("grade", str(template), "--template", *args).exit_code == 2   # no overwrite
+
+
+def test_a_part_marked_by_hand_takes_the_teachers_score():
+    from quizgen.grading.marks import grade_paper, key_responses, response_keys
+
+    paper = papers()[0]
+    keys = [rk.key for rk in response_keys(paper)]
+    right = key_responses(paper)
+    first, second = keys[0], keys[1]
+    full = grade_paper(paper, right)
+    rk = {p.key.key: p.key for p in full.parts}
+    marks = grade_paper(paper, right, scores={first: 0.0, second: rk[second].points + 5})
+    by = marks.by_key()
+    assert by[first].status == "wrong" and by[first].points == 0.0
+    assert by[first].reason == "marked by hand" and by[first].response is None
+    assert by[second].points == rk[second].points and by[second].status == "right"  # capped
+    assert marks.total == full.total - rk[first].points
