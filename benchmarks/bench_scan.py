@@ -12,7 +12,7 @@ largest reader, which should not grow with the stack (pages are streamed). Targe
 
 Corpus: the issue's 2,000 sheets (tests/scan/corpus.py: three real sheets, of one, two and
 three pages, filled with clear and ambiguous marks; 150/200/300 dpi, turned up to 5 degrees,
-scaled, blurred, JPEG, upside down, phone photos), read by the scanner's page reader, shared
+scaled, blurred, JPEG, upside down, photocopied, phone photos), read by the scanner's page reader, shared
 among --procs processes (each its own seed): codes read, bubbles read right, ambiguous marks
 flagged, silent misreads. Reports; asserts nothing.
 """

@@ -154,6 +154,10 @@ def fill_in(layout: Any, rng: np.random.Generator, ambiguous_share: float = 0.12
 def distort(page: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, str]:
     if rng.random() < 0.2:
         return synth.photo_like(page, rng, width=int(rng.choice([1500, 1800, 2400]))), "photo"
+    copies = 0
+    if rng.random() < 0.15:              # a photocopy (or a copy of a copy) is scanned
+        copies = int(rng.integers(1, 3))
+        page = synth.photocopy_like(page, rng, generations=copies)
     dpi = int(rng.choice([150, 200, 300]))
     angle = float(rng.uniform(-5, 5))
     scale = float(rng.uniform(0.95, 1.05))
@@ -162,7 +166,8 @@ def distort(page: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, str
     upside = bool(rng.random() < 0.5)
     image = synth.scan_like(page, rng, dpi=dpi, angle=angle, scale=scale, blur=blur, jpeg=jpeg,
                             upside_down=upside)
-    return image, f"scan {dpi} dpi {angle:+.1f} deg{' upside down' if upside else ''}"
+    copied = f"photocopy x{copies}, " if copies else ""
+    return image, f"{copied}scan {dpi} dpi {angle:+.1f} deg{' upside down' if upside else ''}"
 
 
 # ------------------------------------------------------------------------ scoring

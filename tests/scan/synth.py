@@ -152,6 +152,26 @@ def scan_like(image: np.ndarray, rng: np.random.Generator, *, dpi: int, angle: f
     return out
 
 
+def photocopy_like(image: np.ndarray, rng: np.random.Generator, *, generations: int = 1
+                   ) -> np.ndarray:
+    """A photocopy of the printed sheet (then scanned like any page): each generation darkens
+    the mid-tones and lifts the paper to a grey haze, adds toner specks and streaks, and
+    blurs a little; light marks get lighter against a darker background."""
+    out = image.astype(np.float32) / 255.0
+    for _ in range(generations):
+        gamma = float(rng.uniform(1.1, 1.5))              # copiers darken the mid-tones
+        out = out ** gamma
+        haze = float(rng.uniform(0.04, 0.12))             # the copy's grey background
+        out = out * (1.0 - haze)
+        specks = rng.random(out.shape, dtype=np.float32) < rng.uniform(2e-5, 1.5e-4)
+        out[cv2.dilate(specks.astype(np.uint8), np.ones((2, 2), np.uint8)) > 0] *= 0.25
+        if rng.random() < 0.5:                            # a faint streak from the drum
+            x = int(rng.integers(out.shape[1]))
+            out[:, x:x + int(rng.integers(1, 4))] *= float(rng.uniform(0.75, 0.9))
+        out = cv2.GaussianBlur(out, (0, 0), float(rng.uniform(0.4, 0.9)))
+    return np.clip(out * 255.0, 0, 255).astype(np.uint8)
+
+
 def photo_like(image: np.ndarray, rng: np.random.Generator, *, width: int = 1800,
                jpeg: int = 85) -> np.ndarray:
     """A phone photo: the page in perspective on a darker table, with a lighting gradient

@@ -1,6 +1,8 @@
 """The synthetic scan corpus (tests/scan/corpus.py): real sheets, filled in with clear and
 ambiguous marks, scanned at 150/200/300 dpi, turned up to 5 degrees either way, scaled,
-blurred, JPEG-compressed, upside down, and photographed in perspective under uneven light.
+blurred, JPEG-compressed, upside down, photocopied once or twice before the scan (darker
+mid-tones, a grey haze, toner specks and streaks), and photographed in perspective under
+uneven light.
 
 Here 200 sheets (about 400 pages: two thirds of them are pages of three-page sheets); the full
 2,000 are benchmarks/bench_scan.py's (its figures are in docs/grading.md)."""
@@ -44,6 +46,10 @@ def test_a_clear_sheet_reads_exactly_what_was_drawn_in_every_distortion(sheet_te
         "scaled 94 % blurred": synth.scan_like(page, rng, dpi=200, angle=1.0, scale=0.94,
                                                 blur=1.2),
         "JPEG quality 40": synth.scan_like(page, rng, dpi=200, angle=-2.0, jpeg=40),
+        "photocopy": synth.scan_like(synth.photocopy_like(page, rng), rng, dpi=200, angle=1.5),
+        "copy of a copy of a copy": synth.scan_like(synth.photocopy_like(page, rng,
+                                                                         generations=3),
+                                                    rng, dpi=150, angle=-2.5, jpeg=85),
         "photo": synth.photo_like(page, rng),
         "photo upside down": synth.photo_like(np.ascontiguousarray(page[::-1, ::-1]), rng),
         "on its side": synth.scan_like(np.ascontiguousarray(np.rot90(page)), rng, dpi=200,
