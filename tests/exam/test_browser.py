@@ -16,6 +16,7 @@ from http.cookiejar import CookieJar
 
 import pytest
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from quizgen.exam.marking import field_name
@@ -90,6 +91,8 @@ def test_student_sits_the_exam_in_chromium(browser, served):  # noqa: F811
     driver.find_element(*by('input[name="student_id"]')).send_keys(sid)
     driver.find_element(*by('input[name="code"]')).send_keys(made.codes[sid].lower())
     driver.find_element(*by(".qg-signin button")).click()
+    # the click only starts the form's submission: wait for the page it leads to
+    WebDriverWait(driver, 15).until(lambda d: d.find_elements(*by("#qg-start")))
     driver.find_element(*by("#qg-start")).click()
     WebDriverWait(driver, 15).until(lambda d: d.find_elements(*by("#qg-paper")))
     questions = questions_of(made, sid)
@@ -214,6 +217,8 @@ def test_teacher_watches_grants_and_exports_in_chromium(browser, served, tmp_pat
     box.clear()
     box.send_keys("15")
     driver.find_element(*by("#qg-extra button")).click()
+    # the old page's box says 15 already (we typed it): wait for the page the form returns
+    refreshing.until(staleness_of(box))
     refreshing.until(
         lambda d: d.find_element(*by('#qg-extra input[name="minutes"]')).get_attribute("value")
         == "15")
