@@ -699,12 +699,7 @@ class _Driver:
         if any(isinstance(o, Timer) and o.kind is TIME_WAIT and o.delay_ms == 0 for o in out):
             e = self.ends[who]
             if e is not None and e.state is State.TIME_WAIT:
-                ev_out = e.timeout(TIME_WAIT)
-                for o in ev_out:
-                    if isinstance(o, Change):
-                        self.events.append({"time": time, "who": who, "cause": o.cause,
-                                            "segment": None, "from": o.before.value,
-                                            "to": o.after.value})
+                self._changes(who, e.timeout(TIME_WAIT), None, time, assumed)
 
     def _break(self, who: str, s: _Seg | None, why: str) -> None:
         """The model cannot follow ``who`` from ``s`` on: its state is unknown from there."""

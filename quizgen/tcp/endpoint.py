@@ -159,6 +159,7 @@ class Endpoint:
         self._held: Segment | None = None
         self.queue_full = False              # the listener's SYN queue (set by the simulator)
         self.later_iss: int | None = None    # the ISN for the passive open after a reset one
+        self.received: tuple[Input, ...] = ()    # the inputs the last segment was taken as
 
     # ------------------------------------------------------------------ public interface
     def send_and_close(self, nbytes: int) -> list[Output]:
@@ -192,7 +193,8 @@ class Endpoint:
 
     def receive(self, seg: Segment) -> list[Output]:
         self._out, self._ack_owed, self._close_now = [], False, False
-        for inp in self._classify(seg):
+        self.received = tuple(self._classify(seg))
+        for inp in self.received:
             try:
                 action, after = transition(self.state, inp)
             except TransitionError as exc:
@@ -283,9 +285,7 @@ class Endpoint:
     def in_window(self, seg: Segment) -> bool:
         """Whether data begins or ends inside [RCV.NXT, RCV.NXT + window) (RFC 9293 3.10.7.4)."""
         assert self.rcv_nxt is not None
-        first = sq.diff(seg.seq, self.rcv_nxt) % sq.MOD
-        last = sq.diff(sq.add(seg.seq, seg.length - 1), self.rcv_nxt) % sq.MOD
-        return first < self.window or last < self.window
+        return sq.in_window(seg.seq, seg.length, self.rcv_nxt, self.window)
 
     def _refuse(self, seg: Segment, message: str) -> ProtocolError:
         return ProtocolError(message, who=self.name, state=self.state, segment=seg)

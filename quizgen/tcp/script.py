@@ -33,7 +33,7 @@ from quizgen.errors import QuizgenError, ScriptError
 from quizgen.files import read_text_input
 from quizgen.tcp.options import OptionError, Options
 from quizgen.tcp.segment import WINDOW
-from quizgen.tcp.seq import MOD, in_range
+from quizgen.tcp.seq import MOD, in_range, in_window
 
 MAX_SEND = 1 << 20          # bytes of one send
 MAX_STEPS = 1_000           # steps of a script
@@ -475,7 +475,7 @@ def preset_script(name: str, seed: int = 1, params: dict[str, Any] | None = None
     if "_old_data" in doc:         # the old connection's seq: its own ISN, from all 2**32
         length, seq, ack = doc.pop("_old_data"), rng.randrange(MOD), rng.randrange(MOD)
         # outside B's window [x + 1, x + 1 + 65535): a seq within it is moved half the space away
-        if (seq - isn["A"] - 1) % MOD < WINDOW or (seq + length - isn["A"] - 2) % MOD < WINDOW:
+        if in_window(seq, length, (isn["A"] + 1) % MOD, WINDOW):
             seq = (seq + MOD // 2) % MOD
         doc["steps"] = [{"old_data": f"{seq} {length} {ack}"} if "old_data" in st else st
                         for st in doc["steps"]]

@@ -29,6 +29,13 @@ def le(a: int, b: int) -> bool:
     return diff(a, b) <= 0
 
 
+def in_window(seq: int, length: int, rcv_nxt: int, window: int) -> bool:
+    """Whether ``length`` bytes at ``seq`` begin or end inside [rcv_nxt, rcv_nxt + window):
+    RFC 9293 3.10.7.4's test of an arriving segment with data (``length`` > 0)."""
+    return ((seq - rcv_nxt) % MOD < window
+            or (seq + length - 1 - rcv_nxt) % MOD < window)
+
+
 def in_range(value: object) -> bool:
     """Whether ``value`` is a valid sequence number (an int in [0, 2**32))."""
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < MOD

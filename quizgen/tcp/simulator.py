@@ -34,6 +34,10 @@ LATENCY_MS = 50
 MAX_EVENTS = 2 * MAX_SEGMENTS + 8
 
 
+#: What a SYN that found B's SYN queue full became, as the trace's listener list says it.
+_QUEUE_FULL = {Input.SYN_QUEUE_FULL: "dropped", Input.SYN_COOKIE: "cookie"}
+
+
 class Simulator:
     def __init__(self, script: Script, limits: Limits = LINUX) -> None:
         self.script = script
@@ -215,10 +219,6 @@ class Simulator:
                 if seg.dst == "B" and self.forged:
                     self._expire_forged()
                     dst.queue_full = self._held() >= self.script.options.backlog
-                    if dst.queue_full and dst.state is State.LISTEN and seg.flags == {"SYN"}:
-                        self.listener.append({
-                            "time": self.now / 1000, "segment": n, "queue": self._held(),
-                            "event": "cookie" if self.script.options.syn_cookies else "dropped"})
                 if (self.segments[n - 1].get("old") and "SYN" in seg.flags
                         and dst.state is State.LISTEN and "B_old" in self.script.isn):
                     dst.answer_with(self.script.isn["B_old"])   # then y, for the connection
@@ -226,6 +226,10 @@ class Simulator:
                     out = dst.receive(seg)
                 except ProtocolError as exc:  # two correct endpoints never get here
                     raise RuntimeError(f"model error at segment {n}: {exc}") from exc
+                if dst.received and dst.received[0] in _QUEUE_FULL:   # B's queue had no room
+                    self.listener.append({"time": self.now / 1000, "segment": n,
+                                          "queue": self._held(),
+                                          "event": _QUEUE_FULL[dst.received[0]]})
                 self._apply(seg.dst, out)
             else:
                 del self.timers[timer]
