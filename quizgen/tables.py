@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from quizgen.errors import QuizgenError
@@ -22,6 +23,21 @@ def read_table(path: str, what: str, plural: str) -> list[list[str]]:
     if data[:4] == b"PK\x03\x04":
         return _xlsx_rows(data, path, what, plural)
     return _csv_rows(data, path, what)
+
+
+def data_rows(rows: Sequence[Sequence[Any]], width: int, path: str, why: str = ""
+              ) -> Iterator[tuple[int, list[str]]]:
+    """The rows below the first line, each with its line number, blank ones left out. A row
+    with filled cells beyond the first line's ``width`` columns is an error naming its line
+    (``why`` adds the likely cause to the message)."""
+    for line, row in enumerate(rows[1:], start=2):
+        cells = [str(c) for c in row]
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) > width and any(c.strip() for c in cells[width:]):
+            raise QuizgenError(f"{len(cells)} cells, but the first line names {width} "
+                               f"columns{why}", file=path, line=line)
+        yield line, cells
 
 
 def _csv_rows(data: bytes, path: str, what: str) -> list[list[str]]:

@@ -26,7 +26,7 @@ from quizgen.errors import QuizgenError
 from quizgen.grading.marks import PaperMarks, grade_paper, response_keys
 from quizgen.paper.codes import normalize_code, student_code
 from quizgen.paper.spec import ID_HEADERS, NAME_HEADERS, PaperSpec, Student
-from quizgen.tables import read_table
+from quizgen.tables import data_rows, read_table
 
 CODE_HEADERS = ("paper_code", "paper code", "code", "试卷代码", "试卷编号", "代码")
 #: A response column: ``3``, ``3.2``, ``Q3.2``, ``第3.2题``.
@@ -109,15 +109,8 @@ def parse_answers(path: str, rows: Sequence[Sequence[str]], questions: int) -> l
         raise QuizgenError("no answer columns: name one a question (1, 2, 3.1, ...)",
                            file=path, line=1)
     out = []
-    for line, row in enumerate(rows[1:], start=2):
-        cells = [str(c) for c in row]
-        if not any(c.strip() for c in cells):
-            continue
-        if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
-            raise QuizgenError(f"{len(cells)} cells, but the first line names "
-                               f"{len(header)} columns (a comma inside an answer? put the "
-                               "answer in quotes)", file=path, line=line)
-
+    for line, cells in data_rows(rows, len(header), path,
+                                 " (a comma inside an answer? put the answer in quotes)"):
         def at(col: int | None) -> str:
             return cells[col].strip() if col is not None and col < len(cells) else ""
 

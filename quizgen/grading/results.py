@@ -14,6 +14,7 @@ from quizgen.errors import QuizgenError
 from quizgen.grading.marks import PaperMarks, grade_paper
 from quizgen.paper.codes import normalize_code, student_code
 from quizgen.paper.spec import PaperSpec
+from quizgen.tables import data_rows
 
 #: The columns a results file must have (the others of RESULT_COLUMNS are optional).
 REQUIRED = ("student_id", "paper_code", "key", "response")
@@ -43,14 +44,7 @@ def read_results(path: str, rows: Sequence[Sequence[str]], spec: PaperSpec,
     col = {name: header.index(name) for name in header if name}
     versions = {code for code, _, _ in plan_codes(spec)}
     students: dict[str, dict] = {}
-    for line, row in enumerate(rows[1:], start=2):
-        cells = [str(c) for c in row]
-        if not any(c.strip() for c in cells):
-            continue
-        if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
-            raise QuizgenError(f"{len(cells)} cells, but the first line names {len(header)} "
-                               "columns", file=path, line=line)
-
+    for line, cells in data_rows(rows, len(header), path):
         def at(name: str) -> str:
             k = col.get(name)
             return cells[k] if k is not None and k < len(cells) else ""
