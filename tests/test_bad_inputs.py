@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from quizgen.cli import cli
+from tests.one_line import one_line_error
 
 GOOD_ENTRY = {
     "id": "q1", "type": "fill", "topic": "handshake", "scenario": "{preset: normal}",
@@ -203,18 +204,6 @@ def _invoke(args: list[str], cwd: Path):
     return result
 
 
-def _one_line(result, where: str | None) -> str:
-    assert result.exception is None or isinstance(result.exception, SystemExit), \
-        f"traceback: {result.exception!r}"
-    assert result.exit_code == 2, (result.exit_code, result.output)
-    lines = result.output.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.output
-    assert "Traceback" not in result.output
-    if where:
-        assert where in lines[0], (where, lines[0])
-    return lines[0]
-
-
 def test_the_corpus_is_large():
     total = len(BANKS) + len(SPECS) + len(SCRIPTS) + len(ROSTERS) + len(OPTIONS)
     assert total >= 150, total
@@ -225,10 +214,10 @@ def test_bad_bank(tmp_path, name):
     path = tmp_path / f"{name}.yaml"
     path.write_text(BANKS[name], encoding="utf-8", errors="surrogatepass")
     out = tmp_path / "out"
-    line = _one_line(_invoke(["paper", "--only-banks", "--bank", str(path), "--format", "html",
+    line = one_line_error(_invoke(["paper", "--only-banks", "--bank", str(path), "--format", "html",
                               "--out", str(out)], tmp_path), str(path))
     assert not out.exists(), line
-    _one_line(_invoke(["banks", "check", str(path)], tmp_path), str(path))
+    one_line_error(_invoke(["banks", "check", str(path)], tmp_path), str(path))
 
 
 @pytest.mark.parametrize("name", sorted(SPECS))
@@ -236,7 +225,7 @@ def test_bad_spec(tmp_path, name):
     path = tmp_path / f"{name}.yaml"
     path.write_text(SPECS[name], encoding="utf-8")
     out = tmp_path / "out"
-    _one_line(_invoke(["paper", str(path), "--format", "html", "--out", str(out)], tmp_path),
+    one_line_error(_invoke(["paper", str(path), "--format", "html", "--out", str(out)], tmp_path),
               str(path))
     assert not out.exists()
 
@@ -245,7 +234,7 @@ def test_bad_spec(tmp_path, name):
 def test_bad_script(tmp_path, name):
     path = tmp_path / f"{name}.yaml"
     path.write_text(SCRIPTS[name], encoding="utf-8")
-    _one_line(_invoke(["trace", "--script", str(path)], tmp_path), str(path))
+    one_line_error(_invoke(["trace", "--script", str(path)], tmp_path), str(path))
 
 
 @pytest.mark.parametrize("name", sorted(ROSTERS))
@@ -253,7 +242,7 @@ def test_bad_roster(tmp_path, name):
     path = tmp_path / f"{name}.csv"
     path.write_bytes(ROSTERS[name])
     out = tmp_path / "out"
-    _one_line(_invoke(["paper", "--roster", str(path), "--format", "html", "--out", str(out)],
+    one_line_error(_invoke(["paper", "--roster", str(path), "--format", "html", "--out", str(out)],
                       tmp_path), str(path))
     assert not out.exists()
 
@@ -304,5 +293,5 @@ def test_bad_option(tmp_path, name, monkeypatch):
     (tmp_path / "OUTDIR").mkdir()
     args = [str(sample_spec_path()) if a == "SAMPLE" else a for a in OPTIONS[name]]
     before = sorted(p.name for p in tmp_path.iterdir())
-    _one_line(_invoke(args, tmp_path), None)
+    one_line_error(_invoke(args, tmp_path), None)
     assert sorted(p.name for p in tmp_path.iterdir()) == before       # nothing written

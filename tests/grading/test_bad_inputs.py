@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from quizgen.cli import cli
 from quizgen.paper.codes import student_code
 from tests.grading.support import SOURCE, answers_csv, class_answers, papers, write_inputs
+from tests.one_line import one_line_error
 
 SEED = 424242
 
@@ -92,17 +93,6 @@ def inputs(tmp_path_factory):
     return write_inputs(folder)
 
 
-def _one_line(result, where: str) -> str:
-    assert result.exception is None or isinstance(result.exception, SystemExit), \
-        f"traceback: {result.exception!r}"
-    assert result.exit_code == 2, (result.exit_code, result.output)
-    lines = result.output.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.output
-    assert "Traceback" not in result.output
-    assert where in lines[0], (where, lines[0])
-    return lines[0]
-
-
 def test_the_corpus_covers_the_brief():
     assert len(CASES) >= 25
 
@@ -118,7 +108,7 @@ def test_bad_answers(tmp_path, inputs, name):
     if with_roster:
         args += ["--roster", str(roster)]
     result = CliRunner().invoke(cli, args, obj={"question_source": SOURCE})
-    message = _one_line(result, f"{path}:{line}" if line else str(path))
+    message = one_line_error(result, f"{path}:{line}" if line else str(path))
     if field:
         assert f": {field}" in message, message
     assert not out.exists(), message
@@ -139,7 +129,7 @@ def test_bad_options(tmp_path, inputs, args, where):
              "FOLDER": str(tmp_path / "folder")}.get(a, a) for a in args]
     result = CliRunner().invoke(cli, [*args, "--out", str(tmp_path / "out")],
                                 obj={"question_source": SOURCE})
-    _one_line(result, where)
+    one_line_error(result, where)
     assert not (tmp_path / "out").exists()
 
 
@@ -194,7 +184,7 @@ def test_bad_results(tmp_path, inputs, results, name):
     out = tmp_path / "out"
     result = CliRunner().invoke(cli, ["report", str(path), "--spec", str(spec), "--out",
                                       str(out)], obj={"question_source": SOURCE})
-    message = _one_line(result, f"{path}:")
+    message = one_line_error(result, f"{path}:")
     assert f": {field}" in message, message
     assert not out.exists(), message
 
