@@ -76,6 +76,22 @@ class Limits:
 LINUX = Limits()
 
 
+def backoff(rto_ms: int) -> int:
+    """The timeout after one that ran out: doubled (RFC 6298 5.5), up to Linux's TCP_RTO_MAX."""
+    return min(rto_ms * 2, MAX_RTO_MS)
+
+
+def half_open_lifetime(limits: Limits = LINUX) -> int:
+    """Milliseconds a passive open's SYN-RECEIVED lasts when nothing answers: its SYN,ACK
+    and ``synack_retries`` retransmissions, each after a timeout that doubles, and the give-up
+    one timeout after the last (63 s with Linux's 5). What an endpoint's timers do, summed."""
+    total, rto = 0, INITIAL_RTO_MS
+    for _ in range(limits.synack_retries + 1):
+        total += rto
+        rto = backoff(rto)
+    return total
+
+
 # ---------------------------------------------------------------------- timers
 @dataclass(frozen=True, eq=False)
 class TimerKind:
@@ -395,7 +411,7 @@ class Endpoint:
             # RFC 6298 5.5: back off, up to Linux's TCP_RTO_MAX; after the last retransmission
             # the limits allow, the timer that follows is the one that gives up
             self.retries += 1
-            self.rto = min(self.rto * 2, MAX_RTO_MS)
+            self.rto = backoff(self.rto)
         # else a repeated SYN (our SYN,ACK was lost): sent again at once, no back-off, and the
         # timer starts again (Linux's inet_rtx_syn_ack)
         self._arm()

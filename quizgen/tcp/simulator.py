@@ -20,8 +20,8 @@ from __future__ import annotations
 import heapq
 
 from quizgen.errors import ScriptError
-from quizgen.tcp.endpoint import (INITIAL_RTO_MS, LINUX, MAX_RTO_MS, TIMERS, CallError, Change,
-                                  Endpoint, Limits, Output, ProtocolError, Send, TimerKind)
+from quizgen.tcp.endpoint import (LINUX, TIMERS, CallError, Change, Endpoint, Limits, Output,
+                                  ProtocolError, Send, TimerKind, half_open_lifetime)
 from quizgen.tcp.script import MAX_SEGMENTS, Script, Step
 from quizgen.tcp.segment import Segment
 from quizgen.tcp.states import Input, State, TransitionError
@@ -139,10 +139,7 @@ class Simulator:
         b = self.ends["B"]
         if b.state is not State.LISTEN:
             raise self._error(f"a SYN flood reaches a listener, and B is {b.state}", step)
-        hold, rto = 0, INITIAL_RTO_MS
-        for _ in range(self.limits.synack_retries + 1):    # the SYN,ACK, then each retransmission
-            hold += rto
-            rto = min(rto * 2, MAX_RTO_MS)
+        hold = half_open_lifetime(self.limits)
         self._expire_forged()
         room = max(self.script.options.backlog - self._held(), 0)
         taken = min(room, step.arg)
